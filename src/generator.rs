@@ -1,0 +1,1 @@
+//! Stackless generators (Python-style yield/send/close). Work in progress.

@@ -1,0 +1,1 @@
+//! Stackful coroutines (greenlets). Work in progress.

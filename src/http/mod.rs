@@ -1,0 +1,1 @@
+//! Tiny HTTP/1.1 client. Work in progress.
