@@ -19,7 +19,7 @@
 
 mod sinks;
 
-pub use sinks::{JsonLinesSink, Recorder, StderrSink};
+pub use sinks::{JsonLinesSink, Recorder, StderrSink, describe};
 
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
