@@ -116,18 +116,22 @@
 //!
 //! # What to watch in a debugger
 //!
-//! Break in `Gen::run_until_suspended` and in `<Yield as Future>::poll`
-//! (file `co.rs`). Step over the `body.as_mut().poll(..)` call in the first
-//! one and you land in the body, then in `Yield::poll`, which stores the value
-//! in the airlock and returns `Pending`; step out and you are back in
-//! `run_until_suspended` with no stack frame of the body left: everything it
-//! needs lives in the boxed state machine. Print `body` there: debuggers show
-//! the `async` block as an enum whose variants are `Unresumed`, `Suspend0`,
-//! `Suspend1`, ..., `Returned`, `Panicked`, with the saved locals inside the
-//! `SuspendN` variant. Watch `self.stage` move `NotStarted` -> `Suspended` ->
-//! `Finished`, and the airlock go `Empty` -> `Yielded` -> `Empty` ->
-//! `Resumed` -> `Empty` on every round. On `close`, a breakpoint in a `Drop`
-//! impl of a value the body holds shows `Gen::close` in the backtrace.
+//! Break in `Gen::run_until_suspended` (`driver.rs`) and in `Yield::poll`
+//! (`co.rs`), then run `cargo run --example producer_consumer` under gdb or
+//! lldb. Step into `body.as_mut().poll(..)` and you are in the body's frame
+//! (`{async_block#0}` in the backtrace): its "locals" are the fields of the
+//! state machine, e.g. `co`, `r`, and `__awaitee`, the `Yield` future it is
+//! parked in. In `Yield::poll` the value goes into the airlock and `Pending`
+//! comes back; step out and the body has no stack frame left, everything it
+//! needs lives in the boxed state machine. In gdb, `info types async_block_env`
+//! lists that type and its variants: `Unresumed`, `Suspend0`, `Suspend1`, ...
+//! (one per `.await`), `Returned`, `Panicked`. `body` itself prints only as a
+//! `dyn Future` pointer, which is why the frame view is the useful one.
+//!
+//! Watch `self.stage` move `NotStarted` -> `Suspended` -> `Finished`, and the
+//! airlock (`co.airlock.slot`) go `Empty` -> `Yielded` -> `Empty` -> `Resumed`
+//! -> `Empty` on every round. On `close`, a breakpoint in a `Drop` impl of a
+//! value the body holds shows `Gen::close` in the backtrace.
 
 mod airlock;
 mod co;
