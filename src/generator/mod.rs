@@ -117,8 +117,9 @@
 //! # What to watch in a debugger
 //!
 //! Break in `Gen::run_until_suspended` (`driver.rs`) and in `Yield::poll`
-//! (`co.rs`), then run `cargo run --example producer_consumer` under gdb or
-//! lldb. Step into `body.as_mut().poll(..)` and you are in the body's frame
+//! (`co.rs`), then run the `producer_consumer` example under gdb or lldb.
+//! Both are generic, so set the breakpoints by file and line
+//! (`break driver.rs:LINE`) rather than by name. Step into `body.as_mut().poll(..)` and you are in the body's frame
 //! (`{async_block#0}` in the backtrace): its "locals" are the fields of the
 //! state machine, e.g. `co`, `r`, and `__awaitee`, the `Yield` future it is
 //! parked in. In `Yield::poll` the value goes into the airlock and `Pending`
