@@ -54,6 +54,7 @@
 //! | `yield from sub()` | `sub(&co).await` | `async fn sub(co: &Co<Y, R>) -> T`; sends go through to `sub`, its return value is the value of the expression |
 //! | `ValueError: generator already executing` | cannot happen | `send` takes `&mut self` |
 //! | `async def` awaiting I/O inside a generator | `Err(GenError::ForeignAwait)` | a `Gen` has no executor; use corolab tasks for I/O |
+//! | async generator: `async def` with `yield`, `async for` | [`AsyncGen`], `poll_next` / `next().await` | body may await corolab I/O; nothing is sent back |
 //!
 //! `yield from` is just calling an `async fn` and awaiting it, because the
 //! helper's `co.yield_` suspends the whole chain of `.await`s at once.
@@ -113,6 +114,9 @@
 //! - `src/generator/driver.rs`: [`Gen`]; `start`, `send` and the `Iterator`
 //!   impl all go through one private function, `Gen::run_until_suspended`.
 //! - `src/generator/error.rs`: [`GeneratorState`] and [`GenError`].
+//! - `src/generator/stream.rs`: [`AsyncGen`], the async-generator variant
+//!   whose body may await corolab I/O: the same airlock and `Yield`, but
+//!   polled with the executor's real waker through `poll_next`.
 //!
 //! # What to watch in a debugger
 //!
@@ -138,7 +142,9 @@ mod airlock;
 mod co;
 mod driver;
 mod error;
+mod stream;
 
 pub use co::{Co, Yield};
 pub use driver::Gen;
 pub use error::{GenError, GeneratorState};
+pub use stream::AsyncGen;
