@@ -54,8 +54,7 @@ fn consumer(log: Log) -> Gen<&'static str, u32> {
             if n == 0 {
                 return;
             }
-            log.borrow_mut()
-                .push(format!("[CONSUMER] Consuming {n}..."));
+            log.borrow_mut().push(format!("[CONSUMER] Consuming {n}..."));
             r = "200 OK";
         }
     })
@@ -69,14 +68,12 @@ fn producer_consumer_transcript_matches_the_seed() {
     let mut c = consumer(Rc::clone(&log));
     c.start().unwrap(); // c.next()
     for n in 1..=5 {
-        log.borrow_mut()
-            .push(format!("[PRODUCER] Producing {n}..."));
+        log.borrow_mut().push(format!("[PRODUCER] Producing {n}..."));
         let r = match c.send(n).unwrap() {
             GeneratorState::Yielded(r) => r,
             GeneratorState::Complete(()) => panic!("consumer returned early"),
         };
-        log.borrow_mut()
-            .push(format!("[PRODUCER] Consumer return: {r}"));
+        log.borrow_mut().push(format!("[PRODUCER] Consumer return: {r}"));
     }
     c.close();
     assert!(c.is_complete());
@@ -168,10 +165,7 @@ fn send_before_start_is_refused_with_not_started() {
     // Python raises TypeError here and we return an error instead of panicking.
     let mut g: Gen<u32, u32, u32> = Gen::new(|co| async move { co.yield_(0).await });
     assert_eq!(g.send(7), Err(GenError::NotStarted));
-    assert!(
-        !g.is_complete(),
-        "a refused send must leave the generator usable"
-    );
+    assert!(!g.is_complete(), "a refused send must leave the generator usable");
     assert_eq!(g.start(), Ok(GeneratorState::Yielded(0)));
     assert_eq!(g.start(), Err(GenError::AlreadyStarted));
     assert_eq!(g.send(8), Ok(GeneratorState::Complete(8)));
@@ -286,8 +280,7 @@ fn panic_in_the_body_reaches_the_caller_and_finishes_the_generator() {
         }
     });
     g.start().unwrap();
-    let caught =
-        catch_unwind(AssertUnwindSafe(|| g.send(13))).expect_err("the panic must reach us");
+    let caught = catch_unwind(AssertUnwindSafe(|| g.send(13))).expect_err("the panic must reach us");
     let message = caught
         .downcast_ref::<String>()
         .expect("panic!(\"..{n}\") carries a String");
@@ -349,8 +342,7 @@ fn iterator_form_panics_with_the_clear_message_on_a_foreign_await() {
         co.yield_(1).await;
         std::future::pending::<()>().await;
     });
-    let caught =
-        catch_unwind(AssertUnwindSafe(|| g.collect::<Vec<u32>>())).expect_err("must panic");
+    let caught = catch_unwind(AssertUnwindSafe(|| g.collect::<Vec<u32>>())).expect_err("must panic");
     let message = caught.downcast_ref::<String>().expect("formatted message");
     assert!(message.contains("co.yield_"), "message: {message}");
 }
@@ -436,9 +428,6 @@ fn two_yields_in_flight_at_once_panic_with_a_clear_message() {
     });
     let caught = catch_unwind(AssertUnwindSafe(|| g.start())).expect_err("must panic");
     let message = caught.downcast_ref::<&str>().copied().unwrap_or_default();
-    assert!(
-        message.contains("two co.yield_ futures"),
-        "message: {message}"
-    );
+    assert!(message.contains("two co.yield_ futures"), "message: {message}");
     assert!(g.is_complete());
 }
