@@ -1,1 +1,38 @@
-//! Tiny HTTP/1.1 client. Work in progress.
+//! A tiny HTTP/1.1 client: strict framing, keep-alive, limits, timeouts.
+//!
+//! **Concept.** The protocol code is *sans-I/O*: [`ResponseReader`] turns
+//! bytes into events (head, body data, end) and [`encode_request`] turns a
+//! [`Request`] into bytes, and neither touches a socket. Two drivers move the
+//! bytes: [`blocking::Client`] on `std::net` threads, and (with the runtime)
+//! an async client on corolab's own sockets and timers. Same protocol code,
+//! two ways of waiting: that is the lesson.
+//!
+//! No misbehaving server may hang, crash or leak the client: every wait has a
+//! bound (connect, read silence, whole request), every size has a limit
+//! ([`Limits`]), and every bad response is a typed [`Error`].
+//!
+//! **Where.**
+//! - `url.rs`: [`Url`] parsing and query encoding.
+//! - `request.rs`: [`Request`], [`encode_request`], [`encode_chunked`].
+//! - `reader.rs`: [`ResponseReader`], the framing state machine (RFC 9112 §6).
+//! - `response.rs`: [`Response`], [`Headers`], [`Version`].
+//! - `error.rs`: [`Error`] and the timeout [`Phase`].
+//! - `blocking.rs`: [`blocking::Client`], a keep-alive pool on `std::net`.
+//!
+//! **In the debugger.** Break in `ResponseReader::next_event` and step: each
+//! call moves the state machine one event forward. In the blocking client,
+//! break in `blocking::Client::send` to follow a request from pool checkout to
+//! connection return.
+
+pub mod blocking;
+mod error;
+mod reader;
+mod request;
+mod response;
+mod url;
+
+pub use error::{Error, Phase};
+pub use reader::{Event, Limits, ResponseReader};
+pub use request::{Request, encode_chunked, encode_request};
+pub use response::{Headers, Response, ResponseHead, Version};
+pub use url::{Url, percent_encode};
