@@ -155,7 +155,8 @@ fn chunked_with_extensions_and_trailers() {
 #[test]
 fn bad_chunked_bodies_are_errors() {
     let prefix = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
-    let cases: Vec<(&[u8], fn(&Error) -> bool)> = vec![
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(&[u8], Check)> = vec![
         (b"zz\r\nab\r\n0\r\n\r\n", |e| {
             matches!(e, Error::InvalidChunk { .. })
         }),
