@@ -34,10 +34,7 @@ fn request_builder_sends_method_query_headers_and_body() {
         "{text}"
     );
     assert!(text.contains("\r\nX-Trace: 42\r\n"), "{text}");
-    assert!(
-        text.ends_with("\r\nContent-Length: 7\r\n\r\npayload"),
-        "{text}"
-    );
+    assert!(text.ends_with("\r\nContent-Length: 7\r\n\r\npayload"), "{text}");
 }
 
 // A refused connection names the address, and does not take the timeout to fail.
@@ -51,9 +48,7 @@ fn connection_refused_is_connect_error_with_address() {
         .connect_timeout(Duration::from_millis(300))
         .build();
     let started = Instant::now();
-    let err = client
-        .get(&format!("http://127.0.0.1:{port}/"))
-        .unwrap_err();
+    let err = client.get(&format!("http://127.0.0.1:{port}/")).unwrap_err();
     assert!(
         matches!(err, Error::Connect { ref addr, .. } if addr.contains(&port.to_string())),
         "{err:?}"
@@ -69,10 +64,7 @@ fn bad_urls_fail_without_connecting() {
         client.get("https://127.0.0.1/"),
         Err(Error::UnsupportedScheme { .. })
     ));
-    assert!(matches!(
-        client.get("not a url"),
-        Err(Error::InvalidUrl { .. })
-    ));
+    assert!(matches!(client.get("not a url"), Err(Error::InvalidUrl { .. })));
 }
 
 // Idle connections older than pool_idle_timeout are not reused.

@@ -16,10 +16,7 @@ fn decode(wire: &[u8], reads: &[usize]) -> (Vec<u8>, bool) {
             Some(Event::Data(data)) => body.extend_from_slice(&data),
             Some(Event::End { reusable }) => return (body, reusable),
             None => {
-                assert!(
-                    offset < wire.len(),
-                    "reader wants more than the encoding holds"
-                );
+                assert!(offset < wire.len(), "reader wants more than the encoding holds");
                 let n = (*sizes.next().unwrap()).min(wire.len() - offset);
                 reader.feed(&wire[offset..offset + n]);
                 offset += n;

@@ -8,9 +8,11 @@ mod support;
 fn fault_suite_leaks_no_file_descriptors() {
     let warm_up = support::cases::by_name("keep_alive_reused");
     support::run_blocking(&warm_up);
+    support::run_async(&warm_up);
     let before = support::server::open_fds();
     for case in support::cases::all() {
         support::run_blocking(&case);
+        support::run_async(&case);
     }
     let after = support::server::open_fds();
     assert!(before > 0, "could not read /proc/self/fd");

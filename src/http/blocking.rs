@@ -43,6 +43,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::deadline::bounded_wait;
 use super::error::{Error, Phase};
 use super::reader::{Event, Limits, ResponseReader};
 use super::request::{Request, encode_request};
@@ -314,16 +315,13 @@ impl Client {
             .collect();
         let mut last_error = None;
         for addr in addrs {
-            let (wait, phase) =
-                bounded_wait(self.inner.config.connect_timeout, Phase::Connect, deadline)?;
+            let (wait, phase) = bounded_wait(self.inner.config.connect_timeout, Phase::Connect, deadline)?;
             match TcpStream::connect_timeout(&addr, wait) {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
                     return Ok(stream);
                 }
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                    last_error = Some(Error::Timeout(phase))
-                }
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => last_error = Some(Error::Timeout(phase)),
                 Err(source) => {
                     last_error = Some(Error::Connect {
                         addr: addr.to_string(),
@@ -351,9 +349,7 @@ impl RequestBuilder<'_> {
     /// Add a request header (checked when the request is encoded).
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
         if let Ok(request) = &mut self.request {
-            request
-                .headers
-                .push((name.to_string(), value.as_ref().to_vec()));
+            request.headers.push((name.to_string(), value.as_ref().to_vec()));
         }
         self
     }
@@ -384,24 +380,6 @@ impl RequestBuilder<'_> {
 /// turned out to be dead before the server sent a single byte.
 fn should_retry(request: &Request, failure: &Failure) -> bool {
     request.is_idempotent() && failure.response_bytes == 0 && failure.error.is_connection_closed()
-}
-
-/// The wait for one operation: the phase limit, or what is left of the
-/// whole-request budget if that is shorter (then a timeout is `Phase::Total`).
-fn bounded_wait(
-    limit: Duration,
-    phase: Phase,
-    deadline: Instant,
-) -> Result<(Duration, Phase), Error> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(Error::Timeout(Phase::Total));
-    }
-    if left < limit {
-        Ok((left, Phase::Total))
-    } else {
-        Ok((limit.max(Duration::from_millis(1)), phase))
-    }
 }
 
 fn read_bounded(

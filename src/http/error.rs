@@ -167,9 +167,9 @@ impl Error {
     /// end-of-stream becomes [`Error::UnexpectedEof`]. Everything else is [`Error::Io`].
     pub fn from_io(err: io::Error, phase: Phase) -> Error {
         match err.kind() {
-            io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe => Error::ConnectionReset { source: err },
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => {
+                Error::ConnectionReset { source: err }
+            }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(phase),
             io::ErrorKind::UnexpectedEof => Error::UnexpectedEof { received: 0 },
             _ => Error::Io(err),
@@ -196,10 +196,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidUrl { url, reason } => write!(f, "invalid URL {url:?}: {reason}"),
             Error::UnsupportedScheme { scheme } => {
-                write!(
-                    f,
-                    "unsupported URL scheme {scheme:?} (only http:// is supported)"
-                )
+                write!(f, "unsupported URL scheme {scheme:?} (only http:// is supported)")
             }
             Error::InvalidRequestHeader { name } => {
                 write!(f, "request header {name:?} has an invalid name or value")
@@ -245,10 +242,7 @@ impl fmt::Display for Error {
             Error::IncompleteBody {
                 received,
                 expected: Some(expected),
-            } => write!(
-                f,
-                "connection closed after {received} of {expected} body bytes"
-            ),
+            } => write!(f, "connection closed after {received} of {expected} body bytes"),
             Error::IncompleteBody {
                 received,
                 expected: None,

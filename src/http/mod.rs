@@ -25,12 +25,15 @@
 //! connection return.
 
 pub mod blocking;
+mod client;
+mod deadline;
 mod error;
 mod reader;
 mod request;
 mod response;
 mod url;
 
+pub use client::{Client, ClientBuilder, RequestBuilder};
 pub use error::{Error, Phase};
 pub use reader::{Event, Limits, ResponseReader};
 pub use request::{Request, encode_chunked, encode_request};

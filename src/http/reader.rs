@@ -152,9 +152,7 @@ impl ResponseReader {
         match self.state {
             State::Head => {
                 let allowed = self.limits.max_head_bytes.saturating_sub(self.head_bytes);
-                allowed
-                    .saturating_sub(self.pending().len())
-                    .clamp(1, READ_SIZE)
+                allowed.saturating_sub(self.pending().len()).clamp(1, READ_SIZE)
             }
             _ => READ_SIZE,
         }
@@ -184,10 +182,9 @@ impl ResponseReader {
         match self.state {
             State::Head => self.parse_head(),
             State::Length { remaining, total } => self.next_length_data(remaining, total),
-            State::ChunkSize
-            | State::ChunkData { .. }
-            | State::ChunkDataEnd
-            | State::Trailers { .. } => self.next_chunked(),
+            State::ChunkSize | State::ChunkData { .. } | State::ChunkDataEnd | State::Trailers { .. } => {
+                self.next_chunked()
+            }
             State::UntilEof => self.next_until_eof(),
             State::Done => Ok(None),
             State::Failed => Err(Error::Io(std::io::Error::other(
@@ -356,11 +353,7 @@ impl ResponseReader {
     fn next_until_eof(&mut self) -> Result<Option<Event>, Error> {
         let available = self.pending().len();
         if available == 0 {
-            return Ok(if self.eof {
-                Some(self.finish(false))
-            } else {
-                None
-            });
+            return Ok(if self.eof { Some(self.finish(false)) } else { None });
         }
         if self.body_received + available as u64 > self.limits.max_body_bytes {
             return Err(Error::BodyTooLarge {
@@ -384,9 +377,7 @@ impl ResponseReader {
                         self.consume(used);
                         if size == 0 {
                             self.state = State::Trailers { bytes: 0 };
-                        } else if self.body_received.saturating_add(size)
-                            > self.limits.max_body_bytes
-                        {
+                        } else if self.body_received.saturating_add(size) > self.limits.max_body_bytes {
                             return Err(Error::BodyTooLarge {
                                 limit: self.limits.max_body_bytes,
                             });
@@ -506,8 +497,7 @@ fn connection_keep_alive(head: &ResponseHead) -> bool {
     match head.version {
         Version::Http11 => true,
         Version::Http10 => {
-            headers.has_token("connection", "keep-alive")
-                && headers.get("transfer-encoding").is_none()
+            headers.has_token("connection", "keep-alive") && headers.get("transfer-encoding").is_none()
         }
     }
 }

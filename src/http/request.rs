@@ -208,9 +208,7 @@ mod tests {
         request.headers.push(("Bad Name".into(), b"v".to_vec()));
         assert!(encode_request(&request).is_err());
         let mut request = get("http://h/");
-        request
-            .headers
-            .push(("content-length".into(), b"5".to_vec()));
+        request.headers.push(("content-length".into(), b"5".to_vec()));
         assert!(encode_request(&request).is_err());
         let mut request = get("http://h/");
         request.method = "GE T".into();

@@ -52,9 +52,7 @@ impl Url {
                 scheme: scheme.to_ascii_lowercase(),
             });
         }
-        let authority_end = after_scheme
-            .find(['/', '?', '#'])
-            .unwrap_or(after_scheme.len());
+        let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
         let (authority, rest) = after_scheme.split_at(authority_end);
         let (host, port) = parse_authority(authority).map_err(invalid)?;
         let path_and_query = parse_path_and_query(rest).map_err(invalid)?;
@@ -287,10 +285,7 @@ mod tests {
             "1http://host/",
         ] {
             let err = Url::parse(bad).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidUrl { .. }),
-                "{bad:?} -> {err:?}"
-            );
+            assert!(matches!(err, Error::InvalidUrl { .. }), "{bad:?} -> {err:?}");
         }
     }
 

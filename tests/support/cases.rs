@@ -304,11 +304,7 @@ fn header_cases() -> Vec<Case> {
         Case::new(
             "endless_head",
             "a head that never ends stops at the limit, not at memory exhaustion",
-            vec![vec![
-                Step::ReadRequest,
-                Step::Send(endless),
-                Step::WaitForClose,
-            ]],
+            vec![vec![Step::ReadRequest, Step::Send(endless), Step::WaitForClose]],
             fails!(Error::HeadTooLarge { limit: 1024 }),
         )
         .settings(small_head),
@@ -462,18 +458,12 @@ fn timeout_cases() -> Vec<Case> {
     let filler = vec![b'a'; 2048];
     let mut over_by_length = b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n".to_vec();
     over_by_length.extend_from_slice(&filler);
-    let mut over_by_chunk =
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n".to_vec();
+    let mut over_by_chunk = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n".to_vec();
     over_by_chunk.extend_from_slice(&filler);
     let mut over_until_eof = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
     over_until_eof.extend_from_slice(&filler);
-    let silent_after = |bytes: Vec<u8>| {
-        vec![vec![
-            Step::ReadRequest,
-            Step::Send(bytes),
-            Step::Sleep(ms(3000)),
-        ]]
-    };
+    let silent_after =
+        |bytes: Vec<u8>| vec![vec![Step::ReadRequest, Step::Send(bytes), Step::Sleep(ms(3000))]];
     let mut never_reads = Case::new(
         "server_never_reads_body",
         "a server that stops reading must not block a write forever",
@@ -542,8 +532,7 @@ fn timeout_cases() -> Vec<Case> {
 
 /// Case 15 and the keep-alive rules: what is reused, what is retried.
 fn reuse_cases() -> Vec<Case> {
-    let close_in_list =
-        b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 2\r\n\r\nok";
+    let close_in_list = b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 2\r\n\r\nok";
     vec![
         Case::new(
             "keep_alive_reused",
@@ -579,12 +568,7 @@ fn reuse_cases() -> Vec<Case> {
             "pooled_connection_closed_between_requests",
             "a server closing an idle connection must not fail the next request",
             vec![
-                vec![
-                    Step::ReadRequest,
-                    send(OK),
-                    Step::Sleep(ms(20)),
-                    Step::Close,
-                ],
+                vec![Step::ReadRequest, send(OK), Step::Sleep(ms(20)), Step::Close],
                 vec![Step::ReadRequest, send(AGAIN), Step::WaitForClose],
             ],
             Expect::Ok(200, b"ok"),
@@ -596,12 +580,7 @@ fn reuse_cases() -> Vec<Case> {
             "closed_idle_connection_discarded_at_checkout",
             "POST is never retried, so only the checkout test can save it",
             vec![
-                vec![
-                    Step::ReadRequest,
-                    send(OK),
-                    Step::Sleep(ms(20)),
-                    Step::Close,
-                ],
+                vec![Step::ReadRequest, send(OK), Step::Sleep(ms(20)), Step::Close],
                 vec![Step::ReadRequest, send(AGAIN), Step::WaitForClose],
             ],
             Expect::Ok(200, b"ok"),
@@ -635,12 +614,7 @@ fn reuse_cases() -> Vec<Case> {
         Case::new(
             "post_is_not_retried",
             "a POST may have been processed; sending it twice is not ours to decide",
-            vec![vec![
-                Step::ReadRequest,
-                send(OK),
-                Step::ReadRequest,
-                Step::Close,
-            ]],
+            vec![vec![Step::ReadRequest, send(OK), Step::ReadRequest, Step::Close]],
             Expect::Ok(200, b"ok"),
         )
         .then(fails!(Error::UnexpectedEof { received: 0 }))

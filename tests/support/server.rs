@@ -63,9 +63,7 @@ impl ScriptServer {
     pub fn start(scripts: Vec<Vec<Step>>) -> ScriptServer {
         assert!(!scripts.is_empty(), "a server needs at least one script");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
+        listener.set_nonblocking(true).expect("nonblocking listener");
         let addr = listener.local_addr().expect("local_addr");
         let stop = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(Counters::default());

@@ -169,9 +169,7 @@ fn bad_chunked_bodies_are_errors() {
         (b"5\r\nab", |e| {
             matches!(e, Error::IncompleteBody { expected: None, .. })
         }),
-        (b"2\r\nab\r\n", |e| {
-            matches!(e, Error::IncompleteBody { .. })
-        }),
+        (b"2\r\nab\r\n", |e| matches!(e, Error::IncompleteBody { .. })),
         (b"0\r\nTrailer: unfinished", |e| {
             matches!(e, Error::IncompleteBody { .. })
         }),
@@ -200,15 +198,7 @@ fn endless_chunk_line_and_trailers_are_capped() {
 // Content-Length must be plain digits; copies must agree; u64 overflow is invalid.
 #[test]
 fn content_length_strictness() {
-    for bad in [
-        "+8",
-        "-6",
-        "crap",
-        "1 2",
-        "",
-        "18446744073709551616",
-        "0x10",
-    ] {
+    for bad in ["+8", "-6", "crap", "1 2", "", "18446744073709551616", "0x10"] {
         let response = format!("HTTP/1.1 200 OK\r\nContent-Length: {bad}\r\n\r\n");
         let err = read(response.as_bytes()).unwrap_err();
         assert!(
@@ -216,14 +206,10 @@ fn content_length_strictness() {
             "{bad:?} -> {err:?}"
         );
     }
-    let err =
-        read(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd").unwrap_err();
+    let err = read(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd").unwrap_err();
     assert!(matches!(
         err,
-        Error::ConflictingContentLength {
-            first: 3,
-            second: 4
-        }
+        Error::ConflictingContentLength { first: 3, second: 4 }
     ));
     assert_eq!(
         body_of(b"HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\nContent-Length: 3\r\n\r\nabc"),
@@ -234,18 +220,10 @@ fn content_length_strictness() {
 // Ambiguous or undecodable framing is refused (request-smuggling hazard).
 #[test]
 fn transfer_encoding_rules() {
-    let err = read(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
-    )
-    .unwrap_err();
+    let err = read(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n")
+        .unwrap_err();
     assert!(matches!(err, Error::ConflictingFraming));
-    for te in [
-        "gzip",
-        "chunked, gzip",
-        "gzip, chunked",
-        "chunked, chunked",
-        "",
-    ] {
+    for te in ["gzip", "chunked, gzip", "gzip, chunked", "chunked, chunked", ""] {
         let response = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: {te}\r\n\r\n");
         let err = read(response.as_bytes()).unwrap_err();
         assert!(
@@ -309,10 +287,7 @@ fn head_limits() {
         many.extend_from_slice(format!("H{i}: v\r\n").as_bytes());
     }
     many.extend_from_slice(b"\r\n");
-    assert!(matches!(
-        read(&many),
-        Err(Error::TooManyHeaders { limit: 100 })
-    ));
+    assert!(matches!(read(&many), Err(Error::TooManyHeaders { limit: 100 })));
 }
 
 // Status-line and header-line grammar: what must fail and what must be tolerated.
@@ -359,10 +334,7 @@ fn head_grammar() {
 // EOF in the head is UnexpectedEof and says how much had arrived.
 #[test]
 fn eof_in_head() {
-    assert!(matches!(
-        read(b""),
-        Err(Error::UnexpectedEof { received: 0 })
-    ));
+    assert!(matches!(read(b""), Err(Error::UnexpectedEof { received: 0 })));
     assert!(matches!(
         read(b"HTTP/1.1 200 OK\r\nA: b"),
         Err(Error::UnexpectedEof { received: 21 })
