@@ -195,6 +195,7 @@ impl Client {
         RequestBuilder {
             client: self,
             request: Url::parse(url).map(|url| Request::new(method, url)),
+            timeout: None,
         }
     }
 
@@ -206,7 +207,12 @@ impl Client {
 
     /// Send a request and read the whole response.
     pub fn send(&self, request: Request) -> Result<Response, Error> {
-        let deadline = Instant::now() + self.inner.config.request_timeout;
+        self.send_within(request, self.inner.config.request_timeout)
+    }
+
+    /// Send a request with its own whole-request time budget (instead of `request_timeout`).
+    pub fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
+        let deadline = Instant::now() + budget;
         let bytes = encode_request(&request)?;
         let key = request.url.authority();
         let (stream, reused) = match self.checkout(&key) {
@@ -343,6 +349,7 @@ impl Client {
 pub struct RequestBuilder<'a> {
     client: &'a Client,
     request: Result<Request, Error>,
+    timeout: Option<Duration>,
 }
 
 impl RequestBuilder<'_> {
@@ -370,9 +377,16 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Bound this request by `budget` instead of the client's `request_timeout`.
+    pub fn timeout(mut self, budget: Duration) -> Self {
+        self.timeout = Some(budget);
+        self
+    }
+
     /// Send the request and read the whole response.
     pub fn send(self) -> Result<Response, Error> {
-        self.client.send(self.request?)
+        let budget = self.timeout.unwrap_or(self.client.inner.config.request_timeout);
+        self.client.send_within(self.request?, budget)
     }
 }
 

@@ -300,6 +300,7 @@ impl Client {
         RequestBuilder {
             client: self,
             request: Url::parse(url).map(|url| Request::new(method, url)),
+            timeout: None,
         }
     }
 
@@ -310,7 +311,12 @@ impl Client {
 
     /// Send a request and read the whole response.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        let deadline = Instant::now() + self.inner.config.request_timeout;
+        self.send_within(request, self.inner.config.request_timeout).await
+    }
+
+    /// Send a request with its own whole-request time budget (instead of `request_timeout`).
+    pub async fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
+        let deadline = Instant::now() + budget;
         let bytes = encode_request(&request)?;
         let key = request.url.authority();
         let (connection, reused) = self.wait_for_connection(&key, &request.url, deadline).await?;
@@ -553,6 +559,7 @@ impl Client {
 pub struct RequestBuilder<'a> {
     client: &'a Client,
     request: Result<Request, Error>,
+    timeout: Option<Duration>,
 }
 
 impl<'a> RequestBuilder<'a> {
@@ -580,9 +587,16 @@ impl<'a> RequestBuilder<'a> {
         self
     }
 
+    /// Bound this request by `budget` instead of the client's `request_timeout`.
+    pub fn timeout(mut self, budget: Duration) -> Self {
+        self.timeout = Some(budget);
+        self
+    }
+
     /// Send the request and read the whole response.
     pub async fn send(self) -> Result<Response, Error> {
-        self.client.send(self.request?).await
+        let budget = self.timeout.unwrap_or(self.client.inner.config.request_timeout);
+        self.client.send_within(self.request?, budget).await
     }
 }
 

@@ -3,8 +3,8 @@
 //! **Concept.** The protocol code is *sans-I/O*: [`ResponseReader`] turns
 //! bytes into events (head, body data, end) and [`encode_request`] turns a
 //! [`Request`] into bytes, and neither touches a socket. Two drivers move the
-//! bytes: [`blocking::Client`] on `std::net` threads, and (with the runtime)
-//! an async client on corolab's own sockets and timers. Same protocol code,
+//! bytes: [`blocking::Client`] on `std::net` threads, and [`Client`] on
+//! corolab's own sockets, timers and semaphore. Same protocol code,
 //! two ways of waiting: that is the lesson.
 //!
 //! No misbehaving server may hang, crash or leak the client: every wait has a
@@ -18,11 +18,24 @@
 //! - `response.rs`: [`Response`], [`Headers`], [`Version`].
 //! - `error.rs`: [`Error`] and the timeout [`Phase`].
 //! - `blocking.rs`: [`blocking::Client`], a keep-alive pool on `std::net`.
+//! - `client.rs`: [`Client`], the async client: FIFO connection limit, keep-alive pool, retry once.
+//! - `deadline.rs`: how long each wait may last (per-operation limit vs. whole-request budget).
 //!
 //! **In the debugger.** Break in `ResponseReader::next_event` and step: each
 //! call moves the state machine one event forward. In the blocking client,
 //! break in `blocking::Client::send` to follow a request from pool checkout to
-//! connection return.
+//! connection return; in the async client, break in `Client::send` and
+//! `checkin` to watch a connection being handed from one task to the next.
+//!
+//! ```no_run
+//! corolab::block_on(async {
+//!     let client = corolab::http::Client::builder().max_connections(10).build();
+//!     let page = client.get("http://127.0.0.1:8080/pages/1").await?;
+//!     println!("{} bytes", page.body().len());
+//!     Ok::<(), corolab::http::Error>(())
+//! })
+//! .unwrap();
+//! ```
 
 pub mod blocking;
 mod client;
