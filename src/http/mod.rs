@@ -52,3 +52,8 @@ pub use reader::{Event, Limits, ResponseReader};
 pub use request::{Request, encode_chunked, encode_request};
 pub use response::{Headers, Response, ResponseHead, Version};
 pub use url::{Url, percent_encode};
+
+/// The code in the chapter draft `docs/07-http-client.md` is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/07-http-client.md")]
+struct ChapterDoctests;
