@@ -274,3 +274,19 @@ fn finished_connection_is_closed_for_a_waiter_on_another_host() {
         );
     });
 }
+
+// The async connect is bounded too: a handshake that never completes is Timeout(Connect).
+#[test]
+fn connect_timeout_bounds_a_hanging_connect() {
+    let (listener, _fillers) = support::server::full_backlog_listener();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    corolab::block_on(async {
+        let client = Client::builder()
+            .connect_timeout(Duration::from_millis(200))
+            .build();
+        let started = Instant::now();
+        let err = client.get(&format!("http://{addr}/")).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout(Phase::Connect)), "{err:?}");
+        assert!(started.elapsed() < Duration::from_millis(1000));
+    });
+}

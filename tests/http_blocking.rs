@@ -5,7 +5,7 @@ mod support;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use corolab::http::{Error, blocking};
+use corolab::http::{Error, Phase, blocking};
 use support::server::{ScriptServer, Step, send};
 
 const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -105,4 +105,18 @@ fn threads_share_one_pool() {
     });
     assert!(server.accepted() <= 3, "accepted {}", server.accepted());
     assert_eq!(server.requests(), 9);
+}
+
+// A peer that never completes the handshake is bounded by connect_timeout.
+#[test]
+fn connect_timeout_bounds_a_hanging_connect() {
+    let (listener, _fillers) = support::server::full_backlog_listener();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let client = blocking::Client::builder()
+        .connect_timeout(Duration::from_millis(200))
+        .build();
+    let started = Instant::now();
+    let err = client.get(&format!("http://{addr}/")).unwrap_err();
+    assert!(matches!(err, Error::Timeout(Phase::Connect)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_millis(1000));
 }

@@ -255,3 +255,22 @@ pub fn open_fds() -> usize {
         .map(|dir| dir.count())
         .unwrap_or(0)
 }
+
+/// A listener whose accept queue is full: further SYNs are dropped, so connects hang.
+/// Returns the listener and the filler connections (keep both alive).
+pub fn full_backlog_listener() -> (socket2::Socket, Vec<std::net::TcpStream>) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            fillers.push(stream);
+        }
+    }
+    (socket, fillers)
+}
