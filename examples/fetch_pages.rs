@@ -1,0 +1,534 @@
+//! The order-sync story (seed 000), measured: the same pages fetched sequentially, by a thread
+//! pool, by worker processes, by coroutines on one thread, and by one runtime per core.
+//!
+//! ```text
+//! cargo run --release --example fetch_pages                      # the table (about 15 s)
+//! cargo run --release --example fetch_pages -- --seed-scale      # 1000 pages at 100 ms
+//! cargo run --release --example fetch_pages -- --pages 5 --trace # watch readiness drive tasks
+//! cargo run --release --example fetch_pages -- --timeline t.json # open in ui.perfetto.dev
+//! ```
+//!
+//! The order API runs in this process, on its own thread with its own corolab runtime
+//! (`corolab::server::orders`); each request waits `--latency-ms` on a timer, like a real API
+//! that takes time to answer. Every strategy's result is checked against the expected sum of
+//! `amount_cents`, which is computed without fetching anything.
+//!
+//! The strategies live in `fetch_pages/strategies.rs` (the tests call them too), the worker
+//! processes in `fetch_pages/workers.rs`, the trace rendering in `fetch_pages/timeline.rs`,
+//! and the `/proc` readings in `fetch_pages/measure.rs`.
+
+#[path = "fetch_pages/measure.rs"]
+mod measure;
+#[path = "fetch_pages/strategies.rs"]
+mod strategies;
+#[path = "fetch_pages/timeline.rs"]
+mod timeline;
+#[path = "fetch_pages/workers.rs"]
+mod workers;
+
+use corolab::http;
+use corolab::server::ServerHandle;
+use corolab::server::orders::{OrderApi, Page};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use strategies::{Plan, Progress, Run, Strategy, Tally};
+use workers::Launcher;
+
+const USAGE: &str = "\
+usage: fetch_pages [options]
+  --pages N          pages of 100 orders to fetch (default 200)
+  --latency-ms N     how long the in-process server takes per request (default 50)
+  --concurrency N    connections in flight for the coroutine strategies (default 100)
+  --workers N        threads in the pool / worker processes (default 5 x cores, like the seed)
+  --only A,B,...     run only these strategies (sequential, threads, processes, coroutines,
+                     cores, greenlets)
+  --url BASE         fetch from a running order_server instead of the in-process one
+  --chunked          the in-process server sends chunked bodies
+  --seed-scale       the seed's setting: 1000 pages at 100 ms (sequential is sampled on 50
+                     pages and extrapolated, and says so)
+  --trace            instead of the table: one coroutine run (default 5 pages), printed as a
+                     causal timeline (also: COROLAB_TRACE=1)
+  --timeline FILE    instead of the table: one coroutine run, written as Chrome trace-event
+                     JSON (open in https://ui.perfetto.dev or chrome://tracing)";
+
+/// Pages the sequential strategy fetches at `--seed-scale` before extrapolating.
+const SEED_SCALE_SAMPLE: u64 = 50;
+
+/// The command line.
+struct Options {
+    pages: Option<u64>,
+    latency: Duration,
+    concurrency: usize,
+    workers: usize,
+    only: Vec<Strategy>,
+    url: Option<String>,
+    chunked: bool,
+    seed_scale: bool,
+    trace: bool,
+    timeline: Option<PathBuf>,
+}
+
+fn cpu_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let trace_env = std::env::var("COROLAB_TRACE").is_ok_and(|v| !v.is_empty() && v != "0");
+    let mut o = Options {
+        pages: None,
+        latency: Duration::from_millis(50),
+        concurrency: 100,
+        workers: 5 * cpu_cores(),
+        only: Strategy::ALL.to_vec(),
+        url: None,
+        chunked: false,
+        seed_scale: false,
+        trace: trace_env,
+        timeline: None,
+    };
+    let mut latency_set = false;
+    let mut args = args.peekable();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--pages" => o.pages = Some(number(&flag, &value()?)?),
+            "--latency-ms" => {
+                o.latency = Duration::from_millis(number(&flag, &value()?)?);
+                latency_set = true;
+            }
+            "--concurrency" => o.concurrency = number::<usize>(&flag, &value()?)?.max(1),
+            "--workers" => o.workers = number::<usize>(&flag, &value()?)?.max(1),
+            "--only" => {
+                o.only = value()?
+                    .split(',')
+                    .map(|name| Strategy::from_name(name.trim()).ok_or(format!("unknown strategy {name:?}")))
+                    .collect::<Result<_, _>>()?
+            }
+            "--url" => o.url = Some(value()?.trim_end_matches('/').to_string()),
+            "--chunked" => o.chunked = true,
+            "--seed-scale" => o.seed_scale = true,
+            "--trace" => o.trace = true,
+            "--timeline" => o.timeline = Some(PathBuf::from(value()?)),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if o.seed_scale {
+        o.pages = Some(o.pages.unwrap_or(1000));
+        if !latency_set {
+            o.latency = Duration::from_millis(100);
+        }
+    }
+    Ok(o)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} wants a number, got {text:?}"))
+}
+
+fn main() -> ExitCode {
+    // Started by the `processes` strategy as one of its workers?
+    if let Some(ok) = workers::work_if_asked() {
+        return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run_example(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where the pages come from: the in-process server (kept alive here) or an external one.
+struct Source {
+    plan: Plan,
+    latency: Duration,
+    description: String,
+    _server: Option<ServerHandle>,
+}
+
+fn run_example(options: &Options) -> Result<bool, String> {
+    let tracing = options.trace || options.timeline.is_some();
+    let default_pages = if options.trace { 5 } else { 200 };
+    let source = match &options.url {
+        None => start_local_server(options, options.pages.unwrap_or(default_pages))?,
+        Some(url) => probe_external_server(options, url, options.pages.unwrap_or(default_pages))?,
+    };
+    if tracing {
+        return traced_run(options, &source);
+    }
+    println!(
+        "order sync: {} pages x 100 orders = {} orders from {}",
+        source.plan.pages, source.plan.expected.orders, source.description
+    );
+    println!(
+        "expected sum of amount_cents: {} (computed without fetching)\n",
+        source.plan.expected.checksum
+    );
+    let launcher = Launcher::this_program(&[]);
+    let mut rows = Vec::new();
+    for &strategy in &options.only {
+        rows.push(measure_strategy(strategy, options, &source, &launcher));
+    }
+    print_table(&rows, &source);
+    print_reading(&rows, &source.plan);
+    Ok(rows
+        .iter()
+        .all(|r| r.result.is_ok() || r.strategy == Strategy::Greenlets))
+}
+
+fn start_local_server(options: &Options, pages: u64) -> Result<Source, String> {
+    let api = OrderApi {
+        total_orders: pages * 100,
+        page_size: 100,
+        latency: options.latency,
+        chunked: options.chunked,
+    };
+    let server = api
+        .clone()
+        .spawn_on_thread("127.0.0.1:0")
+        .map_err(|e| format!("cannot start the order server: {e}"))?;
+    let plan = Plan {
+        base_url: server.url().to_string(),
+        pages,
+        workers: options.workers,
+        concurrency: options.concurrency,
+        cores: cpu_cores(),
+        expected: expected_tally(&api, pages),
+    };
+    Ok(Source {
+        description: format!(
+            "{} (in-process server thread, {} ms per request)",
+            server.url(),
+            options.latency.as_millis()
+        ),
+        plan,
+        latency: options.latency,
+        _server: Some(server),
+    })
+}
+
+fn expected_tally(api: &OrderApi, pages: u64) -> Tally {
+    Tally {
+        pages,
+        orders: (0..pages).map(|p| api.page(p).order_list.len() as u64).sum(),
+        checksum: api.checksum_of_pages(0..pages),
+    }
+}
+
+/// An external server must be a corolab order API: its first and last page tell the page
+/// size and the number of orders, from which the expected checksum follows. Three timed
+/// requests estimate its latency (for the lower bound).
+fn probe_external_server(options: &Options, url: &str, pages: u64) -> Result<Source, String> {
+    let client = http::blocking::Client::new();
+    let get = |page: u64| -> Result<Page, String> {
+        let response = client
+            .get(&strategies::page_url(url, page))
+            .map_err(|e| format!("{url}: {e}"))?;
+        response
+            .json()
+            .map_err(|e| format!("{url} is not an order API: {e}"))
+    };
+    let mut latency = Duration::MAX;
+    let mut first = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        first = Some(get(0)?);
+        latency = latency.min(start.elapsed());
+    }
+    let first = first.expect("probed");
+    let last_page = first.total_pages.saturating_sub(1);
+    let last = get(last_page)?;
+    let api = OrderApi {
+        total_orders: last_page * first.page_size + last.order_list.len() as u64,
+        page_size: first.page_size,
+        ..OrderApi::default()
+    };
+    let pages = pages.min(api.total_pages());
+    Ok(Source {
+        plan: Plan {
+            base_url: url.to_string(),
+            pages,
+            workers: options.workers,
+            concurrency: options.concurrency,
+            cores: cpu_cores(),
+            expected: expected_tally(&api, pages),
+        },
+        latency,
+        description: format!(
+            "{url} (external server, ~{:.1} ms per request measured)",
+            ms(latency)
+        ),
+        _server: None,
+    })
+}
+
+/// One row of the table.
+struct Row {
+    strategy: Strategy,
+    result: Result<Run, String>,
+    /// Growth of this process's peak memory during the run, plus workers' peaks, in KiB.
+    memory_kb: u64,
+    /// `Some(n)`: only `n` pages were fetched and the times were scaled up.
+    sampled: Option<u64>,
+}
+
+fn measure_strategy(strategy: Strategy, options: &Options, source: &Source, launcher: &Launcher) -> Row {
+    let mut plan = source.plan.clone();
+    let sampled = (options.seed_scale && strategy == Strategy::Sequential && plan.pages > SEED_SCALE_SAMPLE)
+        .then_some(SEED_SCALE_SAMPLE);
+    if let Some(sample) = sampled {
+        plan.pages = sample;
+        let api = OrderApi {
+            total_orders: source.plan.pages * 100,
+            ..OrderApi::default()
+        };
+        plan.expected = expected_tally(&api, sample);
+    }
+    let progress = Progress::default();
+    let printer = ProgressLine::start(strategy.name(), plan.pages, progress.clone());
+    measure::reset_peak_rss();
+    let rss_before = measure::rss_kb();
+    let mut result = strategies::run(strategy, &plan, &progress, launcher);
+    let memory_kb = measure::peak_rss_kb().saturating_sub(rss_before)
+        + result.as_ref().map_or(0, |run| run.child_peak_kb);
+    printer.stop();
+    if let (Some(sample), Ok(run)) = (sampled, &mut result) {
+        let scale = source.plan.pages as f64 / sample as f64;
+        run.wall = run.wall.mul_f64(scale);
+        run.cpu = run.cpu.mul_f64(scale);
+    }
+    Row {
+        strategy,
+        result,
+        memory_kb,
+        sampled,
+    }
+}
+
+/// Prints "threads: 120/200 pages" on stderr while a strategy runs (only on a terminal).
+struct ProgressLine {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressLine {
+    fn start(name: &'static str, total: u64, progress: Progress) -> ProgressLine {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::io::stderr().is_terminal().then(|| {
+            std::thread::spawn(move || {
+                let mut err = std::io::stderr();
+                loop {
+                    let _ = write!(err, "\r  {name:<11} {:>5}/{total} pages", progress.pages_done());
+                    let _ = err.flush();
+                    if stopped.recv_timeout(Duration::from_millis(100)).is_ok() {
+                        let _ = write!(err, "\r{:60}\r", "");
+                        return;
+                    }
+                }
+            })
+        });
+        ProgressLine { stop, thread }
+    }
+
+    fn stop(mut self) {
+        let _ = self.stop.send(());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn seconds(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{:.0} ms", ms(d))
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// The best possible time with `in_flight` requests at a time: ceil(pages / in_flight) rounds
+/// of one latency each.
+fn lower_bound(pages: u64, in_flight: usize, latency: Duration) -> Duration {
+    latency * pages.div_ceil(in_flight.max(1) as u64) as u32
+}
+
+fn print_table(rows: &[Row], source: &Source) {
+    let sequential_wall = rows
+        .iter()
+        .find(|r| r.strategy == Strategy::Sequential)
+        .and_then(|r| r.result.as_ref().ok())
+        .map(|run| run.wall);
+    println!(
+        "{:<12} {:>9} {:>8} {:>8} {:>9} {:>9}  {:<13} {:>9}  runtime counters",
+        "strategy", "wall", "speedup", "/ bound", "CPU", "in flight", "carriers", "peak mem"
+    );
+    for row in rows {
+        let name = if row.sampled.is_some() {
+            format!("{}*", row.strategy.name())
+        } else {
+            row.strategy.name().to_string()
+        };
+        let run = match &row.result {
+            Ok(run) => run,
+            Err(e) => {
+                println!("{name:<12} {e}");
+                continue;
+            }
+        };
+        let speedup = sequential_wall.map_or("-".to_string(), |s| {
+            format!("{:.1}x", s.as_secs_f64() / run.wall.as_secs_f64())
+        });
+        let bound = lower_bound(source.plan.pages, run.in_flight, source.latency);
+        let vs_bound = if bound.is_zero() {
+            "-".to_string()
+        } else {
+            format!("{:.2}", run.wall.as_secs_f64() / bound.as_secs_f64())
+        };
+        let counters = run.runtime.map_or("-".to_string(), |s| {
+            format!(
+                "{} polls, {} wakes, {} epoll waits, {} I/O events",
+                s.polls, s.wakes, s.reactor_waits, s.io_events
+            )
+        });
+        println!(
+            "{name:<12} {:>9} {:>8} {:>8} {:>9} {:>9}  {:<13} {:>9}  {counters}",
+            seconds(run.wall),
+            speedup,
+            vs_bound,
+            seconds(run.cpu),
+            run.in_flight,
+            run.carriers,
+            format!("+{:.1} MB", row.memory_kb as f64 / 1024.0),
+        );
+    }
+    let verified = rows.iter().filter(|r| r.result.is_ok()).count();
+    println!(
+        "\nchecksums verified for {verified} of {} strategies ({} orders, sum of amount_cents {}).",
+        rows.iter().filter(|r| r.strategy != Strategy::Greenlets).count(),
+        source.plan.expected.orders,
+        source.plan.expected.checksum
+    );
+    if let Some(sample) = rows.iter().find_map(|r| r.sampled) {
+        println!(
+            "* sequential fetched a sample of {sample} pages; its times are scaled up x{:.0} to {} pages.",
+            source.plan.pages as f64 / sample as f64,
+            source.plan.pages
+        );
+    }
+    println!(
+        "/ bound: wall time divided by ceil(pages / in flight) x latency, the best possible with that many \
+         requests in flight.\nCPU: the strategy's own threads and processes (not the server thread). \
+         peak mem: growth of this process's peak\nresident memory during the run (the server's buffers \
+         included), plus each worker process's peak for processes."
+    );
+}
+
+/// The two sentences that read the table, as the seed did.
+fn print_reading(rows: &[Row], plan: &Plan) {
+    let run = |s: Strategy| {
+        rows.iter()
+            .find(|r| r.strategy == s)
+            .and_then(|r| r.result.as_ref().ok())
+    };
+    println!();
+    if let (Some(seq), Some(co)) = (run(Strategy::Sequential), run(Strategy::Coroutines)) {
+        let versus_threads = run(Strategy::Threads).map_or(String::new(), |t| {
+            format!(
+                " and {:.1}x faster than {}",
+                t.wall.as_secs_f64() / co.wall.as_secs_f64(),
+                t.carriers
+            )
+        });
+        let stats = co.runtime.unwrap_or_default();
+        println!(
+            "Coroutines win on this I/O-bound job: one thread fetched {} pages in {}, {:.0}x faster than \
+             sequential{versus_threads}, because a request that waits costs a coroutine only a parked task, \
+             not a blocked thread ({} polls and {} epoll waits kept {} requests in flight).",
+            plan.pages,
+            seconds(co.wall),
+            seq.wall.as_secs_f64() / co.wall.as_secs_f64(),
+            stats.polls,
+            stats.reactor_waits,
+            co.in_flight
+        );
+    } else {
+        println!(
+            "Coroutines win on I/O-bound work because a waiting request costs them a parked task, not a \
+             blocked thread (run with coroutines and sequential to see the numbers)."
+        );
+    }
+    let cores_note = match (run(Strategy::Coroutines), run(Strategy::Cores)) {
+        (Some(co), Some(cores)) => format!(
+            "spreading the same coroutines over {} ({}) changes the time by {:.1}x, ",
+            cores.carriers,
+            seconds(cores.wall),
+            co.wall.as_secs_f64() / cores.wall.as_secs_f64()
+        ),
+        _ => String::new(),
+    };
+    println!(
+        "They do not help where the time is not waiting: {cores_note}since the CPU was nearly idle in every row; \
+         CPU-bound work needs more cores (threads, processes or one runtime per core), and a blocking call \
+         inside a coroutine stalls every task on its thread."
+    );
+}
+
+/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded.
+fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
+    let plan = &source.plan;
+    let timeline = timeline::Timeline::install();
+    let result = strategies::coroutines(plan, &Progress::default(), Some(timeline.note_fn()));
+    corolab::trace::clear_sink();
+    let entries = timeline.entries();
+    if options.trace {
+        println!(
+            "Trace of the coroutine strategy: {} pages from {}\n",
+            plan.pages, source.description
+        );
+        println!("{}", timeline::LEGEND);
+        print!("{}", timeline::render_text(&entries));
+        if plan.pages > 20 {
+            println!("(that was long: --pages 5 gives a trace you can read in one screen)");
+        }
+    }
+    if let Some(path) = &options.timeline {
+        std::fs::write(path, timeline::chrome_json(&entries))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!(
+            "wrote {} trace events to {} (open it in https://ui.perfetto.dev or chrome://tracing)",
+            entries.len(),
+            path.display()
+        );
+    }
+    let run = result
+        .and_then(|run| strategies::verify(plan, &run).map(|()| run))
+        .map_err(|e| format!("traced run failed: {e}"))?;
+    println!(
+        "\n{} pages in {} (checksum verified: {} orders, sum {})",
+        run.fetched.pages,
+        seconds(run.wall),
+        run.fetched.orders,
+        run.fetched.checksum
+    );
+    Ok(true)
+}
