@@ -10,9 +10,9 @@
 //! 2. `corolab::future::select` is `asyncio.wait(..., return_when=FIRST_COMPLETED)` for two
 //!    futures: the first to finish wins and the other is **dropped**, which cancels it.
 //! 3. `corolab::time::timeout` is `asyncio.wait_for`: the future wins or is dropped at the deadline.
-//! 4. Requests to a local slow server (it answers `/sleep/<ms>` after that many milliseconds):
-//!    one task per request, each sending its answer into a channel, so the answers are handled
-//!    in the order they arrive, like `asyncio.as_completed`.
+//! 4. Requests with `corolab::http::Client` to a local slow server (it answers `/sleep/<ms>`
+//!    after that many milliseconds): one task per request, each sending its answer into a
+//!    channel, so the answers are handled in the order they arrive, like `asyncio.as_completed`.
 //! 5. `timeout` around a request: giving up drops the request future and closes its socket.
 //!
 //! **What to look for in the output.** Sleeps of 3, 1 and 2 s (in that order) finish in the
@@ -24,9 +24,10 @@
 
 mod common;
 
-use common::raw_http::{ServerThread, get};
+use common::raw_server::ServerThread;
 use common::{Args, now, secs};
 use corolab::future::{Either, join_all, select};
+use corolab::http::Client;
 use corolab::reactor::Reactor;
 use corolab::sync::channel;
 use corolab::time::{sleep, timeout};
@@ -166,17 +167,18 @@ pub fn requests_as_completed(unit: Duration) -> io::Result<Vec<u32>> {
     let addr = server.addr();
     let limit = unit * 10; // every request gets a bound
     let handled = corolab::block_on(async move {
+        let client = Client::builder().request_timeout(limit).build();
         let (answers, mut arrivals) = channel(DURATIONS.len());
         for units in DURATIONS {
-            let answers = answers.clone();
+            let (client, answers) = (client.clone(), answers.clone());
             let path = sleep_path(units, unit);
-            println!("{} request http://{addr}{path}", now());
+            let url = format!("http://{addr}{path}");
+            println!("{} request {url}", now());
             // Detached task: it reports through the channel, not through its handle.
             drop(corolab::spawn(async move {
-                let answer = match timeout(limit, get(addr, &path)).await {
-                    Ok(Ok(body)) => body,
-                    Ok(Err(e)) => format!("failed: {e}"),
-                    Err(elapsed) => format!("failed: {elapsed}"),
+                let answer = match client.get(&url).await.and_then(|response| response.text()) {
+                    Ok(body) => body,
+                    Err(e) => format!("failed: {e}"),
                 };
                 let _ = answers.send((units, path, answer)).await;
             }));
@@ -198,10 +200,12 @@ pub fn request_with_timeout(unit: Duration) -> io::Result<bool> {
     let server = ServerThread::start(sleep_then_answer)?;
     let addr = server.addr();
     let gave_up = corolab::block_on(async move {
-        let path = sleep_path(3, unit);
+        let client = Client::new();
+        let url = format!("http://{addr}{}", sleep_path(3, unit));
         let limit = unit * 3 / 2;
-        println!("{} request http://{addr}{path}, giving it {}", now(), secs(limit));
-        match timeout(limit, get(addr, &path)).await {
+        println!("{} request {url}, giving it {}", now(), secs(limit));
+        // `timeout` works on any future; the client also offers `.timeout(d)` on a request.
+        match timeout(limit, client.get(&url).send()).await {
             Ok(answer) => {
                 println!("{} answer in time: {answer:?}", now());
                 false

@@ -12,9 +12,9 @@
 //! request. The second part swaps in a handler that calls `std::thread::sleep(3 s)`: that is
 //! Flask without `threaded=True`, and every request now waits for the ones before it.
 //!
-//! The HTTP here is written by hand on `corolab::net` (see `common/raw_http.rs`): the server
-//! reads a request head and answers `200 hello world` with `Connection: close`; the client
-//! writes `GET /` and reads the answer until the server closes.
+//! The client is `corolab::http::Client`, the counterpart of the seed's aiohttp session. The
+//! server is written by hand on `corolab::net` (see `common/raw_server.rs`): it reads a request
+//! head and answers `200 hello world` with `Connection: close`.
 //!
 //! **What to look for in the output.**
 //! - Part 1: 50 "request" lines within the same second, then 50 "got response hello world"
@@ -29,11 +29,13 @@
 
 mod common;
 
-use common::raw_http::{ServerThread, get};
+use common::raw_server::ServerThread;
 use common::{Args, now, secs, thousands};
-use corolab::time::{sleep, timeout};
+use corolab::http::{self, Client};
+use corolab::time::sleep;
 use std::io;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: slow_server [--quick] [--requests N] [--blocking-requests N]\n\
@@ -89,15 +91,12 @@ pub struct Burst {
 }
 
 /// One request, printed like the seed's `request()`: a line before, a line with the answer.
-async fn request(number: usize, addr: SocketAddr, limit: Duration, print: bool) -> io::Result<String> {
-    let url = format!("http://{addr}/");
+async fn request(number: usize, client: Client, url: Rc<str>, print: bool) -> Result<String, http::Error> {
     if print {
         println!("{} request {number}: {url}", now());
     }
-    let body = match timeout(limit, get(addr, "/")).await {
-        Ok(result) => result?,
-        Err(elapsed) => return Err(io::Error::new(io::ErrorKind::TimedOut, elapsed)),
-    };
+    let response = client.get(&url).await?;
+    let body = response.text()?;
     if print {
         println!("{} request {number}: got response {body}", now());
     }
@@ -109,9 +108,17 @@ async fn request(number: usize, addr: SocketAddr, limit: Duration, print: bool) 
 pub fn fire_requests(addr: SocketAddr, requests: usize, limit: Duration) -> Burst {
     let print = requests <= PRINT_EACH_UP_TO;
     corolab::block_on(async move {
+        // Like aiohttp's connector (seed 004: `TCPConnector(limit=100)`), the client keeps at
+        // most 100 connections by default and queues further requests. Allow one connection
+        // per request, so that all of them are in flight at once.
+        let client = Client::builder()
+            .max_connections(requests)
+            .request_timeout(limit)
+            .build();
+        let url: Rc<str> = format!("http://{addr}/").into();
         let start = Instant::now();
-        let handles: Vec<_> = (0..requests)
-            .map(|number| corolab::spawn(request(number + 1, addr, limit, print)))
+        let handles: Vec<_> = (1..=requests)
+            .map(|number| corolab::spawn(request(number, client.clone(), url.clone(), print)))
             .collect();
         let mut burst = Burst {
             requests,

@@ -1,10 +1,10 @@
-//! Just enough HTTP/1.1 for the examples, written on raw `corolab::net` sockets:
+//! Just enough of an HTTP/1.1 server for the examples, written on raw `corolab::net` sockets:
 //! `GET /path` in, `200 OK` with a text body out, one request per connection
 //! (`Connection: close`).
 //!
-//! corolab's real HTTP server and client are being written on other branches; until they are
-//! merged, these few functions stand in for them and show what such libraries do for you:
-//! read a request head, write a response, read a response until the server closes.
+//! corolab's own server (`corolab::server`) is being written on another branch; until it is
+//! merged, these few functions stand in for it and show what such a library does for you:
+//! accept, read a request head, call the handler, write the response, close.
 //!
 //! [`ServerThread`] runs a server on its **own thread with its own corolab runtime**: it plays
 //! the seeds' Flask process, and the example's `main` plays the client program.
@@ -22,8 +22,6 @@ use std::time::Duration;
 
 /// A request head larger than this is refused.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
-/// A response larger than this is refused by [`get`].
-pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// How long the server waits for a client to send its request head, or to take the response.
 pub const SERVER_IO_LIMIT: Duration = Duration::from_secs(10);
 
@@ -63,46 +61,6 @@ pub async fn write_response(stream: &TcpStream, body: &str) -> io::Result<()> {
         body.len()
     );
     stream.write_all(response.as_bytes()).await
-}
-
-/// The client side: connects to `addr`, sends `GET path`, reads until the server closes the
-/// connection and returns the body of a `200` response. Callers bound it with `timeout`.
-pub async fn get(addr: SocketAddr, path: &str) -> io::Result<String> {
-    let stream = TcpStream::connect_addr(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match stream.read(&mut chunk).await? {
-            0 => break, // EOF: with `Connection: close` the response ends where the stream ends
-            n if raw.len() + n > MAX_RESPONSE_BYTES => {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "response too large"));
-            }
-            n => raw.extend_from_slice(&chunk[..n]),
-        }
-    }
-    body_of_ok_response(&raw)
-}
-
-/// Splits a complete response into head and body; anything but `200` is an error.
-fn body_of_ok_response(raw: &[u8]) -> io::Result<String> {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut response = httparse::Response::new(&mut headers);
-    match response.parse(raw) {
-        Ok(httparse::Status::Complete(head_len)) if response.code == Some(200) => {
-            Ok(String::from_utf8_lossy(&raw[head_len..]).into_owned())
-        }
-        Ok(httparse::Status::Complete(_)) => Err(io::Error::other(format!(
-            "server answered {}",
-            response.code.unwrap_or(0)
-        ))),
-        Ok(httparse::Status::Partial) => Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "connection closed inside the response head",
-        )),
-        Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
-    }
 }
 
 /// A server on its own thread and runtime, listening on `127.0.0.1` (a free port).
