@@ -149,7 +149,7 @@ pub fn run(view: View, delay: Duration, requests: usize) -> io::Result<Burst> {
     // Generous bounds: about one delay (timer view) or one delay per request (blocking view).
     let limit = match view {
         View::Timer => delay * 2 + Duration::from_secs(5),
-        View::Blocking => delay * (requests as u32 + 1) + Duration::from_secs(5),
+        View::Blocking => delay * u32::try_from(requests + 1).unwrap_or(u32::MAX) + Duration::from_secs(5),
     };
     let burst = fire_requests(server.addr(), requests, limit);
     drop(server);
@@ -158,9 +158,9 @@ pub fn run(view: View, delay: Duration, requests: usize) -> io::Result<Burst> {
 
 fn report(what: &str, burst: &Burst, delay: Duration) {
     println!(
-        "-> {what}: {} requests, {} answered \"hello world\", in {} ({:.1} x the {} delay)",
-        thousands(burst.requests),
+        "-> {what}: {} answered \"hello world\" out of {}, in {} ({:.1} x the {} delay)",
         thousands(burst.ok),
+        thousands(burst.requests),
         secs(burst.elapsed),
         burst.elapsed.as_secs_f64() / delay.as_secs_f64(),
         secs(delay)
@@ -184,7 +184,7 @@ fn main() {
     let blocking_requests = args.number("--blocking-requests", USAGE).unwrap_or(5);
 
     println!(
-        "== 1. {} concurrent requests; the handler awaits sleep({}) (one server thread, timers)",
+        "== 1. requests at once: {}; the handler awaits sleep({}) (one server thread, timers)",
         thousands(requests),
         secs(delay)
     );
@@ -194,7 +194,7 @@ fn main() {
     }
 
     println!(
-        "\n== 2. {} concurrent requests; the handler calls std::thread::sleep({}) (Flask without threaded=True)",
+        "\n== 2. requests at once: {}; the handler calls std::thread::sleep({}) (Flask without threaded=True)",
         thousands(blocking_requests),
         secs(delay)
     );
