@@ -149,7 +149,9 @@ pub fn run(view: View, delay: Duration, requests: usize) -> io::Result<Burst> {
     // Generous bounds: about one delay (timer view) or one delay per request (blocking view).
     let limit = match view {
         View::Timer => delay * 2 + Duration::from_secs(5),
-        View::Blocking => delay * u32::try_from(requests + 1).unwrap_or(u32::MAX) + Duration::from_secs(5),
+        View::Blocking => {
+            delay * u32::try_from(requests.saturating_add(1)).unwrap_or(u32::MAX) + Duration::from_secs(5)
+        }
     };
     let burst = fire_requests(server.addr(), requests, limit);
     drop(server);
