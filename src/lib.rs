@@ -52,3 +52,8 @@ pub use runtime::{Runtime, block_on};
 pub mod task {
     pub use crate::executor::{JoinError, JoinHandle, TaskId, spawn, spawn_blocking, spawn_named, yield_now};
 }
+
+/// Compiles the Rust snippets of the docs that are written as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/seed-examples.md")]
+pub struct SeedExamplesDoctests;

@@ -112,7 +112,7 @@ impl Executor {
     /// An executor that calls `unpark` when a task is woken from another thread.
     pub fn new(unpark: Arc<dyn Unpark>) -> Executor {
         let shared = Arc::new(Shared {
-            injector: Mutex::new(Vec::new()),
+            injector: Mutex::new(Some(Vec::new())),
             notified: AtomicBool::new(false),
             unpark,
         });
@@ -290,8 +290,7 @@ impl Executor {
         if !self.shared.notified.swap(false, Ordering::AcqRel) {
             return;
         }
-        let woken = std::mem::take(&mut *self.shared.injector.lock().unwrap_or_else(|e| e.into_inner()));
-        for header in woken {
+        for header in self.take_injected() {
             self.push_ready(header, WakeCause::Thread);
         }
     }
@@ -554,11 +553,30 @@ impl Executor {
             }
         }
         self.run_queue.borrow_mut().clear();
-        self.shared
+        self.main_ready.set(false);
+        self.main_header.scheduled.store(false, Ordering::Relaxed);
+        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
+        drop(yielded);
+        let injected = self.take_injected();
+        drop(injected);
+    }
+
+    fn take_injected(&self) -> Vec<Arc<TaskHeader>> {
+        let mut injector = self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
+        injector.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        // Close the injector so wakers that outlive us cannot queue into it any more.
+        let leftover = self
+            .shared
             .injector
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clear();
+            .take();
+        drop(leftover);
     }
 }
 

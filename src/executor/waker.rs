@@ -20,8 +20,10 @@ pub trait Unpark: Send + Sync {
 
 /// The part of an executor other threads may touch.
 pub(crate) struct Shared {
-    /// Tasks woken from other threads, waiting to be moved onto the run queue.
-    pub(crate) injector: Mutex<Vec<Arc<TaskHeader>>>,
+    /// Tasks woken from other threads, waiting to be moved onto the run queue. `None` once the
+    /// executor is gone: a late wake then drops its header instead of queueing it in a queue
+    /// nobody drains (the header points back at this queue, so that would leak both).
+    pub(crate) injector: Mutex<Option<Vec<Arc<TaskHeader>>>>,
     /// Set when the injector has news; cleared by the executor.
     pub(crate) notified: AtomicBool,
     pub(crate) unpark: Arc<dyn Unpark>,
@@ -59,13 +61,12 @@ impl ArcWake for TaskHeader {
             return; // already queued: one poll will see this wake too
         }
         if !Executor::schedule_if_current(arc_self) {
-            arc_self
-                .shared
-                .injector
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(arc_self.clone());
-            arc_self.shared.notify_from_other_thread();
+            let mut injector = arc_self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(queue) = injector.as_mut() {
+                queue.push(arc_self.clone());
+                drop(injector);
+                arc_self.shared.notify_from_other_thread();
+            }
         }
     }
 }
