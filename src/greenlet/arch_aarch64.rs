@@ -43,7 +43,10 @@ struct SavedRegisters {
 /// - `load_sp` must be the value some earlier `greenlet_switch` wrote for a
 ///   suspended greenlet, or the value [`init_stack`] returned for a stack that
 ///   has never run. Its memory must stay mapped while that greenlet may run.
+// export_name gives the symbol a plain name, so `break corolab_greenlet_switch`
+// works in gdb (naked functions carry no debug info to find them by path).
 #[unsafe(naked)]
+#[unsafe(export_name = "corolab_greenlet_switch")]
 pub(crate) unsafe extern "C" fn greenlet_switch(save_sp: *mut *mut u8, load_sp: *mut u8) {
     // x0 = save_sp, x1 = load_sp (AAPCS64 argument registers). x9 is a
     // caller-saved scratch register, free to use.
@@ -114,6 +117,7 @@ pub(crate) unsafe extern "C" fn greenlet_switch(save_sp: *mut *mut u8, load_sp: 
 /// `.cfi_undefined x30` marks the end of the stack for backtraces.
 /// `greenlet_entry` never returns; `brk` would trap if it ever did.
 #[unsafe(naked)]
+#[unsafe(export_name = "corolab_greenlet_start")]
 unsafe extern "C" fn greenlet_start() {
     naked_asm!(
         ".cfi_startproc",

@@ -69,7 +69,10 @@ const X87_CW_DEFAULT: u64 = 0x037F;
 ///   greenlet that is suspended (not running, not finished), or the value
 ///   [`init_stack`] returned for a stack that has never run. Its memory must
 ///   stay mapped while that greenlet may run.
+// export_name gives the symbol a plain name, so `break corolab_greenlet_switch`
+// works in gdb (naked functions carry no debug info to find them by path).
 #[unsafe(naked)]
+#[unsafe(export_name = "corolab_greenlet_switch")]
 pub(crate) unsafe extern "C" fn greenlet_switch(save_sp: *mut *mut u8, load_sp: *mut u8) {
     // rdi = save_sp, rsi = load_sp (System V argument registers).
     // The .cfi lines do not produce instructions: they tell debuggers and
@@ -144,6 +147,7 @@ pub(crate) unsafe extern "C" fn greenlet_switch(save_sp: *mut *mut u8, load_sp: 
 /// panic's `RUST_BACKTRACE=1`) stop here instead of reading past the stack
 /// top. `greenlet_entry` never returns; `ud2` would trap if it ever did.
 #[unsafe(naked)]
+#[unsafe(export_name = "corolab_greenlet_start")]
 unsafe extern "C" fn greenlet_start() {
     naked_asm!(
         ".cfi_startproc",

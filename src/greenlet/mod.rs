@@ -69,14 +69,15 @@
 //! # What to watch in the debugger
 //!
 //! ```text
-//! (gdb) break corolab::greenlet::handle::switch_to
-//! (gdb) break corolab::greenlet::handle::greenlet_entry
+//! (gdb) break corolab_greenlet_switch  # the asm has a plain symbol name
 //! (gdb) run
-//! (gdb) p $rsp                 # near the top of the root (thread) stack
-//! (gdb) stepi ...              # into greenlet_switch: watch the 6 pushes
-//! (gdb) x/8gx $rsp             # after `sub rsp, 8`: MXCSR, r15..rbp, return address
-//! (gdb) stepi                  # `mov rsp, rsi`: rsp jumps to another mapping
+//! (gdb) bt                     # Greenlet::switch -> switch_to -> corolab_greenlet_switch
+//! (gdb) stepi 9                # the six pushes, `sub rsp, 8`, stmxcsr, fnstcw
+//! (gdb) x/8gx $rsp             # MXCSR+CW, r15, r14, r13, r12, rbx, rbp, return address
+//! (gdb) stepi 2                # `mov rsp, rsi`: rsp jumps to another mapping
 //! (gdb) info proc mappings     # ... the greenlet's stack; the ---p line below is its guard page
+//! (gdb) break corolab::greenlet::handle::greenlet_entry
+//! (gdb) continue
 //! (gdb) bt                     # inside a greenlet: your frames, greenlet_entry, greenlet_start, end
 //! ```
 //!
