@@ -1,0 +1,70 @@
+//! `spawn_blocking`: run a blocking closure on a helper thread (asyncio's `run_in_executor`).
+//!
+//! The closure runs on a fresh OS thread. The task that waits for it is an ordinary corolab task
+//! whose waker is called *from that other thread* when the closure returns: this is the
+//! cross-thread wake path (injector queue plus a poke of the reactor's eventfd).
+
+use super::{JoinHandle, spawn};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+
+struct Slot<T> {
+    result: Option<thread::Result<T>>,
+    waker: Option<Waker>,
+}
+
+struct WaitForThread<T> {
+    slot: Arc<Mutex<Slot<T>>>,
+}
+
+impl<T> Future for WaitForThread<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.result.take() {
+            Some(Ok(value)) => Poll::Ready(value),
+            // Re-raise the closure's panic inside the task: its JoinHandle reports it.
+            Some(Err(payload)) => std::panic::resume_unwind(payload),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Runs `f` on a new OS thread and returns a handle that resolves to its result without
+/// blocking the runtime. A panic in `f` becomes `JoinError::Panic`.
+/// Panics (clearly) when called outside `block_on`, like [`spawn`].
+pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(Slot {
+        result: None,
+        waker: None,
+    }));
+    let for_thread = slot.clone();
+    let started = thread::Builder::new()
+        .name("corolab-blocking".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let waker = {
+                let mut slot = for_thread.lock().unwrap_or_else(|e| e.into_inner());
+                slot.result = Some(result);
+                slot.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake(); // a wake from another thread
+            }
+        });
+    if let Err(e) = started {
+        let message = format!("spawn_blocking could not start a thread: {e}");
+        slot.lock().unwrap_or_else(|e| e.into_inner()).result = Some(Err(Box::new(message)));
+    }
+    spawn(WaitForThread { slot })
+}

@@ -1,0 +1,643 @@
+//! The executor: a run queue of tasks and the code that polls them.
+//!
+//! **Concept.** A *task* is a future the executor owns and polls until it is done. Polling runs
+//! the future until it must wait; it then returns `Poll::Pending` after handing a `Waker` to
+//! whatever it waits on (a socket, a timer, a channel). When that thing is ready it calls
+//! `wake()`, which puts the task back on the FIFO run queue. The executor just pops tasks off
+//! the queue and polls them. It never busy-loops: a task that is not woken is never polled.
+//!
+//! **Where.** [`spawn`] puts a new task in the task slab and on the run queue;
+//! [`Executor::run_ready_tasks`] polls the tasks that were queued when it started (at most
+//! [`MAX_POLLS_PER_TICK`]), so a task that wakes itself runs again only after the reactor had
+//! its turn; `poll_task` polls one task inside `catch_unwind`. Wakers point at a
+//! `TaskHeader` (see `waker.rs`), built with futures-task's `ArcWake` and `waker_ref`, so no
+//! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result.
+//!
+//! **In the debugger.** `break corolab::executor::Executor::poll_task` stops before every poll;
+//! `print header.id` says which task. `{:?}` on a `Runtime` dumps every task and its stage.
+
+mod blocking;
+mod join;
+mod waker;
+
+pub use blocking::spawn_blocking;
+pub use join::{JoinError, JoinHandle};
+pub use waker::Unpark;
+
+use crate::slab::{Key, Slab};
+use crate::trace::{self, Event, PollOutcome, TaskOutcome, WakeCause};
+use futures_task::waker_ref;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use waker::{MainWake, Shared, TaskHeader};
+
+/// At most this many polls per [`Executor::run_ready_tasks`], so a flood of ready tasks cannot
+/// keep timers and sockets waiting for long.
+pub const MAX_POLLS_PER_TICK: usize = 256;
+
+/// A task's id: 1, 2, 3, ... in spawn order (0 is the `block_on` future in traces).
+pub type TaskId = u64;
+
+type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
+type DoneCallback = Box<dyn FnOnce(&Result<Box<dyn Any>, JoinError>)>;
+
+/// Where a task is in its life.
+enum Stage {
+    /// Waiting in the queue or for a wake.
+    Runnable(BoxedTask),
+    /// Being polled right now (its future is on the poller's stack).
+    Polling,
+    /// Done; the result waits for the `JoinHandle`.
+    Finished(Result<Box<dyn Any>, JoinError>),
+    /// Done and the result was taken.
+    Taken,
+}
+
+struct TaskEntry {
+    id: TaskId,
+    name: Option<Box<str>>,
+    header: Arc<TaskHeader>,
+    stage: Stage,
+    join_waker: Option<Waker>,
+    has_handle: bool,
+    abort_requested: bool,
+    on_done: Vec<DoneCallback>,
+}
+
+/// Counters kept by the executor (see `Runtime::stats` for all of them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecutorStats {
+    /// Futures polled (tasks and the `block_on` future).
+    pub polls: u64,
+    /// Times a task was put on the run queue.
+    pub wakes: u64,
+    /// Tasks spawned.
+    pub tasks_spawned: u64,
+    /// Most tasks alive at once.
+    pub peak_live_tasks: u64,
+}
+
+/// A single-threaded executor. Normally used through `Runtime`; see the module docs.
+pub struct Executor {
+    shared: Arc<Shared>,
+    run_queue: RefCell<VecDeque<Arc<TaskHeader>>>,
+    tasks: RefCell<Slab<TaskEntry>>,
+    spare_headers: RefCell<Vec<Arc<TaskHeader>>>,
+    main_wake: Arc<MainWake>,
+    next_id: Cell<TaskId>,
+    live_tasks: Cell<u64>,
+    stats: Cell<ExecutorStats>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Executor>>> = const { RefCell::new(None) };
+}
+
+impl Executor {
+    /// An executor that calls `unpark` when a task is woken from another thread.
+    pub fn new(unpark: Arc<dyn Unpark>) -> Executor {
+        let shared = Arc::new(Shared {
+            injector: Mutex::new(Vec::new()),
+            notified: AtomicBool::new(false),
+            main_woken: AtomicBool::new(true),
+            unpark,
+        });
+        Executor {
+            main_wake: Arc::new(MainWake {
+                shared: shared.clone(),
+            }),
+            shared,
+            run_queue: RefCell::new(VecDeque::new()),
+            tasks: RefCell::new(Slab::default()),
+            spare_headers: RefCell::new(Vec::new()),
+            next_id: Cell::new(1),
+            live_tasks: Cell::new(0),
+            stats: Cell::new(ExecutorStats::default()),
+        }
+    }
+
+    /// Makes `executor` this thread's current executor until the returned guard is dropped.
+    pub fn enter(executor: Rc<Executor>) -> EnterGuard {
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(executor));
+        EnterGuard { previous }
+    }
+
+    /// This thread's current executor, if inside `block_on`.
+    pub fn current() -> Option<Rc<Executor>> {
+        CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.clone()))
+    }
+
+    fn is_current(shared: &Arc<Shared>) -> bool {
+        CURRENT
+            .try_with(|c| match c.try_borrow() {
+                Ok(c) => c.as_ref().is_some_and(|ex| Arc::ptr_eq(&ex.shared, shared)),
+                Err(_) => false,
+            })
+            .unwrap_or(false)
+    }
+
+    /// The fast path of a wake: if `header`'s executor runs on this thread, queue it here.
+    fn schedule_if_current(header: &Arc<TaskHeader>) -> bool {
+        CURRENT
+            .try_with(|c| {
+                let Ok(c) = c.try_borrow() else { return false };
+                match c.as_ref() {
+                    Some(ex) if Arc::ptr_eq(&ex.shared, &header.shared) => {
+                        ex.push_ready(header.clone(), trace::current_cause());
+                        true
+                    }
+                    _ => false,
+                }
+            })
+            .unwrap_or(false)
+    }
+
+    fn push_ready(&self, header: Arc<TaskHeader>, cause: WakeCause) {
+        self.bump(|s| s.wakes += 1);
+        if trace::enabled() {
+            waker::trace_woken(header.id.load(Ordering::Relaxed), cause);
+        }
+        self.run_queue.borrow_mut().push_back(header);
+    }
+
+    fn bump(&self, f: impl FnOnce(&mut ExecutorStats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ExecutorStats {
+        self.stats.get()
+    }
+
+    /// Tasks spawned and not yet finished.
+    pub fn live_tasks(&self) -> u64 {
+        self.live_tasks.get()
+    }
+
+    /// Creates a task from `future` and queues it. See [`spawn`].
+    pub fn spawn_task<F>(self: &Rc<Self>, name: Option<String>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        if trace::enabled() {
+            let name = name.clone();
+            trace::emit(|| Event::TaskSpawned { task: id, name });
+        }
+        // One allocation: the future and the small wrapper that boxes its output as `dyn Any`
+        // (boxing `()` allocates nothing). The header is recycled from finished tasks.
+        let boxed: BoxedTask = Box::pin(async move { Box::new(future.await) as Box<dyn Any> });
+        let header = self.spare_headers.borrow_mut().pop().unwrap_or_else(|| {
+            Arc::new(TaskHeader {
+                shared: self.shared.clone(),
+                key: Default::default(),
+                id: Default::default(),
+                scheduled: AtomicBool::new(false),
+            })
+        });
+        let key = self.tasks.borrow_mut().insert(TaskEntry {
+            id,
+            name: name.map(String::into_boxed_str),
+            header: header.clone(),
+            stage: Stage::Runnable(boxed),
+            join_waker: None,
+            has_handle: true,
+            abort_requested: false,
+            on_done: Vec::new(),
+        });
+        header.key.store(key.to_u64(), Ordering::Relaxed);
+        header.id.store(id, Ordering::Relaxed);
+        header.scheduled.store(true, Ordering::Relaxed);
+        let live = self.live_tasks.get() + 1;
+        self.live_tasks.set(live);
+        self.bump(|s| {
+            s.tasks_spawned += 1;
+            s.peak_live_tasks = s.peak_live_tasks.max(live);
+        });
+        self.push_ready(header, WakeCause::Task { by: current_poller() });
+        JoinHandle::new(key, id, Rc::downgrade(self))
+    }
+
+    /// Is there anything to poll right now (queued tasks, a woken main future, remote wakes)?
+    pub fn has_ready_work(&self) -> bool {
+        !self.run_queue.borrow().is_empty()
+            || self.shared.main_woken.load(Ordering::Acquire)
+            || self.shared.notified.load(Ordering::Acquire)
+    }
+
+    /// Phase 1 of a tick: move remote wakes onto the run queue, then poll the tasks that are
+    /// queued now (tasks woken during this phase wait for the next tick). Returns polls done.
+    pub fn run_ready_tasks(&self) -> usize {
+        self.drain_remote_wakes();
+        let ready_now = self.run_queue.borrow().len().min(MAX_POLLS_PER_TICK);
+        for _ in 0..ready_now {
+            let Some(header) = self.run_queue.borrow_mut().pop_front() else {
+                break;
+            };
+            self.poll_task(header);
+        }
+        ready_now
+    }
+
+    /// Moves headers queued by other threads onto our run queue, in the order they arrived.
+    fn drain_remote_wakes(&self) {
+        if !self.shared.notified.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let woken = std::mem::take(&mut *self.shared.injector.lock().unwrap_or_else(|e| e.into_inner()));
+        for header in woken {
+            self.push_ready(header, WakeCause::Thread);
+        }
+    }
+
+    /// Takes the main future's "woken" flag: true means `block_on` should poll it now.
+    pub fn take_main_woken(&self) -> bool {
+        self.shared.main_woken.swap(false, Ordering::AcqRel)
+    }
+
+    /// The waker handed to the `block_on` future.
+    pub fn main_waker(&self) -> Waker {
+        futures_task::waker(self.main_wake.clone())
+    }
+
+    /// Polls the `block_on` future once, counting and tracing it like a task (id 0).
+    pub fn poll_main<F: Future + ?Sized>(
+        &self,
+        future: Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<F::Output> {
+        self.bump(|s| s.polls += 1);
+        let poll = with_poller(0, || future.poll(cx));
+        trace::emit(|| Event::TaskPolled {
+            task: 0,
+            outcome: if poll.is_ready() {
+                PollOutcome::Ready
+            } else {
+                PollOutcome::Pending
+            },
+        });
+        poll
+    }
+
+    /// Polls one task. The future is taken out of the slab while it runs, so the task may
+    /// spawn, wake itself or drop handles without finding the slab borrowed.
+    fn poll_task(&self, header: Arc<TaskHeader>) {
+        let key = Key::from_u64(header.key.load(Ordering::Relaxed));
+        let (id, mut future) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else {
+                return; // finished or cancelled since it was woken: nothing to do
+            };
+            if !Arc::ptr_eq(&entry.header, &header) {
+                return;
+            }
+            // From here on, a wake queues the task again (it may wake itself while polled).
+            header.scheduled.store(false, Ordering::Release);
+            match std::mem::replace(&mut entry.stage, Stage::Polling) {
+                Stage::Runnable(future) => (entry.id, future),
+                other => {
+                    entry.stage = other;
+                    return;
+                }
+            }
+        };
+        if self.take_abort(key) {
+            drop(future);
+            self.finish(key, Err(JoinError::Cancelled));
+            return;
+        }
+        self.bump(|s| s.polls += 1);
+        let waker = waker_ref(&header);
+        let mut cx = Context::from_waker(&waker);
+        let result = with_poller(id, || {
+            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+        });
+        let outcome = match &result {
+            Ok(Poll::Pending) => PollOutcome::Pending,
+            Ok(Poll::Ready(_)) => PollOutcome::Ready,
+            Err(_) => PollOutcome::Panicked,
+        };
+        trace::emit(|| Event::TaskPolled { task: id, outcome });
+        match result {
+            Ok(Poll::Pending) => {
+                if self.take_abort(key) {
+                    drop(future);
+                    self.finish(key, Err(JoinError::Cancelled));
+                } else if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
+                    entry.stage = Stage::Runnable(future);
+                }
+            }
+            Ok(Poll::Ready(output)) => {
+                drop(future);
+                self.finish(key, Ok(output));
+            }
+            Err(payload) => {
+                // Dropping a future that panicked may panic again; keep the runtime alive.
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+                self.finish(key, Err(JoinError::Panic(panic_message(&*payload))));
+            }
+        }
+    }
+
+    fn take_abort(&self, key: Key) -> bool {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks
+            .get_mut(key)
+            .is_some_and(|e| std::mem::replace(&mut e.abort_requested, false))
+    }
+
+    /// Stores a finished task's result, runs its done-callbacks and wakes its `JoinHandle`.
+    fn finish(&self, key: Key, result: Result<Box<dyn Any>, JoinError>) {
+        let outcome = match &result {
+            Ok(_) => TaskOutcome::Completed,
+            Err(JoinError::Panic(_)) => TaskOutcome::Panicked,
+            Err(JoinError::Cancelled) => TaskOutcome::Cancelled,
+        };
+        let (id, callbacks, join_waker) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else { return };
+            entry.stage = Stage::Finished(result);
+            (
+                entry.id,
+                std::mem::take(&mut entry.on_done),
+                entry.join_waker.take(),
+            )
+        };
+        self.live_tasks.set(self.live_tasks.get() - 1);
+        trace::emit(|| Event::TaskFinished { task: id, outcome });
+        if !callbacks.is_empty() {
+            // Take the result out while the callbacks run, so they may spawn or join freely.
+            let result = self.take_result(key);
+            if let Some(result) = result {
+                for callback in callbacks {
+                    callback(&result);
+                }
+                if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
+                    entry.stage = Stage::Finished(result);
+                }
+            }
+        }
+        let detached = self.tasks.borrow().get(key).is_some_and(|e| !e.has_handle);
+        if detached {
+            self.release(key);
+        }
+        if let Some(waker) = join_waker {
+            waker.wake();
+        }
+    }
+
+    fn take_result(&self, key: Key) -> Option<Result<Box<dyn Any>, JoinError>> {
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.get_mut(key)?;
+        match std::mem::replace(&mut entry.stage, Stage::Taken) {
+            Stage::Finished(result) => Some(result),
+            other => {
+                entry.stage = other;
+                None
+            }
+        }
+    }
+
+    /// Frees a task's slot; its header is reused if no waker clone is left anywhere.
+    fn release(&self, key: Key) {
+        let entry = self.tasks.borrow_mut().remove(key);
+        if let Some(entry) = entry {
+            let TaskEntry { header, stage, .. } = entry;
+            drop(stage); // may run arbitrary drops (an unread output): no borrow held
+            if Arc::strong_count(&header) == 1 {
+                header.scheduled.store(false, Ordering::Relaxed);
+                self.spare_headers.borrow_mut().push(header);
+            }
+        }
+    }
+
+    // ---- used by JoinHandle ----
+
+    pub(crate) fn poll_join(&self, key: Key, cx: &mut Context<'_>) -> Poll<Result<Box<dyn Any>, JoinError>> {
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else {
+                return Poll::Ready(Err(JoinError::Cancelled));
+            };
+            match entry.stage {
+                Stage::Finished(_) => {}
+                Stage::Taken => return Poll::Ready(Err(JoinError::Cancelled)),
+                Stage::Runnable(_) | Stage::Polling => {
+                    match &mut entry.join_waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        slot => *slot = Some(cx.waker().clone()),
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+        let result = self.take_result(key).unwrap_or(Err(JoinError::Cancelled));
+        Poll::Ready(result)
+    }
+
+    pub(crate) fn detach(&self, key: Key) {
+        let finished = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else { return };
+            entry.has_handle = false;
+            matches!(entry.stage, Stage::Finished(_) | Stage::Taken)
+        };
+        if finished {
+            self.release(key);
+        }
+    }
+
+    pub(crate) fn abort(&self, key: Key) {
+        let header = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else { return };
+            if matches!(entry.stage, Stage::Finished(_) | Stage::Taken) {
+                return;
+            }
+            entry.abort_requested = true;
+            entry.header.clone()
+        };
+        futures_task::ArcWake::wake_by_ref(&header);
+    }
+
+    pub(crate) fn is_finished(&self, key: Key) -> bool {
+        self.tasks
+            .borrow()
+            .get(key)
+            .is_none_or(|e| matches!(e.stage, Stage::Finished(_) | Stage::Taken))
+    }
+
+    pub(crate) fn add_done_callback(&self, key: Key, callback: DoneCallback) {
+        let mut callback = Some(callback);
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            if let Some(entry) = tasks.get_mut(key)
+                && matches!(entry.stage, Stage::Runnable(_) | Stage::Polling)
+            {
+                entry.on_done.extend(callback.take());
+            }
+        }
+        // Already finished: run it now, with the stored result.
+        if let Some(callback) = callback
+            && let Some(result) = self.take_result(key)
+        {
+            callback(&result);
+            if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
+                entry.stage = Stage::Finished(result);
+            }
+        }
+    }
+
+    /// Drops every task (used when `block_on` returns). Tasks dropped here may spawn or wake
+    /// others from their destructors; those are dropped in the next round.
+    pub fn shutdown(&self) {
+        loop {
+            let entries = self.tasks.borrow_mut().drain();
+            if entries.is_empty() {
+                break;
+            }
+            for entry in entries {
+                if matches!(entry.stage, Stage::Runnable(_) | Stage::Polling) {
+                    self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
+                    trace::emit(|| Event::TaskFinished {
+                        task: entry.id,
+                        outcome: TaskOutcome::Cancelled,
+                    });
+                }
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
+            }
+        }
+        self.run_queue.borrow_mut().clear();
+        self.shared
+            .injector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tasks = self.tasks.borrow();
+        let mut list = f.debug_list();
+        for (_, e) in tasks.iter() {
+            let stage = match e.stage {
+                Stage::Runnable(_) if e.header.scheduled.load(Ordering::Relaxed) => "queued",
+                Stage::Runnable(_) => "waiting",
+                Stage::Polling => "polling",
+                Stage::Finished(_) => "finished (result unread)",
+                Stage::Taken => "finished",
+            };
+            list.entry(&format_args!(
+                "task {} {:?}: {stage}",
+                e.id,
+                e.name.as_deref().unwrap_or("")
+            ));
+        }
+        list.finish()
+    }
+}
+
+/// Restores the previous current executor when dropped.
+pub struct EnterGuard {
+    previous: Option<Rc<Executor>>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+thread_local! {
+    static POLLER: Cell<TaskId> = const { Cell::new(0) };
+}
+
+/// Runs `f` with `id` recorded as the task being polled (so its wakes say "by task id").
+fn with_poller<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
+    if !trace::enabled() {
+        return f();
+    }
+    let old = POLLER.with(|p| p.replace(id));
+    let out = trace::with_cause(WakeCause::Task { by: id }, f);
+    POLLER.with(|p| p.set(old));
+    out
+}
+
+fn current_poller() -> TaskId {
+    POLLER.with(Cell::get)
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "task panicked with a non-string payload".to_string()
+    }
+}
+
+fn current_or_panic(what: &str) -> Rc<Executor> {
+    Executor::current().unwrap_or_else(|| {
+        panic!("corolab::{what} called outside a runtime: call it from inside Runtime::block_on (or corolab::block_on)")
+    })
+}
+
+/// Starts `future` as a new task on the current runtime and returns a handle to its result.
+/// The future need not be `Send`. Panics (with a clear message) outside `block_on`.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    current_or_panic("spawn").spawn_task(None, future)
+}
+
+/// Like [`spawn`], with a name that appears in the trace and in `Debug` output.
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    current_or_panic("spawn_named").spawn_task(Some(name.into()), future)
+}
+
+/// Gives other tasks, timers and sockets a turn: the task is queued again and polled only
+/// after the reactor has run once.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// Future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

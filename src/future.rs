@@ -1,0 +1,104 @@
+//! Small combinators: wait for all, wait for the first.
+//!
+//! **Concept.** asyncio has `gather` (wait for all) and `wait(..., FIRST_COMPLETED)`; these are
+//! the corolab versions. They are plain futures that poll their children: no new task is
+//! spawned, so children run concurrently *inside one task*. To run things in parallel tasks,
+//! `spawn` them and join the handles (a `JoinHandle` is a future too).
+//!
+//! **Where.** [`join_all`] keeps each child boxed and pinned and polls the unfinished ones
+//! whenever the combined future is polled; [`select`] polls two futures and drops the loser.
+//!
+//! **In the debugger.** Break in `JoinAll::poll` and print `self.outputs` to see which children
+//! are done.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+
+pub use std::future::poll_fn;
+
+/// Which of two futures finished first, with its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Either<A, B> {
+    /// The first future won.
+    Left(A),
+    /// The second future won.
+    Right(B),
+}
+
+/// Waits for all `futures` and returns their outputs in the order given (asyncio.gather).
+pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+{
+    let children: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let outputs = children.iter().map(|_| None).collect();
+    JoinAll {
+        children,
+        outputs,
+        remaining: 0,
+    }
+    .counted()
+}
+
+/// Future returned by [`join_all`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct JoinAll<F: Future> {
+    children: Vec<Pin<Box<F>>>,
+    outputs: Vec<Option<F::Output>>,
+    remaining: usize,
+}
+
+// The children are boxed, so moving a `JoinAll` never moves a child future.
+impl<F: Future> Unpin for JoinAll<F> {}
+
+impl<F: Future> JoinAll<F> {
+    fn counted(mut self) -> Self {
+        self.remaining = self.children.len();
+        self
+    }
+}
+
+impl<F: Future> Future for JoinAll<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        for (child, slot) in this.children.iter_mut().zip(this.outputs.iter_mut()) {
+            if slot.is_none()
+                && let Poll::Ready(output) = child.as_mut().poll(cx)
+            {
+                *slot = Some(output);
+                this.remaining -= 1;
+            }
+        }
+        if this.remaining > 0 {
+            return Poll::Pending;
+        }
+        let outputs = std::mem::take(&mut this.outputs);
+        Poll::Ready(
+            outputs
+                .into_iter()
+                .map(|o| o.expect("every child finished"))
+                .collect(),
+        )
+    }
+}
+
+/// Waits for whichever of `a` and `b` finishes first and drops the other (cancelling it).
+/// If both are ready at the same poll, `a` wins.
+pub async fn select<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(out));
+        }
+        if let Poll::Ready(out) = b.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(out));
+        }
+        Poll::Pending
+    })
+    .await
+}

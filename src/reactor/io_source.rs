@@ -1,0 +1,70 @@
+//! `IoSource`: a mio socket registered with the current reactor.
+
+use super::Reactor;
+use crate::slab::Key;
+use crate::trace::Interest;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::task::{Context, Poll, ready};
+
+/// A registered mio source. Dropping it deregisters it and forgets its wakers.
+pub struct IoSource<S: mio::event::Source + AsRawFd> {
+    source: S,
+    key: Key,
+    reactor: Rc<Reactor>,
+}
+
+impl<S: mio::event::Source + AsRawFd> IoSource<S> {
+    /// Registers `source` with this thread's reactor.
+    pub fn new(mut source: S) -> io::Result<Self> {
+        let reactor = Reactor::current()?;
+        let fd = source.as_raw_fd();
+        let key = reactor.register(&mut source, fd)?;
+        Ok(IoSource { source, key, reactor })
+    }
+
+    /// The mio source.
+    pub fn get_ref(&self) -> &S {
+        &self.source
+    }
+
+    /// The packed token (for traces and tests).
+    pub fn token(&self) -> u64 {
+        self.key.to_u64()
+    }
+
+    /// Waits until `interest` is (believed) ready.
+    pub fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<()> {
+        self.reactor.poll_ready(self.key, interest, cx)
+    }
+
+    /// Forgets readiness for `interest` (after `WouldBlock`).
+    pub fn clear_readiness(&self, interest: Interest) {
+        self.reactor.clear_readiness(self.key, interest);
+    }
+
+    /// The edge-triggered I/O loop: while the reactor says ready, try `op`; on `WouldBlock`
+    /// clear readiness and wait for the next edge; retry `EINTR`; anything else is the answer.
+    pub fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            ready!(self.poll_ready(cx, interest));
+            match op(&self.source) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(interest),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
+impl<S: mio::event::Source + AsRawFd> Drop for IoSource<S> {
+    fn drop(&mut self) {
+        self.reactor.deregister(&mut self.source, self.key);
+    }
+}

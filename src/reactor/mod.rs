@@ -1,0 +1,433 @@
+//! The reactor: one `epoll` instance (through mio) plus the timer heap.
+//!
+//! **Concept.** epoll keeps an *interest list* (the sockets we registered) and a *ready list*
+//! (those the kernel saw become readable or writable). `epoll_wait` sleeps until the ready list
+//! is non-empty or a timeout passes. corolab registers every socket once, for both directions,
+//! *edge-triggered*: the kernel reports a change (e.g. new data arrived) once, not on every
+//! wait. So the reactor remembers readiness in per-socket bits, and an operation that finds
+//! a bit set keeps reading or writing until the OS answers `WouldBlock`; only then does it
+//! clear the bit and hand over a waker ("draining"). The reactor knows wakers, never tasks.
+//!
+//! **Where.** [`Reactor::wait_for_io`] calls `epoll_wait`; [`Reactor::dispatch_io_events`] sets
+//! readiness bits and wakes the read or write waker of each socket; [`Reactor::fire_timers`]
+//! wakes every sleeper whose deadline passed. Tokens are generational slab keys (see
+//! `slab.rs`): an event for a socket closed earlier in the same batch finds a newer generation
+//! in its slot and wakes nobody. [`IoSource`] wraps a mio socket and is what `net` builds on.
+//!
+//! **In the debugger.** `break corolab::reactor::Reactor::wait_for_io` and
+//! `break corolab::reactor::Reactor::dispatch_io_events`; inside dispatch, `print token` and
+//! `print slot.fd`. `{:?}` on the `Runtime` lists registrations and their readiness bits.
+
+mod io_source;
+mod timers;
+
+pub use io_source::IoSource;
+pub use timers::TimerKey;
+
+use crate::slab::{Key, Slab};
+use crate::trace::{self, Event, Interest, WakeCause};
+use mio::{Events, Poll, Token};
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io;
+use std::os::fd::RawFd;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Waker};
+use std::time::{Duration, Instant};
+use timers::Timers;
+
+/// Token of the cross-thread waker (an eventfd). Never produced by the slab.
+const WAKE_TOKEN: Token = Token(usize::MAX);
+
+/// Readiness bits kept per socket.
+mod bits {
+    pub const READABLE: u8 = 1;
+    pub const WRITABLE: u8 = 2;
+    pub const READ_CLOSED: u8 = 4;
+    pub const WRITE_CLOSED: u8 = 8;
+    pub const ERROR: u8 = 16;
+    pub const READ_SIDE: u8 = READABLE | READ_CLOSED | ERROR;
+    pub const WRITE_SIDE: u8 = WRITABLE | WRITE_CLOSED | ERROR;
+}
+
+fn side(interest: Interest) -> u8 {
+    match interest {
+        Interest::Read => bits::READ_SIDE,
+        Interest::Write => bits::WRITE_SIDE,
+    }
+}
+
+struct IoSlot {
+    fd: RawFd,
+    readiness: u8,
+    read_waker: Option<Waker>,
+    write_waker: Option<Waker>,
+}
+
+/// Counters kept by the reactor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReactorStats {
+    /// Calls to `epoll_wait`.
+    pub reactor_waits: u64,
+    /// I/O events returned by `epoll_wait` (cross-thread pokes not counted).
+    pub io_events: u64,
+    /// Timers that fired.
+    pub timers_fired: u64,
+}
+
+/// See the module docs.
+pub struct Reactor {
+    poll: RefCell<Poll>,
+    events: RefCell<Events>,
+    io: RefCell<Slab<IoSlot>>,
+    timers: RefCell<Timers>,
+    waker: Arc<mio::Waker>,
+    stats: Cell<ReactorStats>,
+    /// Reused buffer of wakers to call once no borrow is held.
+    to_wake: RefCell<Vec<(Waker, WakeCause)>>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+}
+
+impl Reactor {
+    /// Creates the epoll instance and the cross-thread waker.
+    pub fn new() -> io::Result<Reactor> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE_TOKEN)?);
+        Ok(Reactor {
+            poll: RefCell::new(poll),
+            events: RefCell::new(Events::with_capacity(1024)),
+            io: RefCell::new(Slab::default()),
+            timers: RefCell::new(Timers::default()),
+            waker,
+            stats: Cell::new(ReactorStats::default()),
+            to_wake: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// A handle other threads can use to interrupt `wait_for_io`.
+    pub fn thread_waker(&self) -> Arc<mio::Waker> {
+        self.waker.clone()
+    }
+
+    /// Makes `reactor` this thread's current reactor until the guard is dropped.
+    pub fn enter(reactor: Rc<Reactor>) -> EnterGuard {
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(reactor));
+        EnterGuard { previous }
+    }
+
+    /// This thread's current reactor, or an error saying there is none.
+    pub fn current() -> io::Result<Rc<Reactor>> {
+        CURRENT
+            .with(|c| c.borrow().clone())
+            .ok_or_else(|| io::Error::other("no corolab runtime on this thread: use corolab::block_on"))
+    }
+
+    /// Sockets currently registered.
+    pub fn registration_count(&self) -> usize {
+        self.io.borrow().len()
+    }
+
+    /// Timers registered and not yet fired or cancelled.
+    pub fn pending_timer_count(&self) -> usize {
+        self.timers
+            .borrow()
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.fired)
+            .count()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ReactorStats {
+        self.stats.get()
+    }
+
+    fn bump(&self, f: impl FnOnce(&mut ReactorStats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+
+    // ---------------------------------------------------------------- I/O registrations
+
+    /// Registers `source` (file descriptor `fd`) for both directions, edge-triggered.
+    /// Readiness starts as "readable and writable": the first operation simply tries, and
+    /// `WouldBlock` tells us to wait. This saves a trip through `epoll_wait` per socket.
+    pub fn register(&self, source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Key> {
+        let key = self.io.borrow_mut().insert(IoSlot {
+            fd,
+            readiness: bits::READABLE | bits::WRITABLE,
+            read_waker: None,
+            write_waker: None,
+        });
+        let token = Token(key.to_u64() as usize);
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        if let Err(e) = self.poll.borrow().registry().register(source, token, interest) {
+            self.io.borrow_mut().remove(key);
+            return Err(e);
+        }
+        trace::emit(|| Event::IoRegistered {
+            token: key.to_u64(),
+            fd,
+        });
+        Ok(key)
+    }
+
+    /// Removes `source` from epoll and forgets its wakers. Events already returned for it
+    /// are ignored: its key's generation is gone.
+    pub fn deregister(&self, source: &mut impl mio::event::Source, key: Key) {
+        let _ = self.poll.borrow().registry().deregister(source);
+        let slot = self.io.borrow_mut().remove(key);
+        if let Some(slot) = slot {
+            trace::emit(|| Event::IoDeregistered {
+                token: key.to_u64(),
+                fd: slot.fd,
+            });
+            drop(slot); // drops wakers: no borrow held
+        }
+    }
+
+    /// Is `interest` ready on `key`? If not, stores the waker to be called when it is.
+    pub fn poll_ready(&self, key: Key, interest: Interest, cx: &mut Context<'_>) -> std::task::Poll<()> {
+        let mut io = self.io.borrow_mut();
+        let Some(slot) = io.get_mut(key) else {
+            return std::task::Poll::Ready(()); // gone: let the operation report the error
+        };
+        if slot.readiness & side(interest) != 0 {
+            return std::task::Poll::Ready(());
+        }
+        let waker_slot = match interest {
+            Interest::Read => &mut slot.read_waker,
+            Interest::Write => &mut slot.write_waker,
+        };
+        match waker_slot {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            other => *other = Some(cx.waker().clone()), // the newest poller wins (stale wakers)
+        }
+        std::task::Poll::Pending
+    }
+
+    /// An operation returned `WouldBlock`: forget that `interest` was ready.
+    pub fn clear_readiness(&self, key: Key, interest: Interest) {
+        if let Some(slot) = self.io.borrow_mut().get_mut(key) {
+            slot.readiness &= !side(interest);
+            trace::emit(|| Event::IoWouldBlock {
+                token: key.to_u64(),
+                fd: slot.fd,
+                interest,
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- the run-loop phases
+
+    /// Phase: block in `epoll_wait` for at most `timeout` (`None`: until an event). Returns the
+    /// number of events; `EINTR` counts as zero events.
+    pub fn wait_for_io(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        trace::emit(|| Event::ReactorWait {
+            timeout_us: timeout.map(|t| t.as_micros() as u64),
+        });
+        let mut events = self.events.borrow_mut();
+        let result = self.poll.borrow_mut().poll(&mut events, timeout);
+        self.bump(|s| s.reactor_waits += 1);
+        match result {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => events.clear(),
+            Err(e) => return Err(e),
+        }
+        let n = events.iter().count();
+        trace::emit(|| Event::ReactorWoke { events: n });
+        Ok(n)
+    }
+
+    /// Phase: turn the events of the last `wait_for_io` into readiness bits and wakes.
+    pub fn dispatch_io_events(&self) -> usize {
+        let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
+        let mut count = 0;
+        {
+            let events = self.events.borrow();
+            let mut io = self.io.borrow_mut();
+            for event in events.iter() {
+                if event.token() == WAKE_TOKEN {
+                    continue; // another thread poked us; the executor drains its queue
+                }
+                count += 1;
+                let key = Key::from_u64(event.token().0 as u64);
+                let Some(slot) = io.get_mut(key) else {
+                    // A stale token: the socket was closed and maybe its slot reused.
+                    trace::emit(|| Event::IoReady {
+                        token: key.to_u64(),
+                        fd: -1,
+                        readable: event.is_readable(),
+                        writable: event.is_writable(),
+                    });
+                    continue;
+                };
+                let mut ready = 0;
+                if event.is_readable() {
+                    ready |= bits::READABLE;
+                }
+                if event.is_read_closed() {
+                    ready |= bits::READ_CLOSED;
+                }
+                if event.is_writable() {
+                    ready |= bits::WRITABLE;
+                }
+                if event.is_write_closed() {
+                    ready |= bits::WRITE_CLOSED;
+                }
+                if event.is_error() {
+                    ready |= bits::ERROR;
+                }
+                slot.readiness |= ready;
+                trace::emit(|| Event::IoReady {
+                    token: key.to_u64(),
+                    fd: slot.fd,
+                    readable: ready & bits::READ_SIDE != 0,
+                    writable: ready & bits::WRITE_SIDE != 0,
+                });
+                let token = key.to_u64();
+                if ready & bits::READ_SIDE != 0
+                    && let Some(w) = slot.read_waker.take()
+                {
+                    let cause = WakeCause::Io {
+                        token,
+                        fd: slot.fd,
+                        interest: Interest::Read,
+                    };
+                    to_wake.push((w, cause));
+                }
+                if ready & bits::WRITE_SIDE != 0
+                    && let Some(w) = slot.write_waker.take()
+                {
+                    let cause = WakeCause::Io {
+                        token,
+                        fd: slot.fd,
+                        interest: Interest::Write,
+                    };
+                    to_wake.push((w, cause));
+                }
+            }
+        }
+        self.bump(|s| s.io_events += count as u64);
+        wake_all(&mut to_wake);
+        *self.to_wake.borrow_mut() = to_wake;
+        count
+    }
+
+    /// Phase: wake every timer whose deadline is `<= now`, in (deadline, sequence) order.
+    pub fn fire_timers(&self, now: Instant) -> usize {
+        let mut expired = Vec::new();
+        self.timers.borrow_mut().take_expired(now, &mut expired);
+        let n = expired.len();
+        self.bump(|s| s.timers_fired += n as u64);
+        for (id, deadline, waker) in expired {
+            trace::emit(|| Event::TimerFired {
+                timer: id,
+                late_us: now.saturating_duration_since(deadline).as_micros() as u64,
+            });
+            if let Some(waker) = waker {
+                trace::with_cause(WakeCause::Timer { timer: id }, || waker.wake());
+            }
+        }
+        n
+    }
+
+    /// The earliest pending timer deadline.
+    pub fn next_timer_deadline(&self) -> Option<Instant> {
+        self.timers.borrow_mut().next_deadline()
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /// Registers a timer for `deadline`.
+    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.timers.borrow_mut().insert(deadline, Some(waker.clone()))
+    }
+
+    /// Has the timer fired? If not, remember the newest waker.
+    pub fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> std::task::Poll<()> {
+        let mut timers = self.timers.borrow_mut();
+        match timers.entries.get_mut(key.0) {
+            None => std::task::Poll::Ready(()),
+            Some(entry) if entry.fired => std::task::Poll::Ready(()),
+            Some(entry) => {
+                match &mut entry.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    other => *other = Some(cx.waker().clone()),
+                }
+                std::task::Poll::Pending
+            }
+        }
+    }
+
+    /// Moves a timer to a new deadline (it becomes un-fired).
+    pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+        self.timers.borrow_mut().reset(key, deadline);
+    }
+
+    /// Cancels a timer.
+    pub fn remove_timer(&self, key: TimerKey) {
+        let entry = self.timers.borrow_mut().remove(key);
+        drop(entry); // its waker is dropped with no borrow held
+    }
+}
+
+fn wake_all(to_wake: &mut Vec<(Waker, WakeCause)>) {
+    for (waker, cause) in to_wake.drain(..) {
+        trace::with_cause(cause, || waker.wake());
+    }
+}
+
+/// Rounds a timeout *up* to whole milliseconds: `epoll_wait` counts milliseconds, and rounding
+/// down would wake us just before the deadline, find nothing due, and spin.
+pub fn ceil_to_millis(d: Duration) -> Duration {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    Duration::from_millis(ms.min(u64::MAX as u128) as u64)
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let io = self.io.borrow();
+        let registrations: Vec<String> = io
+            .iter()
+            .map(|(key, s)| {
+                format!(
+                    "token {:#x} fd {} readiness {:#07b} waiting: read={} write={}",
+                    key.to_u64(),
+                    s.fd,
+                    s.readiness,
+                    s.read_waker.is_some(),
+                    s.write_waker.is_some()
+                )
+            })
+            .collect();
+        let mut timers = self.timers.borrow_mut();
+        let live = timers.entries.iter().filter(|(_, e)| !e.fired).count();
+        let next = timers
+            .next_deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        f.debug_struct("Reactor")
+            .field("registrations", &registrations)
+            .field("pending_timers", &live)
+            .field("next_timer_in", &next)
+            .field("stats", &self.stats.get())
+            .finish()
+    }
+}
+
+/// Restores the previous current reactor when dropped.
+pub struct EnterGuard {
+    previous: Option<Rc<Reactor>>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}

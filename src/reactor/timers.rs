@@ -1,0 +1,133 @@
+//! Timers: a binary heap of deadlines, ordered by (deadline, sequence number).
+//!
+//! The heap only says *when* to look; the slab of [`TimerEntry`]s says what is still wanted.
+//! Cancelling (dropping a `Sleep`) removes the slab entry and leaves its heap entry behind as
+//! garbage; the garbage is skipped when it reaches the top, and the heap is rebuilt if it grows
+//! much larger than the number of live timers.
+
+use crate::slab::{Key, Slab};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::task::Waker;
+use std::time::Instant;
+
+/// Identifies one registered timer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TimerKey(pub(crate) Key);
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct HeapEntry {
+    deadline: Instant,
+    seq: u64,
+    key: u64,
+}
+
+pub(crate) struct TimerEntry {
+    pub(crate) deadline: Instant,
+    pub(crate) seq: u64,
+    pub(crate) waker: Option<Waker>,
+    pub(crate) fired: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Timers {
+    heap: BinaryHeap<Reverse<HeapEntry>>,
+    pub(crate) entries: Slab<TimerEntry>,
+    next_seq: u64,
+}
+
+impl Timers {
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: Option<Waker>) -> TimerKey {
+        let seq = self.take_seq();
+        let key = self.entries.insert(TimerEntry {
+            deadline,
+            seq,
+            waker,
+            fired: false,
+        });
+        self.push(deadline, seq, key);
+        TimerKey(key)
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    fn push(&mut self, deadline: Instant, seq: u64, key: Key) {
+        self.heap.push(Reverse(HeapEntry {
+            deadline,
+            seq,
+            key: key.to_u64(),
+        }));
+    }
+
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: Instant) {
+        let seq = self.take_seq();
+        if let Some(entry) = self.entries.get_mut(key.0) {
+            entry.deadline = deadline;
+            entry.seq = seq;
+            entry.fired = false;
+            self.push(deadline, seq, key.0);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<TimerEntry> {
+        let entry = self.entries.remove(key.0);
+        if self.heap.len() > 1024 && self.heap.len() > 4 * self.entries.len() {
+            self.rebuild_heap();
+        }
+        entry
+    }
+
+    fn rebuild_heap(&mut self) {
+        let live: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.fired)
+            .map(|(k, e)| (e.deadline, e.seq, k))
+            .collect();
+        self.heap.clear();
+        for (deadline, seq, key) in live {
+            self.push(deadline, seq, key);
+        }
+    }
+
+    /// Is this heap entry still the current registration of a live, unfired timer?
+    fn is_live(&self, top: &HeapEntry) -> bool {
+        self.entries
+            .get(Key::from_u64(top.key))
+            .is_some_and(|e| e.seq == top.seq && !e.fired)
+    }
+
+    /// The earliest live deadline (garbage on top of the heap is thrown away).
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
+        while let Some(Reverse(top)) = self.heap.peek() {
+            if self.is_live(top) {
+                return Some(top.deadline);
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    /// Marks every timer due at `now` as fired (deadline equal to now counts) and returns
+    /// `(timer id, deadline, waker)` for each, in (deadline, sequence) order.
+    pub(crate) fn take_expired(&mut self, now: Instant, out: &mut Vec<(u64, Instant, Option<Waker>)>) {
+        while let Some(Reverse(top)) = self.heap.peek() {
+            if top.deadline > now {
+                break;
+            }
+            let Some(Reverse(top)) = self.heap.pop() else {
+                break;
+            };
+            if !self.is_live(&top) {
+                continue;
+            }
+            if let Some(entry) = self.entries.get_mut(Key::from_u64(top.key)) {
+                entry.fired = true;
+                out.push((top.seq, top.deadline, entry.waker.take()));
+            }
+        }
+    }
+}

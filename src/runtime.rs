@@ -1,0 +1,198 @@
+//! The runtime: the loop that ties the executor and the reactor together.
+//!
+//! **Concept.** asyncio's event loop, spelled out. `block_on(main)` polls the main future, and
+//! whenever nothing is ready it does one [`Runtime::tick`], made of four phases:
+//!
+//! 1. `run_ready_tasks`: poll every task that is on the run queue now;
+//! 2. `fire_timers`: wake the tasks whose sleeps are due;
+//! 3. `wait_for_io`: block in `epoll_wait`, for zero time if something is already runnable,
+//!    else until the next timer deadline (rounded *up* to a millisecond), else forever;
+//! 4. `dispatch_io_events`: set readiness and wake the tasks waiting on those sockets.
+//!
+//! A thread-local *context* (current executor and reactor) is set while `block_on` runs: that
+//! is how `spawn`, `sleep` and `TcpStream::connect` find the runtime without being passed one.
+//!
+//! **Where.** [`Runtime::block_on`] and [`Runtime::tick`] below; each phase is a method of its
+//! own so a debugger can stop on it. When the main future finishes, every task still alive is
+//! dropped (like `asyncio.run` cancelling leftovers) while the context is still set.
+//!
+//! **In the debugger.** `break corolab::runtime::Runtime::tick` stops once per loop turn;
+//! `break corolab::runtime::Runtime::wait_for_io` right before the thread sleeps.
+//! `print *self` or `{:?}` shows tasks, registrations and timers.
+
+use crate::executor::{Executor, ExecutorStats, Unpark};
+use crate::reactor::{Reactor, ReactorStats, ceil_to_millis};
+use crate::trace;
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// All counters of a runtime (see [`Runtime::stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Futures polled (tasks plus the `block_on` future).
+    pub polls: u64,
+    /// Times a task was put on the run queue.
+    pub wakes: u64,
+    /// Calls to `epoll_wait`.
+    pub reactor_waits: u64,
+    /// I/O events returned by `epoll_wait`.
+    pub io_events: u64,
+    /// Timers that fired.
+    pub timers_fired: u64,
+    /// Tasks spawned.
+    pub tasks_spawned: u64,
+    /// Most tasks alive at once.
+    pub peak_live_tasks: u64,
+}
+
+impl Stats {
+    fn combine(e: ExecutorStats, r: ReactorStats) -> Stats {
+        Stats {
+            polls: e.polls,
+            wakes: e.wakes,
+            reactor_waits: r.reactor_waits,
+            io_events: r.io_events,
+            timers_fired: r.timers_fired,
+            tasks_spawned: e.tasks_spawned,
+            peak_live_tasks: e.peak_live_tasks,
+        }
+    }
+}
+
+/// Lets another thread interrupt `epoll_wait` (mio's eventfd waker).
+struct ReactorUnpark(Arc<mio::Waker>);
+
+impl Unpark for ReactorUnpark {
+    fn unpark(&self) {
+        let _ = self.0.wake();
+    }
+}
+
+/// A single-threaded runtime. See the module docs.
+pub struct Runtime {
+    executor: Rc<Executor>,
+    reactor: Rc<Reactor>,
+}
+
+impl Runtime {
+    /// Creates a runtime. Panics only if the OS refuses an epoll instance (see [`Runtime::try_new`]).
+    pub fn new() -> Runtime {
+        Runtime::try_new().unwrap_or_else(|e| panic!("corolab: cannot create epoll instance: {e}"))
+    }
+
+    /// Creates a runtime, reporting OS errors (e.g. out of file descriptors).
+    pub fn try_new() -> std::io::Result<Runtime> {
+        let reactor = Rc::new(Reactor::new()?);
+        let unpark = Arc::new(ReactorUnpark(reactor.thread_waker()));
+        let executor = Rc::new(Executor::new(unpark));
+        Ok(Runtime { executor, reactor })
+    }
+
+    /// Runs `future` to completion on this thread, running spawned tasks, timers and I/O
+    /// meanwhile. Tasks still alive when it returns are dropped.
+    ///
+    /// Panics if called from inside another `block_on` on the same thread (that would block
+    /// the outer runtime's loop).
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if Executor::current().is_some() {
+            panic!("corolab: block_on called inside a running runtime; use .await or spawn instead");
+        }
+        trace::install_from_env();
+        let _reactor = Reactor::enter(self.reactor.clone());
+        let _executor = Executor::enter(self.executor.clone());
+        let _shutdown = ShutdownOnExit(&self.executor);
+        let mut future = pin!(future);
+        let waker = self.executor.main_waker();
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if self.executor.take_main_woken()
+                && let Poll::Ready(output) = self.executor.poll_main(future.as_mut(), &mut cx)
+            {
+                return output;
+            }
+            self.tick();
+        }
+    }
+
+    /// One turn of the loop: the four phases in order.
+    pub fn tick(&self) {
+        self.run_ready_tasks();
+        self.fire_timers();
+        let timeout = self.io_timeout();
+        self.wait_for_io(timeout);
+        self.dispatch_io_events();
+    }
+
+    /// Phase 1: poll the tasks on the run queue.
+    fn run_ready_tasks(&self) {
+        self.executor.run_ready_tasks();
+    }
+
+    /// Phase 2: wake sleepers whose deadline has come.
+    fn fire_timers(&self) {
+        self.reactor.fire_timers(Instant::now());
+    }
+
+    /// How long phase 3 may sleep: zero if work is waiting, else until the next deadline.
+    fn io_timeout(&self) -> Option<Duration> {
+        if self.executor.has_ready_work() {
+            return Some(Duration::ZERO);
+        }
+        self.reactor
+            .next_timer_deadline()
+            .map(|deadline| ceil_to_millis(deadline.saturating_duration_since(Instant::now())))
+    }
+
+    /// Phase 3: block in `epoll_wait`.
+    fn wait_for_io(&self, timeout: Option<Duration>) {
+        if let Err(e) = self.reactor.wait_for_io(timeout) {
+            panic!("corolab: epoll_wait failed: {e}");
+        }
+    }
+
+    /// Phase 4: readiness -> wakers.
+    fn dispatch_io_events(&self) {
+        self.reactor.dispatch_io_events();
+    }
+
+    /// Counters: polls, wakes, reactor waits, I/O events, timers fired, tasks, peak live tasks.
+    pub fn stats(&self) -> Stats {
+        Stats::combine(self.executor.stats(), self.reactor.stats())
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new()
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("tasks", &*self.executor)
+            .field("live_tasks", &self.executor.live_tasks())
+            .field("reactor", &*self.reactor)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Drops leftover tasks when `block_on` returns or unwinds, while the context is still set.
+struct ShutdownOnExit<'a>(&'a Executor);
+
+impl Drop for ShutdownOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.shutdown();
+    }
+}
+
+/// Creates a [`Runtime`] and runs `future` on it: the `asyncio.run` of corolab.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    Runtime::new().block_on(future)
+}

@@ -1,0 +1,123 @@
+//! Sleeping and timeouts.
+//!
+//! **Concept.** `sleep(d)` does not block the thread: it registers a deadline with the reactor
+//! and returns `Pending`. The run loop sleeps in `epoll_wait` only until the *earliest*
+//! deadline, so five tasks sleeping 2 s each finish together after 2 s. Like a Python
+//! coroutine object, a `Sleep` does nothing until first polled; dropping it cancels the timer.
+//!
+//! **Where.** [`Sleep`]'s `poll` registers the timer on first poll (`Reactor::add_timer`) and
+//! afterwards asks `Reactor::poll_timer`; `Drop` calls `Reactor::remove_timer`.
+//! [`timeout`] polls the inner future and a `Sleep` side by side.
+//!
+//! **In the debugger.** `break corolab::reactor::Reactor::fire_timers`; the trace shows
+//! `timer N fired (X us late)` followed by the wake of the task that slept.
+
+use crate::reactor::{Reactor, TimerKey};
+use std::fmt;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub use std::time::Instant;
+
+/// Waits until `duration` has passed (measured from the call).
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(Instant::now() + duration)
+}
+
+/// Waits until `deadline`. A deadline in the past (or now) fires on the next loop turn.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        timer: None,
+    }
+}
+
+/// Future returned by [`sleep`] and [`sleep_until`]. It is `Unpin`, so it can be polled by
+/// hand with `Pin::new(&mut sleep).poll(cx)`.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    timer: Option<(Rc<Reactor>, TimerKey)>,
+}
+
+impl Sleep {
+    /// When this sleep ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline (the sleep can be awaited again afterwards).
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let Some((reactor, key)) = &self.timer {
+            reactor.reset_timer(*key, deadline);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match &self.timer {
+            Some((reactor, key)) => reactor.poll_timer(*key, cx),
+            None => {
+                let reactor = Reactor::current().unwrap_or_else(|e| panic!("corolab::time::sleep: {e}"));
+                let key = reactor.add_timer(self.deadline, cx.waker());
+                self.timer = Some((reactor, key));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some((reactor, key)) = self.timer.take() {
+            reactor.remove_timer(key);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.timer.is_some())
+            .finish()
+    }
+}
+
+/// The error of [`timeout`]: the time ran out first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed(pub Duration);
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "deadline of {:?} elapsed", self.0)
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+/// Runs `future` for at most `duration`. If time runs out first, `future` is dropped
+/// (cancelled) and the result is `Err(Elapsed)`. The future is polled first, so one that is
+/// ready at once wins even with a zero duration.
+pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
+    let deadline = Instant::now() + duration;
+    let mut future = pin!(future);
+    let mut sleep = sleep_until(deadline);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(&mut sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Elapsed(duration))),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}

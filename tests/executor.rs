@@ -1,0 +1,345 @@
+//! Executor pitfalls: wakes, re-entrancy, panics, abort, teardown.
+
+mod common;
+
+use common::with_deadline;
+use corolab::future::poll_fn;
+use corolab::{JoinError, Runtime, block_on, spawn, spawn_blocking, spawn_named, yield_now};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::{Arc, Barrier, Mutex};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A future that returns Pending `n` times (storing its waker), counting its polls.
+fn pending_then_ready(
+    polls: Rc<Cell<u32>>,
+    waker_out: Rc<RefCell<Option<Waker>>>,
+) -> impl Future<Output = ()> {
+    poll_fn(move |cx| {
+        polls.set(polls.get() + 1);
+        if polls.get() == 1 {
+            *waker_out.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+}
+
+// Why: a wake from another thread that lands just as the runtime decides to sleep in epoll_wait
+// must not be lost, or the program hangs forever. 200 rounds make the race window likely.
+#[test]
+fn lost_wakeup_from_other_thread_just_before_park_is_not_lost() {
+    with_deadline(LIMIT, || {
+        for _ in 0..200 {
+            let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+            let barrier = Arc::new(Barrier::new(2));
+            let (s2, b2) = (slot.clone(), barrier.clone());
+            let waker_thread = std::thread::spawn(move || {
+                b2.wait(); // the waker is stored: wake it as fast as possible
+                let waker = s2.lock().unwrap().take().unwrap();
+                waker.wake();
+            });
+            let mut first = true;
+            block_on(poll_fn(|cx| {
+                if first {
+                    first = false;
+                    *slot.lock().unwrap() = Some(cx.waker().clone());
+                    barrier.wait();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            }));
+            waker_thread.join().unwrap();
+        }
+    });
+}
+
+// Why: with no timers the runtime blocks in epoll_wait with no timeout; only the eventfd poke
+// can get it out. A task woken by a plain std::thread must still run.
+#[test]
+fn cross_thread_wake_while_blocked_with_no_timers() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let handle = spawn(async {
+                let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+                let s2 = slot.clone();
+                let mut started = false;
+                poll_fn(move |cx| {
+                    if started {
+                        return Poll::Ready(42);
+                    }
+                    started = true;
+                    *slot.lock().unwrap() = Some(cx.waker().clone());
+                    let s3 = slot.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(50));
+                        s3.lock().unwrap().take().unwrap().wake();
+                    });
+                    Poll::Pending
+                })
+                .await;
+                drop(s2);
+                42
+            });
+            assert_eq!(handle.await, Ok(42));
+        });
+    });
+}
+
+// Why: a task woken many times before it runs must be polled once, not once per wake
+// (otherwise a chatty producer multiplies the consumer's work).
+#[test]
+fn duplicate_wakes_give_one_poll() {
+    block_on(async {
+        let polls = Rc::new(Cell::new(0));
+        let waker = Rc::new(RefCell::new(None));
+        let target = spawn(pending_then_ready(polls.clone(), waker.clone()));
+        yield_now().await; // target runs once and parks
+        assert_eq!(polls.get(), 1);
+        let w = waker.borrow_mut().take().unwrap();
+        for _ in 0..10 {
+            w.wake_by_ref();
+        }
+        target.await.unwrap();
+        assert_eq!(polls.get(), 2, "ten wakes, one poll");
+    });
+}
+
+// Why: wakers outlive tasks. Waking a finished task, or waking a pending one for no reason,
+// must do nothing harmful: no panic, no poll of whatever task reuses the slot.
+#[test]
+fn spurious_wake_and_wake_after_finish_are_harmless() {
+    let rt = Runtime::new();
+    rt.block_on(async {
+        let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let k2 = kept.clone();
+        spawn(poll_fn(move |cx| {
+            *k2.borrow_mut() = Some(cx.waker().clone());
+            Poll::Ready(())
+        }))
+        .await
+        .unwrap();
+        let stale = kept.borrow_mut().take().unwrap();
+        // A new task that would be polled spuriously if the stale waker reached it.
+        let polls = Rc::new(Cell::new(0));
+        let parked = Rc::new(RefCell::new(None));
+        let other = spawn(pending_then_ready(polls.clone(), parked.clone()));
+        yield_now().await;
+        assert_eq!(polls.get(), 1);
+        for _ in 0..5 {
+            stale.wake_by_ref();
+            yield_now().await;
+        }
+        assert_eq!(polls.get(), 1, "a stale waker must not poll another task");
+        // A spurious wake of a pending task just polls it once more.
+        parked.borrow().as_ref().unwrap().wake_by_ref();
+        other.await.unwrap();
+        assert_eq!(polls.get(), 2);
+    });
+}
+
+// Why: code running inside poll (and inside Drop) may call back into the runtime; a RefCell
+// held across the poll would turn that into a "already borrowed" panic.
+#[test]
+fn reentrancy_spawn_wake_self_and_drop_handles_inside_poll_and_drop() {
+    struct SpawnsOnDrop(Rc<Cell<bool>>);
+    impl Drop for SpawnsOnDrop {
+        fn drop(&mut self) {
+            let flag = self.0.clone();
+            let handle = spawn(async move { flag.set(true) });
+            drop(handle); // detach from inside Drop
+            drop(spawn(async {})); // and a second one, dropped at once
+        }
+    }
+    block_on(async {
+        let ran_from_drop = Rc::new(Cell::new(false));
+        let guard = SpawnsOnDrop(ran_from_drop.clone());
+        let inner_ran = Rc::new(Cell::new(false));
+        let ir = inner_ran.clone();
+        let outer = spawn(async move {
+            let _guard = guard; // dropped when this task finishes
+            // spawn from inside poll, wake ourselves, drop a handle, all while being polled
+            let handle = spawn(async move { ir.set(true) });
+            let mut woke = false;
+            poll_fn(|cx| {
+                if woke {
+                    Poll::Ready(())
+                } else {
+                    woke = true;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            })
+            .await;
+            drop(handle);
+            let me_too = spawn(async { 7 });
+            me_too.await.unwrap()
+        });
+        assert_eq!(outer.await, Ok(7));
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        assert!(inner_ran.get());
+        assert!(ran_from_drop.get(), "task spawned from Drop ran");
+    });
+}
+
+// Why: one buggy task must not take the program down; its handle reports the panic.
+#[test]
+fn panicking_task_is_reported_and_runtime_keeps_running() {
+    block_on(async {
+        let bad = spawn_named("bad", async {
+            panic!("boom");
+        });
+        let good = spawn(async {
+            yield_now().await;
+            5
+        });
+        assert_eq!(bad.await, Err(JoinError::Panic("boom".into())));
+        assert_eq!(good.await, Ok(5));
+        assert_eq!(spawn(async { 1 }).await, Ok(1));
+    });
+}
+
+// Why: abort must stop a task at its next poll and say so through the handle.
+#[test]
+fn abort_cancels_a_pending_task_and_is_finished_reports_it() {
+    block_on(async {
+        let handle = spawn(corolab::time::sleep(Duration::from_secs(60)));
+        yield_now().await;
+        assert!(!handle.is_finished());
+        handle.abort();
+        yield_now().await;
+        assert!(handle.is_finished());
+        assert_eq!(handle.await, Err(JoinError::Cancelled));
+    });
+}
+
+// Why: asyncio users know add_done_callback; on_done must see the result, and the handle must
+// still be awaitable afterwards.
+#[test]
+fn on_done_callback_sees_the_result_and_handle_still_works() {
+    block_on(async {
+        let seen = Rc::new(Cell::new(0));
+        let s2 = seen.clone();
+        let handle = spawn(async { 21 });
+        handle.on_done(move |r| s2.set(*r.unwrap() * 2));
+        assert_eq!(handle.await, Ok(21));
+        assert_eq!(seen.get(), 42);
+    });
+}
+
+// Why: block_on returning with tasks still pending must drop them cleanly, and wakers used
+// afterwards (even from other threads) must not panic or touch freed state.
+#[test]
+fn teardown_with_pending_tasks_and_late_wakes_does_not_panic() {
+    with_deadline(LIMIT, || {
+        let kept: Arc<Mutex<Vec<Waker>>> = Arc::default();
+        let rt = Runtime::new();
+        let k = kept.clone();
+        rt.block_on(async move {
+            for _ in 0..10 {
+                let k = k.clone();
+                drop(spawn(poll_fn(move |cx| {
+                    k.lock().unwrap().push(cx.waker().clone());
+                    Poll::<()>::Pending
+                })));
+            }
+            drop(spawn(corolab::time::sleep(Duration::from_secs(60))));
+            yield_now().await;
+        });
+        let late = kept.lock().unwrap().clone();
+        assert_eq!(late.len(), 10);
+        let from_thread = late.clone();
+        std::thread::spawn(move || from_thread.iter().for_each(Waker::wake_by_ref))
+            .join()
+            .unwrap();
+        late.iter().for_each(Waker::wake_by_ref);
+        drop(rt);
+        late.iter().for_each(Waker::wake_by_ref);
+        // The same runtime type can be used again afterwards.
+        assert_eq!(block_on(async { spawn(async { 3 }).await }), Ok(3));
+    });
+}
+
+// Why: the seeds' run_in_executor: a blocking call on a helper thread must not freeze tasks,
+// and its panic must be reported like a task's.
+#[test]
+fn spawn_blocking_runs_off_thread_and_reports_panics() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let ticks = Rc::new(Cell::new(0));
+            let t2 = ticks.clone();
+            let ticker = spawn(async move {
+                for _ in 0..5 {
+                    corolab::time::sleep(Duration::from_millis(10)).await;
+                    t2.set(t2.get() + 1);
+                }
+            });
+            let slow = spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(150));
+                "done"
+            });
+            ticker.await.unwrap();
+            assert_eq!(ticks.get(), 5, "ticker ran while the blocking call slept");
+            assert_eq!(slow.await, Ok("done"));
+            let bad = spawn_blocking(|| -> u8 { panic!("blocking boom") });
+            assert_eq!(bad.await, Err(JoinError::Panic("blocking boom".into())));
+        });
+    });
+}
+
+// Why: spawn outside block_on is a programming error; the message must say what to do.
+#[test]
+#[should_panic(expected = "called outside a runtime")]
+fn spawn_outside_a_runtime_panics_with_a_clear_message() {
+    drop(spawn(async {}));
+}
+
+// Why: nested block_on would deadlock the outer loop; it must be refused loudly.
+#[test]
+#[should_panic(expected = "block_on called inside a running runtime")]
+fn nested_block_on_is_refused() {
+    block_on(async { block_on(async {}) });
+}
+
+// Why: the FIFO promise: tasks spawned in order run in that order.
+#[test]
+fn run_queue_is_fifo() {
+    block_on(async {
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let handles: Vec<_> = (0..5)
+            .map(|i| {
+                let order = order.clone();
+                spawn(async move { order.borrow_mut().push(i) })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(*order.borrow(), vec![0, 1, 2, 3, 4]);
+    });
+}
+
+// Why: stats are how fetch_pages reports the runtime's work; they must count what happened.
+#[test]
+fn stats_count_spawns_polls_and_peak_tasks() {
+    let rt = Runtime::new();
+    rt.block_on(async {
+        let hs: Vec<_> = (0..10).map(|_| spawn(yield_now())).collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+    let s = rt.stats();
+    assert_eq!(s.tasks_spawned, 10);
+    assert_eq!(s.peak_live_tasks, 10);
+    assert!(s.polls >= 20, "each yielding task is polled twice: {s:?}");
+    let dump = format!("{rt:?}");
+    assert!(dump.contains("reactor"), "{dump}");
+}
