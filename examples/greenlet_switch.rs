@@ -26,34 +26,22 @@
 //! (gdb) info proc mappings   # gr1's 256 KiB rw-p stack, the ---p guard page below
 //! ```
 
-#[cfg(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
     two_greenlets_printing_in_turn();
     println!();
     producer_consumer_ten_frames_deep();
 }
 
-#[cfg(not(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-)))]
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
 fn main() {
     println!("greenlets are not supported on this target (Linux on x86_64 or aarch64 only)");
 }
 
-#[cfg(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 use demo::*;
 
-#[cfg(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod demo {
     use corolab::greenlet::Greenlet;
     use std::cell::Cell;
@@ -97,10 +85,7 @@ mod demo {
         // own stack; rsp jumps into gr1's mapping. Our `switch` returns when
         // gr1 finishes (SWITCH 4: gr1's return value travels to its parent).
         let result: &str = gr1.switch(gr2.clone());
-        println!(
-            "main: gr1 returned {result:?}; gr1 dead = {}",
-            gr1.is_dead()
-        );
+        println!("main: gr1 returned {result:?}; gr1 dead = {}", gr1.is_dead());
         println!("main: gr2 is suspended inside its switch; dropping it...");
         // Dropping the last handle resumes gr2 one last time: its pending
         // switch panics with a private GreenletExit payload (no message), the
@@ -157,9 +142,7 @@ mod demo {
         if depth > 1 {
             return handle_in_ten_frames(depth - 1, unwound);
         }
-        let producer = Greenlet::current()
-            .parent()
-            .expect("the consumer has a parent");
+        let producer = Greenlet::current().parent().expect("the consumer has a parent");
         // SWITCH (consumer -> producer). At this moment the consumer's stack
         // holds, from the top: greenlet_start, greenlet_entry, the closure,
         // ten `handle_in_ten_frames` frames, `switch`, `switch_to`, and the

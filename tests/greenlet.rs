@@ -1,9 +1,6 @@
 //! Tests for `corolab::greenlet`: switching, values, panics, unwinding on
 //! drop, stack alignment and the guard page.
-#![cfg(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+#![cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 
 use std::cell::{Cell, RefCell};
 use std::hint::black_box;
@@ -222,10 +219,7 @@ fn dead_target_and_wrong_reply_type_are_typed_errors() {
         Err(SwitchError::WrongType { .. })
     ));
     assert!(g.is_dead());
-    assert!(matches!(
-        g.try_switch::<u32, u32>(1),
-        Err(SwitchError::Dead)
-    ));
+    assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead)));
     let msg = g.try_switch::<u32, u32>(1).unwrap_err().to_string();
     assert!(msg.contains("finished"), "{msg}");
 }
@@ -388,11 +382,7 @@ fn panic_backtrace_inside_greenlet_ends_at_the_trampoline() {
     let out = run_child(test, "backtrace", "full");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "child failed: {:?}\n{stderr}",
-        out.status
-    );
+    assert!(out.status.success(), "child failed: {:?}\n{stderr}", out.status);
     assert!(stdout.contains("child survived the backtrace"), "{stdout}");
     assert!(
         stderr.contains("greenlet_entry"),

@@ -210,10 +210,7 @@ mod tests {
     /// 0-5 for the registers in that order, bit 6 for MXCSR. Saves and
     /// restores the caller's own registers, as the ABI requires.
     #[unsafe(naked)]
-    unsafe extern "C" fn switch_with_marked_registers(
-        save_sp: *mut *mut u8,
-        load_sp: *mut u8,
-    ) -> u64 {
+    unsafe extern "C" fn switch_with_marked_registers(save_sp: *mut *mut u8, load_sp: *mut u8) -> u64 {
         naked_asm!(
             "push rbp",
             "push rbx",
@@ -337,13 +334,7 @@ mod tests {
         // locals alive until the harness returns; it never runs again after
         // switching back, so unmapping its stack at the end is fine.
         let changed = unsafe { switch_with_marked_registers(main_sp_ptr, frame.cast()) };
-        assert_eq!(
-            changed, 0,
-            "registers not preserved (bit mask): {changed:#b}"
-        );
-        assert!(
-            !other_sp.is_null(),
-            "the other side really ran and switched back"
-        );
+        assert_eq!(changed, 0, "registers not preserved (bit mask): {changed:#b}");
+        assert!(!other_sp.is_null(), "the other side really ran and switched back");
     }
 }

@@ -153,9 +153,7 @@ impl fmt::Display for SwitchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SwitchError::Dead => write!(f, "cannot switch to a greenlet that has finished"),
-            SwitchError::WrongType {
-                expected, found, ..
-            } => {
+            SwitchError::WrongType { expected, found, .. } => {
                 write!(
                     f,
                     "greenlet switch: expected a value of type {expected}, got {found}"
