@@ -262,7 +262,9 @@ impl<T: 'static> fmt::Debug for JoinHandle<T> {
 /// wait inside it (socket, sleep, join) switches back to the hub.
 ///
 /// # Panics
-/// Outside `block_on` (like [`crate::spawn`]).
+/// Outside `block_on` (like [`crate::spawn`]). If the kernel refuses to map
+/// the green thread's stack (see `greenlet::DEFAULT_STACK_SIZE`), the green
+/// thread itself panics and its handle yields `JoinError::Panic`.
 pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     JoinHandle {
         task: Box::pin(executor::spawn_named("green", GreenTask::new(f))),
