@@ -49,6 +49,9 @@
 //! - `tcp.rs`: [`TcpStream`], whose `wait_io` loop is the monkey-patched
 //!   socket: call `net::TcpStream::poll_read`/`poll_write` with the task's
 //!   waker, poll a `Sleep` by hand for the timeout, park, repeat.
+//! - `http.rs`: [`http_get`] / [`http_send`], the HTTP client's sans-I/O
+//!   core (`encode_request`, `ResponseReader`) driven by a green
+//!   [`TcpStream`]: plain blocking-looking code, one connection per request.
 //!
 //! # What to watch in the debugger
 //!
@@ -64,8 +67,10 @@
 //! destructors run, sockets close. A green thread must not be switched into
 //! by hand with [`Greenlet::switch`](crate::greenlet::Greenlet::switch).
 
+mod http;
 mod hub;
 mod tcp;
 
+pub use http::{HttpConfig, http_get, http_send};
 pub use hub::{JoinHandle, in_green_thread, joinall, run, sleep, spawn};
 pub use tcp::TcpStream;
