@@ -74,3 +74,8 @@ mod tcp;
 pub use http::{HttpConfig, http_get, http_send};
 pub use hub::{JoinHandle, in_green_thread, joinall, run, sleep, spawn};
 pub use tcp::TcpStream;
+
+/// The code in the chapter `docs/09-stackful-coroutines.md` is compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/09-stackful-coroutines.md")]
+struct ChapterDoctests;
