@@ -27,13 +27,16 @@
 //! Layers (a lower layer never imports a higher one): [`executor`] (tasks, run queue,
 //! `JoinHandle`), [`reactor`] (mio + timers; wakers only), [`runtime`] (the loop and the
 //! thread-local context), [`time`], [`net`], [`sync`], [`future`], then [`http`], and beside
-//! them [`generator`] and [`greenlet`]. [`trace`] is the event log all of them report into.
+//! them [`generator`] and [`greenlet`] (with `green`, gevent-style green threads on the same
+//! reactor, on Linux x86_64/aarch64). [`trace`] is the event log all of them report into.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod executor;
 pub mod future;
 pub mod generator;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub mod green;
 pub mod greenlet;
 pub mod http;
 pub mod net;
