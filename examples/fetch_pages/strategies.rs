@@ -4,14 +4,16 @@
 //! returns a [`Run`]: what it fetched (checked against the expected totals) and what it cost.
 //! The blocking strategies use `corolab::http::blocking::Client` (a thread sleeps in `read`
 //! while the server thinks); the coroutine strategies use `corolab::http::Client` (a task
-//! parks, the thread serves other tasks).
+//! parks, the thread serves other tasks); the green strategy writes blocking-looking code that
+//! `corolab::green` runs on greenlet stacks, switching to the hub whenever a socket would block.
 
 use super::measure::thread_cpu;
 use super::workers::{self, Launcher};
 use corolab::http;
 use corolab::runtime::Stats;
 use corolab::server::orders::Page;
-use corolab::{Runtime, spawn_named};
+use corolab::{Runtime, green, spawn_named};
+use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,7 +32,7 @@ pub enum Strategy {
     Coroutines,
     /// One runtime per CPU core, pages shared out (asyncio + multiprocessing).
     Cores,
-    /// gevent-style stackful coroutines: waits for `corolab::green`.
+    /// gevent-style green threads: blocking-looking code on greenlet stacks (`corolab::green`).
     Greenlets,
 }
 
@@ -143,7 +145,7 @@ pub fn run(strategy: Strategy, plan: &Plan, progress: &Progress, launcher: &Laun
         Strategy::Processes => processes(plan, progress, launcher)?,
         Strategy::Coroutines => coroutines(plan, progress, None)?,
         Strategy::Cores => cores(plan, progress)?,
-        Strategy::Greenlets => return Err("not built yet (needs corolab::green)".to_string()),
+        Strategy::Greenlets => greenlets(plan, progress)?,
     };
     verify(plan, &run)?;
     Ok(run)
@@ -435,4 +437,53 @@ fn add_stats(a: Stats, b: Stats) -> Stats {
         tasks_spawned: a.tasks_spawned + b.tasks_spawned,
         peak_live_tasks: a.peak_live_tasks.max(b.peak_live_tasks),
     }
+}
+
+// ---- 6. greenlets --------------------------------------------------------------------------
+
+/// gevent style: `plan.concurrency` green threads (a `gevent.pool.Pool`) on one runtime, each
+/// taking the next page number and calling `green::http_get`, which *looks* blocking but
+/// switches to the hub while the socket has nothing to read. No `async`/`.await` in sight.
+/// (`green::http_get` opens one connection per request: it has no keep-alive pool.)
+pub fn greenlets(plan: &Plan, progress: &Progress) -> Result<Run, String> {
+    let (cpu_before, start) = (thread_cpu(), Instant::now());
+    let runtime = Runtime::new();
+    let pool_size = plan.concurrency.min(plan.pages as usize).max(1);
+    let next_page = Rc::new(Cell::new(0u64));
+    let fetched = runtime.block_on(async {
+        let green_threads: Vec<_> = (0..pool_size)
+            .map(|_| {
+                let (next_page, progress) = (next_page.clone(), progress.clone());
+                let (base_url, pages) = (plan.base_url.clone(), plan.pages);
+                green::spawn(move || -> Result<Tally, String> {
+                    let mut fetched = Tally::default();
+                    loop {
+                        let page = next_page.get();
+                        if page >= pages {
+                            return Ok(fetched);
+                        }
+                        next_page.set(page + 1);
+                        let response = green::http_get(&page_url(&base_url, page))
+                            .map_err(|e| format!("page {page}: {e}"))?;
+                        fetched.add(tally_page(page, &response)?);
+                        progress.page_done();
+                    }
+                })
+            })
+            .collect();
+        let mut fetched = Tally::default();
+        for green_thread in green_threads {
+            fetched.add(green_thread.await.map_err(|e| e.to_string())??);
+        }
+        Ok::<Tally, String>(fetched)
+    })?;
+    Ok(Run {
+        fetched,
+        wall: start.elapsed(),
+        cpu: thread_cpu() - cpu_before,
+        in_flight: pool_size,
+        carriers: "1 thread".to_string(),
+        runtime: Some(runtime.stats()),
+        ..Run::default()
+    })
 }
