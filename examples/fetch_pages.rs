@@ -429,7 +429,7 @@ fn print_table(rows: &[Row], source: &Source) {
     );
     if let Some(sample) = rows.iter().find_map(|r| r.sampled) {
         println!(
-            "* sequential fetched a sample of {sample} pages; its times are scaled up x{:.0} to {} pages.",
+            "* sequential fetched (and verified) a sample of {sample} pages; its times are scaled up x{:.0} to {} pages.",
             source.plan.pages as f64 / sample as f64,
             source.plan.pages
         );
@@ -476,19 +476,21 @@ fn print_reading(rows: &[Row], plan: &Plan) {
              blocked thread (run with coroutines and sequential to see the numbers)."
         );
     }
-    let cores_note = match (run(Strategy::Coroutines), run(Strategy::Cores)) {
+    let why = match (run(Strategy::Coroutines), run(Strategy::Cores)) {
         (Some(co), Some(cores)) => format!(
-            "one runtime on each of {} (cores row) took {} against {} on one thread, ",
+            "one runtime on each of {} (cores row) took {} against {} on one thread, because the CPU was \
+             nearly idle in every row (CPU column)",
             cores.carriers,
             seconds(cores.wall),
             seconds(co.wall)
         ),
-        _ => String::new(),
+        _ => "the CPU was nearly idle in every row (CPU column), so more cores would not help either"
+            .to_string(),
     };
     println!(
-        "They do not help where the time is not waiting: {cores_note}because the CPU was nearly idle in every \
-         row (CPU column); only CPU-bound work gains from more cores (threads, processes, one runtime per core), \
-         and a blocking call inside a coroutine stalls every task on its thread."
+        "They do not help where the time is not waiting: {why}; only CPU-bound work gains from more cores \
+         (threads, processes, one runtime per core), and a blocking call inside a coroutine stalls every task \
+         on its thread."
     );
 }
 
