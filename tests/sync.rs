@@ -1,0 +1,164 @@
+//! Channels, oneshot, semaphore and the future combinators.
+
+mod common;
+
+use common::with_deadline;
+use corolab::future::{Either, join_all, select};
+use corolab::sync::{Semaphore, TrySendError, channel, oneshot};
+use corolab::time::{sleep, timeout};
+use corolab::{block_on, spawn, yield_now};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+// Why: a bounded channel is back-pressure: a full channel must make senders wait (not drop or
+// grow), deliver in order, and serve waiting senders first-come first-served.
+#[test]
+fn bounded_channel_applies_backpressure_in_fifo_order() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (tx, mut rx) = channel::<u32>(2);
+            let mut senders = Vec::new();
+            for i in 0..6 {
+                let tx = tx.clone();
+                senders.push(spawn(async move { tx.send(i).await.unwrap() }));
+            }
+            drop(tx);
+            for _ in 0..3 {
+                yield_now().await;
+            }
+            // Two fit; the other four wait in line.
+            assert_eq!(rx.try_recv(), Some(0));
+            let mut got = vec![0];
+            while let Some(v) = rx.recv().await {
+                got.push(v);
+            }
+            assert_eq!(got, vec![0, 1, 2, 3, 4, 5]);
+            for s in senders {
+                s.await.unwrap();
+            }
+        });
+    });
+}
+
+// Why: recv must end (None) once every sender is gone, and a send to a dropped receiver must
+// hand the value back instead of waiting forever.
+#[test]
+fn channel_closes_when_all_senders_drop_and_send_fails_without_receiver() {
+    block_on(async {
+        let (tx, mut rx) = channel::<&str>(1);
+        let tx2 = tx.clone();
+        tx.send("a").await.unwrap();
+        drop(tx);
+        drop(tx2);
+        assert_eq!(rx.recv().await, Some("a"));
+        assert_eq!(rx.recv().await, None);
+
+        let (tx, rx) = channel::<u8>(1);
+        tx.send(1).await.unwrap();
+        let blocked = spawn(async move { tx.send(2).await.map_err(|e| e.0) });
+        yield_now().await;
+        drop(rx);
+        assert_eq!(blocked.await.unwrap(), Err(2));
+    });
+}
+
+// Why: try_send must not jump over senders already waiting in line.
+#[test]
+fn try_send_reports_full_and_respects_waiting_senders() {
+    block_on(async {
+        let (tx, mut rx) = channel::<u8>(1);
+        assert!(tx.try_send(1).is_ok());
+        assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+        let waiting = {
+            let tx = tx.clone();
+            spawn(async move { tx.send(3).await.unwrap() })
+        };
+        yield_now().await;
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(tx.try_send(4), Err(TrySendError::Full(4)), "3 is waiting first");
+        waiting.await.unwrap();
+        assert_eq!(rx.recv().await, Some(3));
+    });
+}
+
+// Why: a oneshot delivers one value, and a dropped sender must end the wait with an error.
+#[test]
+fn oneshot_delivers_or_reports_a_dropped_sender() {
+    block_on(async {
+        let (tx, rx) = oneshot::<u8>();
+        spawn(async move { tx.send(9).unwrap() }).await.unwrap();
+        assert_eq!(rx.await, Ok(9));
+        let (tx, rx) = oneshot::<u8>();
+        drop(tx);
+        assert!(rx.await.is_err());
+    });
+}
+
+// Why: the HTTP pool relies on this: at most N holders, and waiters served in arrival order
+// even if a waiter in the middle gives up (is cancelled).
+#[test]
+fn semaphore_limits_holders_and_serves_waiters_in_order() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let sem = Rc::new(Semaphore::new(2));
+            let order = Rc::new(RefCell::new(Vec::new()));
+            let peak = Rc::new(RefCell::new((0usize, 0usize)));
+            let mut handles = Vec::new();
+            for i in 0..6 {
+                let (sem, order, peak) = (sem.clone(), order.clone(), peak.clone());
+                handles.push(spawn(async move {
+                    let _permit = sem.clone().acquire_owned().await;
+                    order.borrow_mut().push(i);
+                    {
+                        let mut p = peak.borrow_mut();
+                        p.0 += 1;
+                        p.1 = p.1.max(p.0);
+                    }
+                    sleep(Duration::from_millis(5)).await;
+                    peak.borrow_mut().0 -= 1;
+                }));
+            }
+            // A waiter that gives up while queued must not block those behind it.
+            let quitter = {
+                let sem = sem.clone();
+                spawn(async move { timeout(Duration::from_millis(1), sem.acquire()).await.is_err() })
+            };
+            for h in handles {
+                h.await.unwrap();
+            }
+            assert!(quitter.await.unwrap());
+            assert_eq!(*order.borrow(), vec![0, 1, 2, 3, 4, 5]);
+            assert_eq!(peak.borrow().1, 2);
+            assert_eq!(sem.available_permits(), 2);
+        });
+    });
+}
+
+// Why: gather and first-completed are the two ways the seeds combine coroutines.
+#[test]
+fn join_all_keeps_order_and_select_returns_the_first_to_finish() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let outs = join_all((0..4u64).map(|i| async move {
+                sleep(Duration::from_millis(20 - 5 * i)).await;
+                i
+            }))
+            .await;
+            assert_eq!(outs, vec![0, 1, 2, 3]);
+            let slow = sleep(Duration::from_secs(60));
+            let fast = async {
+                sleep(Duration::from_millis(5)).await;
+                "fast"
+            };
+            assert_eq!(select(slow, fast).await, Either::Right("fast"));
+            assert_eq!(
+                timeout(Duration::from_millis(10), sleep(Duration::from_secs(60))).await,
+                Err(corolab::time::Elapsed(Duration::from_millis(10)))
+            );
+            assert_eq!(timeout(Duration::ZERO, async { 1 }).await, Ok(1));
+        });
+    });
+}
