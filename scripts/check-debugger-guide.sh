@@ -69,28 +69,29 @@ fi
 env -u COROLAB_TRACE timeout 120 "$GDB" -q -batch -iex 'set debuginfod enabled off' \
     -x scripts/debugger-guide.gdb "$BIN" >"$OUT" 2>&1 || true
 
-# The line after "HIT <where>" (the first print there).
-first_print_after() {
-    grep -A1 -m1 -xF "HIT $1" "$OUT" | sed -n 2p
+# The n-th line after the first "HIT <where>" (1 = the first print there).
+print_after() {
+    grep -A"$2" -m1 -xF "HIT $1" "$OUT" | sed -n "$(($2 + 1))p"
 }
 
-expect_print() { # where, extended regex for the printed value, what the guide says it is
-    local line
-    line=$(first_print_after "$1")
+expect_print() { # where, which print (1, 2, ...), extended regex for the value, what the guide says
+    local where=$1 nth=$2 pattern=$3 meaning=$4 line
+    line=$(print_after "$where" "$nth")
     if [ -z "$line" ]; then
-        fail "breakpoint $1 was not hit"
-    elif echo "$line" | grep -Eq "$2"; then
-        ok "$1 hit; $3: $line"
+        fail "breakpoint $where was not hit (or print $nth is missing)"
+    elif echo "$line" | grep -Eq "$pattern"; then
+        ok "$where hit; $meaning: $line"
     else
-        fail "$1: expected $3 matching /$2/, got: $line"
+        fail "$where: expected $meaning matching /$pattern/, got: $line"
     fi
 }
 
-expect_print "Runtime::tick" '^\$[0-9]+ = 2$' "live tasks at the first tick"
-expect_print "Executor::poll_task" '^\$[0-9]+ = 1$' "the first task polled is task 1 (reader)"
-expect_print "Reactor::wait_for_io" 'Option<core::time::Duration>::Some\(core::time::Duration' \
+expect_print "Runtime::tick" 1 '^\$[0-9]+ = 0$' "live tasks at the first tick (nothing spawned yet)"
+expect_print "Runtime::tick" 2 '^\$[0-9]+ = 1$' "run queue length at the first tick (the main future)"
+expect_print "Executor::poll_task" 1 '^\$[0-9]+ = 1$' "the first task polled is task 1 (reader)"
+expect_print "Reactor::wait_for_io" 1 'Option<core::time::Duration>::Some\(core::time::Duration' \
     "the epoll_wait timeout (Some: a timer is pending)"
-expect_print "Reactor::dispatch_io_events" 'reactor_waits: 1,' "stats right after the first epoll_wait"
+expect_print "Reactor::dispatch_io_events" 1 'reactor_waits: 1,' "stats right after the first epoll_wait"
 
 if grep -A8 -xF "HIT Executor::poll_task" "$OUT" | grep -q 'in corolab::runtime::Runtime::tick '; then
     ok "backtrace from poll_task goes through Runtime::tick (run_ready_tasks is phase 1)"
@@ -131,7 +132,7 @@ if command -v lldb >/dev/null 2>&1; then
     else
         fail "lldb backtrace at poll_task does not show Runtime::tick"
     fi
-    for want in 'live_tasks.value.value = 2' 'id.v.value = 1' '(reactor_waits = 1,' 'exited with status = 0'; do
+    for want in 'live_tasks.value.value = 0' 'run_queue.value.value.len = 1' 'id.v.value = 1' '(reactor_waits = 1,' 'exited with status = 0'; do
         if grep -qF "$want" "$OUT"; then
             ok "lldb output contains: $want"
         else

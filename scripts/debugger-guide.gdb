@@ -6,7 +6,7 @@
 set pagination off
 set confirm off
 
-# One turn of the run loop. At the first turn both tasks have been spawned and queued.
+# One turn of the run loop. At the first turn only the main future is queued: nothing spawned yet.
 tbreak corolab::runtime::Runtime::tick
 commands
   silent
