@@ -8,13 +8,17 @@
 //!
 //! **Where.** [`spawn`] puts a new task in the task slab and on the run queue;
 //! [`Executor::run_ready_tasks`] polls the tasks that were queued when it started (at most
-//! [`MAX_POLLS_PER_TICK`]), so a task that wakes itself runs again only after the reactor had
-//! its turn; `poll_task` polls one task inside `catch_unwind`. Wakers point at a
+//! [`MAX_POLLS_PER_TICK`]), so a task that wakes itself runs again only in the next turn of
+//! the loop, and the loop asks the reactor at least once every `MAX_POLLS_PER_TICK` polls;
+//! [`yield_now`] goes further and waits until the reactor has been asked. The `block_on`
+//! future takes its turn in the same FIFO queue. `poll_task` polls one task inside
+//! `catch_unwind`. Wakers point at a
 //! `TaskHeader` (see `waker.rs`), built with futures-task's `ArcWake` and `waker_ref`, so no
 //! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result.
 //!
 //! **In the debugger.** `break corolab::executor::Executor::poll_task` stops before every poll;
-//! `print header.id` says which task. `{:?}` on a `Runtime` dumps every task and its stage.
+//! `print header.ptr.pointer.data.id.v.value` says which task (the id sits inside an `Arc`
+//! and an atomic). `{:?}` on a `Runtime` dumps every task and its stage.
 
 mod blocking;
 mod join;

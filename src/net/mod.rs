@@ -11,7 +11,8 @@
 //! `poll_io` is the "try until `WouldBlock`, then wait" loop. Options that mio does not offer
 //! (`SO_LINGER`, `SO_REUSEADDR`, the listen backlog) go through socket2.
 //!
-//! **In the debugger.** `break corolab::net::TcpStream::poll_read`; `print self.io.key` gives the
+//! **In the debugger.** `break corolab::net::tcp::TcpStream::poll_read` (gdb wants the
+//! full module path); `print self.io.key` gives the
 //! token to look for in the trace (`fd N readable -> wake task M -> poll task M`).
 //!
 //! Host names: `connect("example.com:80")` resolves through the OS resolver, which **blocks the

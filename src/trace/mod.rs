@@ -14,7 +14,8 @@
 //! travel through a thread-local "why is this wake happening" cell: the reactor sets it with
 //! [`with_cause`] before it calls a waker, and the executor reads it with [`current_cause`].
 //!
-//! **In the debugger.** Break on `corolab::trace::emit` to stop at every reported event, or
+//! **In the debugger.** Break on `corolab::trace::emit_slow` (the out-of-line half of `emit`, which is
+//! generic and inlined) to stop at every reported event, or
 //! print `record.event` in `StderrSink::record` to see them one by one.
 
 mod sinks;
