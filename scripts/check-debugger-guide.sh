@@ -106,7 +106,7 @@ else
     fail "read_one_message polled $polls times, expected at least 2"
 fi
 
-for want in 'task 1 "reader": waiting' 'waiting: read=true' 'wake task 1 (reader) (by fd' \
+for want in 'task 1 "reader": waiting' 'waiting: read=1' 'wake task 1 (reader) (by fd' \
     'epoll_wait(timeout' 'reader got "hello"' 'exited normally'; do
     if grep -qF "$want" "$OUT"; then
         ok "output contains: $want"

@@ -3,7 +3,8 @@
 //! **Concept.** asyncio's event loop, spelled out. `block_on(main)` polls the main future, and
 //! whenever nothing is ready it does one [`Runtime::tick`], made of four phases:
 //!
-//! 1. `run_ready_tasks`: poll every task that is on the run queue now;
+//! 1. `run_ready_tasks`: poll the tasks that are on the run queue now (at most 61, and only up
+//!    to the main future's turn, which `block_on` then takes);
 //! 2. `fire_timers`: wake the tasks whose sleeps are due;
 //! 3. `wait_for_io`: block in `epoll_wait`, for zero time if something is already runnable,
 //!    else until the next timer deadline (rounded *up* to a millisecond), else forever;
@@ -122,7 +123,8 @@ impl Runtime {
         let mut future = pin!(future);
         let waker = self.executor.main_waker();
         let mut cx = Context::from_waker(&waker);
-        waker.wake_by_ref(); // a new main future has never been polled: queue its first turn
+        // A new main future has never been polled: queue its first turn.
+        trace::with_cause(trace::WakeCause::Start, || waker.wake_by_ref());
         loop {
             if self.executor.take_main_ready()
                 && let Poll::Ready(output) = self.executor.poll_main(future.as_mut(), &mut cx)

@@ -22,9 +22,17 @@ use std::time::Duration;
 
 pub use std::time::Instant;
 
+/// `now + duration`, clamped to about 30 years ahead so a huge duration (`Duration::MAX`)
+/// means "practically never" instead of an overflow panic.
+pub fn deadline_after(duration: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+    let now = Instant::now();
+    now.checked_add(duration.min(FAR_FUTURE)).unwrap_or(now)
+}
+
 /// Waits until `duration` has passed (measured from the call).
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(deadline_after(duration))
 }
 
 /// Waits until `deadline`. A deadline in the past (or now) fires on the next loop turn.
@@ -107,7 +115,7 @@ impl std::error::Error for Elapsed {}
 /// (cancelled) and the result is `Err(Elapsed)`. The future is polled first, so one that is
 /// ready at once wins even with a zero duration.
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-    let deadline = Instant::now() + duration;
+    let deadline = deadline_after(duration);
     let mut future = pin!(future);
     let mut sleep = sleep_until(deadline);
     std::future::poll_fn(|cx| {

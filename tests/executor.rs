@@ -286,7 +286,11 @@ fn spawn_blocking_runs_off_thread_and_reports_panics() {
                 "done"
             });
             ticker.await.unwrap();
-            assert_eq!(ticks.get(), 5, "ticker ran while the blocking call slept");
+            assert_eq!(ticks.get(), 5);
+            assert!(
+                !slow.is_finished(),
+                "the ticker finished (50 ms) while the 150 ms blocking call was still running"
+            );
             assert_eq!(slow.await, Ok("done"));
             let bad = spawn_blocking(|| -> u8 { panic!("blocking boom") });
             assert_eq!(bad.await, Err(JoinError::Panic("blocking boom".into())));
@@ -358,4 +362,66 @@ fn block_on_can_be_called_again_on_the_same_runtime() {
             assert_eq!(got, round * 2);
         }
     });
+}
+
+// Why: a destructor that panics while an aborted task is dropped must be reported through the
+// handle, not unwind through the run loop and take block_on (and every other task) down.
+#[test]
+fn aborting_a_task_whose_drop_panics_reports_it_and_keeps_running() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("drop boom");
+        }
+    }
+    block_on(async {
+        let victim = spawn(async {
+            let _guard = PanicsOnDrop;
+            corolab::time::sleep(Duration::from_secs(60)).await;
+        });
+        yield_now().await;
+        victim.abort();
+        match victim.await {
+            Err(JoinError::Panic(msg)) => assert!(msg.contains("drop boom"), "{msg}"),
+            other => panic!("expected the drop's panic, got {other:?}"),
+        }
+        assert_eq!(spawn(async { 2 }).await, Ok(2), "the runtime still runs tasks");
+    });
+}
+
+// Why: on_done promises to run when the task finishes, and being cancelled at shutdown is a
+// way of finishing; a panicking callback must not stop the run loop either.
+#[test]
+fn on_done_runs_with_cancelled_at_shutdown_and_a_panicking_callback_is_contained() {
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let s2 = seen.clone();
+    block_on(async move {
+        let forever = spawn(corolab::time::sleep(Duration::from_secs(60)));
+        let s3 = s2.clone();
+        forever.on_done(move |r| s3.borrow_mut().push(format!("{:?}", r.err())));
+        let quick = spawn(async { 1 });
+        quick.on_done(|_| panic!("callback boom"));
+        assert_eq!(quick.await, Ok(1));
+        drop(forever); // detached, still pending when block_on returns
+    });
+    assert_eq!(*seen.borrow(), vec!["Some(Cancelled)".to_string()]);
+}
+
+// Why: spawn_blocking outside a runtime is a mistake that must be refused before the closure
+// runs, with its own name in the message.
+#[test]
+fn spawn_blocking_outside_a_runtime_refuses_before_running_the_closure() {
+    let ran = Arc::new(Mutex::new(false));
+    let r2 = ran.clone();
+    let result = std::panic::catch_unwind(move || {
+        drop(spawn_blocking(move || *r2.lock().unwrap() = true));
+    });
+    let message = result.unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("spawn_blocking called outside a runtime"),
+        "{message}"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!*ran.lock().unwrap(), "the closure must not have run");
 }

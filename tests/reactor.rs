@@ -233,8 +233,8 @@ fn dropping_a_pending_read_deregisters_its_socket() {
     });
 }
 
-// Why: a task that always wakes itself must not starve sockets and timers (the run queue is
-// drained a tick at a time, and the reactor runs between ticks).
+// Why: a task that always wakes itself must not starve sockets and timers (the loop asks the
+// reactor at least once every MAX_POLLS_PER_TICK polls, however busy the run queue is).
 #[test]
 fn fairness_a_self_waking_task_does_not_starve_io_or_timers() {
     with_deadline(LIMIT, || {
@@ -377,5 +377,71 @@ fn yield_now_lets_io_run_before_the_task_is_polled_again() {
             assert_eq!(got.get(), 4);
             reader.await.unwrap();
         });
+    });
+}
+
+struct PushId(u32, Arc<std::sync::Mutex<Vec<u32>>>);
+impl Wake for PushId {
+    fn wake(self: Arc<Self>) {
+        self.1.lock().unwrap().push(self.0);
+    }
+}
+
+// Why: equal deadlines must fire in the order they were set even when the later timer has the
+// smaller slab key: the heap orders by (deadline, sequence), never by slot.
+#[test]
+fn equal_deadlines_fire_in_insertion_order_even_in_reused_slots() {
+    block_on(async {
+        let reactor = Reactor::current().unwrap();
+        let fired = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let waker = |id| Waker::from(Arc::new(PushId(id, fired.clone())));
+        let far = Instant::now() + Duration::from_secs(60);
+        let at = Instant::now() + Duration::from_millis(5);
+        let filler = reactor.add_timer(far, &waker(0));
+        reactor.remove_timer(filler); // slot 0 is free again, with generation 1
+        // The earlier timer reuses slot 0: generation 1 packs into a *large* key...
+        let _first = reactor.add_timer(at, &waker(1));
+        // ...and the later one takes fresh slot 1 with generation 0: a *small* key.
+        let _second = reactor.add_timer(at, &waker(2));
+        std::thread::sleep(Duration::from_millis(10));
+        reactor.fire_timers(Instant::now());
+        assert_eq!(*fired.lock().unwrap(), vec![1, 2]);
+    });
+}
+
+// Why: several tasks may wait on one socket (an Rc<TcpStream> shared by two readers); each
+// must be woken when data comes, not only the last one that polled.
+#[test]
+fn two_tasks_reading_one_shared_socket_are_both_served() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (ours, mut theirs) = socket_pair().await;
+            let ours = Rc::new(ours);
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let s = ours.clone();
+                    spawn(async move {
+                        let mut buf = [0u8; 1];
+                        s.read(&mut buf).await.unwrap()
+                    })
+                })
+                .collect();
+            yield_now().await; // both park on WouldBlock
+            theirs.write_all(b"ab").unwrap();
+            for r in readers {
+                let got = timeout(Duration::from_secs(2), r).await;
+                assert_eq!(got, Ok(Ok(1)), "a reader was stranded");
+            }
+        });
+    });
+}
+
+// Why: a huge duration is valid input meaning "practically never", not an overflow panic.
+#[test]
+fn huge_durations_do_not_overflow() {
+    block_on(async {
+        assert_eq!(timeout(Duration::MAX, async { 1 }).await, Ok(1));
+        let s = sleep(Duration::MAX);
+        assert!(s.deadline() > Instant::now() + Duration::from_secs(86_400 * 365));
     });
 }

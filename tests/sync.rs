@@ -162,3 +162,51 @@ fn join_all_keeps_order_and_select_returns_the_first_to_finish() {
         });
     });
 }
+
+// Why: a sender that arrives after a slot was freed, while the woken waiter has not run yet,
+// must not take the slot from it: tickets keep the order even when the run queue would not.
+#[test]
+fn late_sender_does_not_overtake_a_woken_waiter() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (tx, mut rx) = channel::<u32>(1);
+            tx.send(0).await.unwrap(); // full
+            let first = {
+                let tx = tx.clone();
+                spawn(async move { tx.send(1).await.unwrap() })
+            };
+            yield_now().await; // `first` waits in line
+            assert_eq!(rx.try_recv(), Some(0)); // a slot frees up; `first` is woken, not yet run
+            let drain = spawn(async move {
+                let mut got = Vec::new();
+                while let Some(v) = rx.recv().await {
+                    got.push(v);
+                }
+                got
+            });
+            tx.send(2).await.unwrap(); // arrives later: must queue behind `first`
+            drop(tx);
+            first.await.unwrap();
+            assert_eq!(drain.await.unwrap(), vec![1, 2]);
+        });
+    });
+}
+
+// Why: if the waiter at the front is cancelled after a permit was freed for it, the permit
+// must pass on to the next waiter, or that waiter sleeps forever.
+#[test]
+fn semaphore_front_waiter_cancelled_passes_its_turn_on() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let sem = Rc::new(Semaphore::new(1));
+            let held = sem.clone().acquire_owned().await;
+            let front = spawn(sem.clone().acquire_owned());
+            let next = spawn(sem.clone().acquire_owned());
+            yield_now().await; // both wait, `front` first
+            drop(held); // wakes `front`...
+            front.abort(); // ...which is cancelled before it runs
+            let permit = timeout(Duration::from_secs(2), next).await;
+            assert!(permit.is_ok(), "the next waiter never got the freed permit");
+        });
+    });
+}

@@ -252,6 +252,8 @@ fn describe_phase(event: &Event, names: &HashMap<u64, String>, last_finished: Op
                 }
                 WakeCause::Timer { timer } => format!("    -> wake {task}: its timer {timer} fired"),
                 WakeCause::Thread => format!("  wake {task} (from another thread)"),
+                WakeCause::Yield => format!("  wake {task} (it yielded; the reactor has had its turn)"),
+                WakeCause::Start => format!("  wake {task} (block_on starts it)"),
                 WakeCause::Task { by } => format!("  wake {task} (by {})", label(names, *by)),
                 WakeCause::Unknown => match last_finished {
                     Some(done) => format!("    -> wake {task} (it awaits {})", label(names, done)),
@@ -271,6 +273,8 @@ fn wait_name(cause: &WakeCause, names: &HashMap<u64, String>) -> String {
         WakeCause::Timer { timer } => format!("waits for timer {timer}"),
         WakeCause::Task { by } => format!("waits for {}", label(names, *by)),
         WakeCause::Thread => "waits for another thread".to_string(),
+        WakeCause::Yield => "yielded to the reactor".to_string(),
+        WakeCause::Start => "waits to start".to_string(),
         WakeCause::Unknown => "waits (for a task's result)".to_string(),
     }
 }

@@ -4,7 +4,7 @@
 //! whose waker is called *from that other thread* when the closure returns: this is the
 //! cross-thread wake path (injector queue plus a poke of the reactor's eventfd).
 
-use super::{JoinHandle, spawn};
+use super::{JoinHandle, current_or_panic};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -44,6 +44,8 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    // Check for a runtime first: outside one, the closure must not run at all.
+    let executor = current_or_panic("spawn_blocking");
     let slot = Arc::new(Mutex::new(Slot {
         result: None,
         waker: None,
@@ -66,5 +68,5 @@ where
         let message = format!("spawn_blocking could not start a thread: {e}");
         slot.lock().unwrap_or_else(|e| e.into_inner()).result = Some(Err(Box::new(message)));
     }
-    spawn(WaitForThread { slot })
+    executor.spawn_task(None, WaitForThread { slot })
 }

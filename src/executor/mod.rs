@@ -49,6 +49,10 @@ use waker::{MAIN_KEY, Shared, TaskHeader};
 /// keeps waking itself) cannot keep timers and sockets waiting.
 pub const MAX_POLLS_PER_TICK: usize = 61;
 
+/// At most this many finished tasks' headers are kept for reuse (so a burst of a million
+/// tasks does not pin a million headers for the runtime's whole life).
+const MAX_SPARE_HEADERS: usize = 1024;
+
 /// A task's id: 1, 2, 3, ... in spawn order (0 is the `block_on` future in traces).
 pub type TaskId = u64;
 
@@ -97,6 +101,7 @@ pub struct Executor {
     run_queue: RefCell<VecDeque<Arc<TaskHeader>>>,
     /// Tasks that called `yield_now`: woken only after the reactor has had its turn.
     yielded: RefCell<Vec<Waker>>,
+    yielded_spare: Cell<Vec<Waker>>,
     tasks: RefCell<Slab<TaskEntry>>,
     spare_headers: RefCell<Vec<Arc<TaskHeader>>>,
     /// The `block_on` future's header: it waits in the run queue like any task (FIFO).
@@ -131,6 +136,7 @@ impl Executor {
             shared,
             run_queue: RefCell::new(VecDeque::new()),
             yielded: RefCell::new(Vec::new()),
+            yielded_spare: Cell::new(Vec::new()),
             tasks: RefCell::new(Slab::default()),
             spare_headers: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
@@ -256,10 +262,18 @@ impl Executor {
 
     /// Wakes every task that yielded; the run loop calls this after `dispatch_io_events`.
     pub fn wake_yielded(&self) {
-        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
-        for waker in yielded {
-            waker.wake();
+        if self.yielded.borrow().is_empty() {
+            return;
         }
+        // Swap the list with a kept spare so no Vec is allocated per loop turn.
+        let mut batch = self.yielded_spare.take();
+        std::mem::swap(&mut batch, &mut *self.yielded.borrow_mut());
+        trace::with_cause(WakeCause::Yield, || {
+            for waker in batch.drain(..) {
+                waker.wake();
+            }
+        });
+        self.yielded_spare.set(batch);
     }
 
     /// Is there anything to poll right now (queued tasks, a woken main future, remote wakes)?
@@ -332,7 +346,7 @@ impl Executor {
     /// spawn, wake itself or drop handles without finding the slab borrowed.
     fn poll_task(&self, header: Arc<TaskHeader>) {
         let key = Key::from_u64(header.key.load(Ordering::Relaxed));
-        let (id, mut future) = {
+        let (id, mut future, aborted) = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else {
                 return; // finished or cancelled since it was woken: nothing to do
@@ -342,17 +356,17 @@ impl Executor {
             }
             // From here on, a wake queues the task again (it may wake itself while polled).
             header.scheduled.store(false, Ordering::Release);
+            let aborted = std::mem::replace(&mut entry.abort_requested, false);
             match std::mem::replace(&mut entry.stage, Stage::Polling) {
-                Stage::Runnable(future) => (entry.id, future),
+                Stage::Runnable(future) => (entry.id, future, aborted),
                 other => {
                     entry.stage = other;
                     return;
                 }
             }
         };
-        if self.take_abort(key) {
-            drop(future);
-            self.finish(key, Err(JoinError::Cancelled));
+        if aborted {
+            self.cancel(key, id, future);
             return;
         }
         self.bump(|s| s.polls += 1);
@@ -369,30 +383,34 @@ impl Executor {
         trace::emit(|| Event::TaskPolled { task: id, outcome });
         match result {
             Ok(Poll::Pending) => {
-                if self.take_abort(key) {
-                    drop(future);
-                    self.finish(key, Err(JoinError::Cancelled));
-                } else if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
-                    entry.stage = Stage::Runnable(future);
+                let mut tasks = self.tasks.borrow_mut();
+                match tasks.get_mut(key) {
+                    Some(entry) if entry.abort_requested => {
+                        // It aborted itself (or was aborted) while being polled.
+                        entry.abort_requested = false;
+                        drop(tasks);
+                        self.cancel(key, id, future);
+                    }
+                    Some(entry) => entry.stage = Stage::Runnable(future),
+                    None => {}
                 }
             }
             Ok(Poll::Ready(output)) => {
-                drop(future);
-                self.finish(key, Ok(output));
+                let result = drop_future(id, future).map(|()| output);
+                self.finish(key, result);
             }
             Err(payload) => {
-                // Dropping a future that panicked may panic again; keep the runtime alive.
-                let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+                // Dropping a future that panicked may panic again; the first panic is reported.
+                let _ = drop_future(id, future);
                 self.finish(key, Err(JoinError::Panic(panic_message(&*payload))));
             }
         }
     }
 
-    fn take_abort(&self, key: Key) -> bool {
-        let mut tasks = self.tasks.borrow_mut();
-        tasks
-            .get_mut(key)
-            .is_some_and(|e| std::mem::replace(&mut e.abort_requested, false))
+    /// Drops an aborted task's future and reports `Cancelled` (or the panic its drop raised).
+    fn cancel(&self, key: Key, id: TaskId, future: BoxedTask) {
+        let result = drop_future(id, future).and(Err(JoinError::Cancelled));
+        self.finish(key, result);
     }
 
     /// Stores a finished task's result, runs its done-callbacks and wakes its `JoinHandle`.
@@ -418,9 +436,7 @@ impl Executor {
             // Take the result out while the callbacks run, so they may spawn or join freely.
             let result = self.take_result(key);
             if let Some(result) = result {
-                for callback in callbacks {
-                    callback(&result);
-                }
+                run_callbacks(callbacks, &result);
                 if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
                     entry.stage = Stage::Finished(result);
                 }
@@ -431,7 +447,7 @@ impl Executor {
             self.release(key);
         }
         if let Some(waker) = join_waker {
-            waker.wake();
+            trace::with_cause(WakeCause::Task { by: id }, || waker.wake());
         }
     }
 
@@ -453,7 +469,7 @@ impl Executor {
         if let Some(entry) = entry {
             let TaskEntry { header, stage, .. } = entry;
             drop(stage); // may run arbitrary drops (an unread output): no borrow held
-            if Arc::strong_count(&header) == 1 {
+            if Arc::strong_count(&header) == 1 && self.spare_headers.borrow().len() < MAX_SPARE_HEADERS {
                 header.scheduled.store(false, Ordering::Relaxed);
                 self.spare_headers.borrow_mut().push(header);
             }
@@ -530,7 +546,7 @@ impl Executor {
         if let Some(callback) = callback
             && let Some(result) = self.take_result(key)
         {
-            callback(&result);
+            run_callbacks(vec![callback], &result);
             if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
                 entry.stage = Stage::Finished(result);
             }
@@ -545,13 +561,14 @@ impl Executor {
             if entries.is_empty() {
                 break;
             }
-            for entry in entries {
+            for mut entry in entries {
                 if matches!(entry.stage, Stage::Runnable(_) | Stage::Polling) {
                     self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
                     trace::emit(|| Event::TaskFinished {
                         task: entry.id,
                         outcome: TaskOutcome::Cancelled,
                     });
+                    run_callbacks(std::mem::take(&mut entry.on_done), &Err(JoinError::Cancelled));
                 }
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
             }
@@ -635,6 +652,29 @@ fn with_poller<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
 
 fn current_poller() -> TaskId {
     POLLER.with(Cell::get)
+}
+
+/// Drops a task's future; a panic inside its destructors becomes `JoinError::Panic`.
+fn drop_future(id: TaskId, future: BoxedTask) -> Result<(), JoinError> {
+    catch_unwind(AssertUnwindSafe(move || drop(future))).map_err(|p| {
+        JoinError::Panic(format!(
+            "task {id} panicked while being dropped: {}",
+            panic_message(&*p)
+        ))
+    })
+}
+
+/// Runs done-callbacks; one that panics is reported on stderr and does not stop the others
+/// (nor the run loop, which is what would be unwinding).
+fn run_callbacks(callbacks: Vec<DoneCallback>, result: &Result<Box<dyn Any>, JoinError>) {
+    for callback in callbacks {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| callback(result))) {
+            eprintln!(
+                "corolab: a JoinHandle::on_done callback panicked: {}",
+                panic_message(&*p)
+            );
+        }
+    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

@@ -69,7 +69,7 @@ pub fn http_get(url: &str) -> Result<Response, Error> {
 /// # Errors
 /// As [`http_get`].
 pub fn http_send(request: Request, config: &HttpConfig) -> Result<Response, Error> {
-    let deadline = Instant::now() + config.request_timeout;
+    let deadline = crate::time::deadline_after(config.request_timeout);
     let bytes = encode_request(&request)?;
     let stream = connect(&request.url, config.connect_timeout, deadline)?;
     write_all(&stream, &bytes, config.read_timeout, deadline)?;

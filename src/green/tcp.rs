@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A TCP connection with blocking-looking methods for green threads.
 ///
@@ -44,7 +44,7 @@ fn wait_io<R>(
     timeout: Option<Duration>,
     mut attempt: impl FnMut(&mut Context<'_>) -> Poll<io::Result<R>>,
 ) -> io::Result<R> {
-    let mut deadline = timeout.map(|t| crate::time::sleep_until(Instant::now() + t));
+    let mut deadline = timeout.map(|t| crate::time::sleep_until(crate::time::deadline_after(t)));
     loop {
         let waker = current_waker().map_err(CannotWait::into_io)?;
         let mut cx = Context::from_waker(&waker);

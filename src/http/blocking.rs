@@ -212,7 +212,7 @@ impl Client {
 
     /// Send a request with its own whole-request time budget (instead of `request_timeout`).
     pub fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
-        let deadline = Instant::now() + budget;
+        let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;
         let key = request.url.authority();
         let (stream, reused) = match self.checkout(&key) {

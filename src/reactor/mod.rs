@@ -58,11 +58,21 @@ fn side(interest: Interest) -> u8 {
     }
 }
 
+/// One registered socket. Several tasks may wait on the same socket (an `Rc<TcpStream>` read
+/// by two tasks, a listener shared by acceptors), so each direction keeps a *list* of wakers,
+/// all woken on readiness; the one that loses the race finds `WouldBlock` and waits again.
 struct IoSlot {
     fd: RawFd,
     readiness: u8,
-    read_waker: Option<Waker>,
-    write_waker: Option<Waker>,
+    read_wakers: Vec<Waker>,
+    write_wakers: Vec<Waker>,
+}
+
+/// Adds `waker` to `list` unless a waker for the same task is already there.
+fn remember(list: &mut Vec<Waker>, waker: &Waker) {
+    if !list.iter().any(|w| w.will_wake(waker)) {
+        list.push(waker.clone());
+    }
 }
 
 /// Counters kept by the reactor.
@@ -161,8 +171,8 @@ impl Reactor {
         let key = self.io.borrow_mut().insert(IoSlot {
             fd,
             readiness: bits::READABLE | bits::WRITABLE,
-            read_waker: None,
-            write_waker: None,
+            read_wakers: Vec::new(),
+            write_wakers: Vec::new(),
         });
         let token = Token(key.to_u64() as usize);
         let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
@@ -200,13 +210,11 @@ impl Reactor {
         if slot.readiness & side(interest) != 0 {
             return std::task::Poll::Ready(());
         }
-        let waker_slot = match interest {
-            Interest::Read => &mut slot.read_waker,
-            Interest::Write => &mut slot.write_waker,
-        };
-        match waker_slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            other => *other = Some(cx.waker().clone()), // the newest poller wins (stale wakers)
+        // A future moved to another task adds the new task's waker; the old one may get one
+        // spurious wake, which is harmless. The list is emptied at every readiness event.
+        match interest {
+            Interest::Read => remember(&mut slot.read_wakers, cx.waker()),
+            Interest::Write => remember(&mut slot.write_wakers, cx.waker()),
         }
         std::task::Poll::Pending
     }
@@ -264,6 +272,7 @@ impl Reactor {
                         fd: -1,
                         readable: event.is_readable(),
                         writable: event.is_writable(),
+                        error: event.is_error(),
                     });
                     continue;
                 };
@@ -287,29 +296,27 @@ impl Reactor {
                 trace::emit(|| Event::IoReady {
                     token: key.to_u64(),
                     fd: slot.fd,
-                    readable: ready & bits::READ_SIDE != 0,
-                    writable: ready & bits::WRITE_SIDE != 0,
+                    readable: ready & (bits::READABLE | bits::READ_CLOSED) != 0,
+                    writable: ready & (bits::WRITABLE | bits::WRITE_CLOSED) != 0,
+                    error: ready & bits::ERROR != 0,
                 });
                 let token = key.to_u64();
-                if ready & bits::READ_SIDE != 0
-                    && let Some(w) = slot.read_waker.take()
-                {
+                let fd = slot.fd;
+                if ready & bits::READ_SIDE != 0 {
                     let cause = WakeCause::Io {
                         token,
-                        fd: slot.fd,
+                        fd,
                         interest: Interest::Read,
                     };
-                    to_wake.push((w, cause));
+                    to_wake.extend(slot.read_wakers.drain(..).map(|w| (w, cause)));
                 }
-                if ready & bits::WRITE_SIDE != 0
-                    && let Some(w) = slot.write_waker.take()
-                {
+                if ready & bits::WRITE_SIDE != 0 {
                     let cause = WakeCause::Io {
                         token,
-                        fd: slot.fd,
+                        fd,
                         interest: Interest::Write,
                     };
-                    to_wake.push((w, cause));
+                    to_wake.extend(slot.write_wakers.drain(..).map(|w| (w, cause)));
                 }
             }
         }
@@ -401,8 +408,8 @@ impl fmt::Debug for Reactor {
                     key.to_u64(),
                     s.fd,
                     s.readiness,
-                    s.read_waker.is_some(),
-                    s.write_waker.is_some()
+                    s.read_wakers.len(),
+                    s.write_wakers.len()
                 )
             })
             .collect();

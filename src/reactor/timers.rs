@@ -70,13 +70,21 @@ impl Timers {
             entry.fired = false;
             self.push(deadline, seq, key.0);
         }
+        self.compact_if_mostly_garbage();
+    }
+
+    /// Every reset or cancel leaves a stale heap entry behind; rebuild the heap when stale
+    /// entries outnumber live timers 4 to 1, so an idle timer reset on every request cannot
+    /// grow the heap without bound.
+    fn compact_if_mostly_garbage(&mut self) {
+        if self.heap.len() > 1024 && self.heap.len() > 4 * self.entries.len() {
+            self.rebuild_heap();
+        }
     }
 
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<TimerEntry> {
         let entry = self.entries.remove(key.0);
-        if self.heap.len() > 1024 && self.heap.len() > 4 * self.entries.len() {
-            self.rebuild_heap();
-        }
+        self.compact_if_mostly_garbage();
         entry
     }
 
@@ -129,5 +137,30 @@ impl Timers {
                 out.push((top.seq, top.deadline, entry.waker.take()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    // Why: an idle timeout reset on every request is the common pattern; each reset leaves a
+    // stale heap entry, and they must not pile up while a long-lived timer sits on top.
+    #[test]
+    fn resetting_a_timer_many_times_keeps_the_heap_small() {
+        let mut timers = Timers::default();
+        let now = Instant::now();
+        let _heartbeat = timers.insert(now + Duration::from_secs(60), None);
+        let idle = timers.insert(now + Duration::from_secs(3600), None);
+        for i in 0..100_000u64 {
+            timers.reset(idle, now + Duration::from_secs(3600 + i));
+        }
+        assert!(
+            timers.heap.len() <= 2048,
+            "heap has {} entries for 2 timers",
+            timers.heap.len()
+        );
+        assert_eq!(timers.next_deadline(), Some(now + Duration::from_secs(60)));
     }
 }

@@ -99,7 +99,7 @@ impl Connection {
             }
         }
         // From the first byte on, the whole request must arrive within `read_timeout`.
-        let deadline = Instant::now() + self.config.read_timeout;
+        let deadline = crate::time::deadline_after(self.config.read_timeout);
         let limits = self.config.limits;
         let head = loop {
             match parse_head(&self.input, &limits).map_err(ReadError::Refuse)? {

@@ -61,6 +61,10 @@ pub enum WakeCause {
     },
     /// A waker was used from another OS thread.
     Thread,
+    /// The task called `yield_now` and the reactor has had its turn since.
+    Yield,
+    /// The first turn of a new `block_on` future.
+    Start,
     /// No layer said why (e.g. a wake from plain code outside any poll).
     Unknown,
 }
@@ -155,6 +159,8 @@ pub enum Event {
         readable: bool,
         /// Writable (or write side closed).
         writable: bool,
+        /// An error or hang-up was reported (`EPOLLERR`/`EPOLLHUP`): both directions wake.
+        error: bool,
     },
     /// A task went back to waiting on a socket after an operation returned `WouldBlock`.
     IoWouldBlock {

@@ -38,6 +38,8 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
                 WakeCause::Task { by: 0 } => "the main future".to_string(),
                 WakeCause::Task { by } => format!("task {by}"),
                 WakeCause::Thread => "another thread".to_string(),
+                WakeCause::Yield => "its own yield_now, after the reactor's turn".to_string(),
+                WakeCause::Start => "block_on starting".to_string(),
                 WakeCause::Unknown => "unknown cause".to_string(),
             };
             format!("  wake {} (by {why})", task_label(*task))
@@ -59,15 +61,17 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
             fd,
             readable,
             writable,
+            error,
             ..
         } => {
             let what = match (readable, writable) {
                 (true, true) => "readable+writable",
                 (true, false) => "readable",
                 (false, true) => "writable",
-                (false, false) => "error/hangup",
+                (false, false) => "",
             };
-            format!("  fd {fd} {what}")
+            let error = if *error { " error/hangup" } else { "" };
+            format!("  fd {fd} {what}{error}")
         }
         Event::IoWouldBlock { fd, interest, .. } => {
             format!("  fd {fd} WouldBlock: wait until {}", interest_word(*interest))
