@@ -109,6 +109,7 @@ impl Runtime {
         let mut future = pin!(future);
         let waker = self.executor.main_waker();
         let mut cx = Context::from_waker(&waker);
+        self.executor.wake_main(); // a new main future has never been polled
         loop {
             if self.executor.take_main_woken()
                 && let Poll::Ready(output) = self.executor.poll_main(future.as_mut(), &mut cx)

@@ -343,3 +343,19 @@ fn stats_count_spawns_polls_and_peak_tasks() {
     let dump = format!("{rt:?}");
     assert!(dump.contains("reactor"), "{dump}");
 }
+
+// Why: a Runtime is reusable: a second block_on must poll its own future (a flag left over
+// from the first call once made the second wait in epoll_wait forever).
+#[test]
+fn block_on_can_be_called_again_on_the_same_runtime() {
+    with_deadline(LIMIT, || {
+        let rt = Runtime::new();
+        for round in 0..3 {
+            let got = rt.block_on(async move {
+                yield_now().await;
+                spawn(async move { round * 2 }).await.unwrap()
+            });
+            assert_eq!(got, round * 2);
+        }
+    });
+}

@@ -263,6 +263,11 @@ impl Executor {
         }
     }
 
+    /// Marks the `block_on` future as woken, so the loop polls it first thing.
+    pub fn wake_main(&self) {
+        self.shared.main_woken.store(true, Ordering::Release);
+    }
+
     /// Takes the main future's "woken" flag: true means `block_on` should poll it now.
     pub fn take_main_woken(&self) -> bool {
         self.shared.main_woken.swap(false, Ordering::AcqRel)

@@ -1,1 +1,59 @@
-//! Tiny HTTP/1.1 client. Work in progress.
+//! A tiny HTTP/1.1 client: strict framing, keep-alive, limits, timeouts.
+//!
+//! **Concept.** The protocol code is *sans-I/O*: [`ResponseReader`] turns
+//! bytes into events (head, body data, end) and [`encode_request`] turns a
+//! [`Request`] into bytes, and neither touches a socket. Two drivers move the
+//! bytes: [`blocking::Client`] on `std::net` threads, and [`Client`] on
+//! corolab's own sockets, timers and semaphore. Same protocol code,
+//! two ways of waiting: that is the lesson.
+//!
+//! No misbehaving server may hang, crash or leak the client: every wait has a
+//! bound (connect, read silence, whole request), every size has a limit
+//! ([`Limits`]), and every bad response is a typed [`Error`].
+//!
+//! **Where.**
+//! - `url.rs`: [`Url`] parsing and query encoding.
+//! - `request.rs`: [`Request`], [`encode_request`], [`encode_chunked`].
+//! - `reader.rs`: [`ResponseReader`], the framing state machine (RFC 9112 §6).
+//! - `response.rs`: [`Response`], [`Headers`], [`Version`].
+//! - `error.rs`: [`Error`] and the timeout [`Phase`].
+//! - `blocking.rs`: [`blocking::Client`], a keep-alive pool on `std::net`.
+//! - `client.rs`: [`Client`], the async client: FIFO connection limit, keep-alive pool, retry once.
+//! - `deadline.rs`: how long each wait may last (per-operation limit vs. whole-request budget).
+//!
+//! **In the debugger.** Break in `ResponseReader::next_event` and step: each
+//! call moves the state machine one event forward. In the blocking client,
+//! break in `blocking::Client::send` to follow a request from pool checkout to
+//! connection return; in the async client, break in `Client::send` and
+//! `checkin` to watch a connection being handed from one task to the next.
+//!
+//! ```no_run
+//! corolab::block_on(async {
+//!     let client = corolab::http::Client::builder().max_connections(10).build();
+//!     let page = client.get("http://127.0.0.1:8080/pages/1").await?;
+//!     println!("{} bytes", page.body().len());
+//!     Ok::<(), corolab::http::Error>(())
+//! })
+//! .unwrap();
+//! ```
+
+pub mod blocking;
+mod client;
+mod deadline;
+mod error;
+mod reader;
+mod request;
+mod response;
+mod url;
+
+pub use client::{Client, ClientBuilder, RequestBuilder};
+pub use error::{Error, Phase};
+pub use reader::{Event, Limits, ResponseReader};
+pub use request::{Request, encode_chunked, encode_request};
+pub use response::{Headers, Response, ResponseHead, Version};
+pub use url::{Url, percent_encode};
+
+/// The code in the chapter draft `docs/07-http-client.md` is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/07-http-client.md")]
+struct ChapterDoctests;

@@ -1,1 +1,0 @@
-//! Stackless generators (Python-style yield/send/close). Work in progress.

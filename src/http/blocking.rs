@@ -1,0 +1,445 @@
+//! A blocking HTTP/1.1 client on `std::net`, driving the same sans-I/O core.
+//!
+//! **Concept.** This is the "one thread waits per request" way of doing
+//! HTTP, the baseline the coroutine version is compared with (fetch_pages'
+//! `sequential` and `threads` strategies). The protocol work is done by
+//! [`ResponseReader`] and [`encode_request`], exactly as in the async client;
+//! only the waiting differs: here a thread sleeps inside `read(2)` with an OS
+//! socket timeout, there a task is parked until the reactor wakes it.
+//!
+//! Every wait is bounded:
+//! - connect: `connect_timeout` (per resolved address; name resolution itself
+//!   is the system resolver and is not bounded by us);
+//! - each read and write: `read_timeout`, the longest silence allowed;
+//! - the whole request: `request_timeout` (connect + write + read, retry included).
+//!
+//! Keep-alive: after a response whose framing allows it, the socket goes
+//! back to an idle pool keyed by `host:port`. On checkout a pooled socket is
+//! tested with a non-blocking `peek`: EOF (the server closed it) or unexpected
+//! bytes mean it is discarded. Idle sockets older than `pool_idle_timeout` are
+//! dropped. If an idempotent request on a *reused* socket fails before any
+//! response byte arrives (the server closed it while we were writing), it is
+//! retried once on a fresh connection, never more.
+//!
+//! This client does not limit how many connections are open at once: the
+//! number of threads using it already does.
+//!
+//! **Where.** [`Client::send`] is the whole story: `checkout` or `connect`,
+//! then `exchange` (write, read, feed the reader), then `checkin`.
+//!
+//! **In the debugger.** Break in `exchange` and watch `reader` consume each
+//! read; break in `checkout` to see why a pooled socket is kept or dropped.
+//!
+//! ```no_run
+//! let client = corolab::http::blocking::Client::new();
+//! let response = client.get("http://127.0.0.1:8080/pages/1")?;
+//! println!("{} {}", response.status(), response.text()?);
+//! # Ok::<(), corolab::http::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::deadline::bounded_wait;
+use super::error::{Error, Phase};
+use super::reader::{Event, Limits, ResponseReader};
+use super::request::{Request, encode_request};
+use super::response::Response;
+use super::url::Url;
+
+/// Settings of a blocking [`Client`]; see [`ClientBuilder`] for the meaning of each.
+#[derive(Debug, Clone)]
+struct Config {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    request_timeout: Duration,
+    pool_idle_timeout: Duration,
+    max_idle_per_host: usize,
+    limits: Limits,
+}
+
+/// Configures a blocking [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: Config,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder {
+            config: Config {
+                connect_timeout: Duration::from_secs(10),
+                read_timeout: Duration::from_secs(30),
+                request_timeout: Duration::from_secs(30),
+                pool_idle_timeout: Duration::from_secs(4),
+                max_idle_per_host: 32,
+                limits: Limits::default(),
+            },
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Longest wait for a TCP connection to be established (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest silence between bytes, reading or writing (default 30 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.read_timeout = timeout;
+        self
+    }
+
+    /// Longest time for a whole request, connect and retry included (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Idle pooled connections older than this are closed (default 4 s,
+    /// below the 5 s keep-alive timeout of common servers such as Apache httpd and Node).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// Most idle connections kept per `host:port` (default 32; 0 disables keep-alive).
+    pub fn max_idle_per_host(mut self, count: usize) -> ClientBuilder {
+        self.config.max_idle_per_host = count;
+        self
+    }
+
+    /// Largest response head in bytes (default 64 KiB).
+    pub fn max_head_bytes(mut self, bytes: usize) -> ClientBuilder {
+        self.config.limits.max_head_bytes = bytes;
+        self
+    }
+
+    /// Most header lines in a response (default 100).
+    pub fn max_headers(mut self, count: usize) -> ClientBuilder {
+        self.config.limits.max_headers = count;
+        self
+    }
+
+    /// Largest response body in bytes (default 16 MiB).
+    pub fn max_body_bytes(mut self, bytes: u64) -> ClientBuilder {
+        self.config.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                config: self.config,
+                pool: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+/// A blocking HTTP/1.1 client with a keep-alive pool. Cheap to clone; clones
+/// share the pool, and it can be used from many threads at once.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    pool: Mutex<HashMap<String, Vec<IdleConnection>>>,
+}
+
+#[derive(Debug)]
+struct IdleConnection {
+    stream: TcpStream,
+    since: Instant,
+}
+
+/// Why an exchange failed, and whether any response byte had arrived (for the retry rule).
+struct Failure {
+    error: Error,
+    response_bytes: usize,
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with the default settings.
+    pub fn new() -> Client {
+        ClientBuilder::default().build()
+    }
+
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// `GET url`.
+    pub fn get(&self, url: &str) -> Result<Response, Error> {
+        self.request("GET", url).send()
+    }
+
+    /// Start a request with any method; add headers, query and body, then `send()`.
+    pub fn request(&self, method: &str, url: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            client: self,
+            request: Url::parse(url).map(|url| Request::new(method, url)),
+            timeout: None,
+        }
+    }
+
+    /// Number of idle pooled connections (all hosts).
+    pub fn idle_connections(&self) -> usize {
+        let pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
+        pool.values().map(Vec::len).sum()
+    }
+
+    /// Send a request and read the whole response.
+    pub fn send(&self, request: Request) -> Result<Response, Error> {
+        self.send_within(request, self.inner.config.request_timeout)
+    }
+
+    /// Send a request with its own whole-request time budget (instead of `request_timeout`).
+    pub fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
+        let deadline = Instant::now() + budget;
+        let bytes = encode_request(&request)?;
+        let key = request.url.authority();
+        let (stream, reused) = match self.checkout(&key) {
+            Some(stream) => (stream, true),
+            None => (self.connect(&request.url, deadline)?, false),
+        };
+        match self.exchange(stream, &request, &bytes, deadline) {
+            Ok(response) => Ok(response),
+            Err(failure) if reused && should_retry(&request, &failure) => {
+                let stream = self.connect(&request.url, deadline)?;
+                self.exchange(stream, &request, &bytes, deadline)
+                    .map_err(|failure| failure.error)
+            }
+            Err(failure) => Err(failure.error),
+        }
+    }
+
+    /// Write the request, feed every read to the reader, collect the response,
+    /// and return the socket to the pool if the framing allows it.
+    fn exchange(
+        &self,
+        mut stream: TcpStream,
+        request: &Request,
+        bytes: &[u8],
+        deadline: Instant,
+    ) -> Result<Response, Failure> {
+        let fail = |error, response_bytes| Failure {
+            error,
+            response_bytes,
+        };
+        write_all_bounded(&mut stream, bytes, self.inner.config.read_timeout, deadline)
+            .map_err(|e| fail(e, 0))?;
+        let mut reader = ResponseReader::new(self.inner.config.limits, request.is_head());
+        let mut head = None;
+        let mut body = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let event = reader
+                .next_event()
+                .map_err(|e| fail(e, reader.bytes_received()))?;
+            match event {
+                Some(Event::Head(h)) => head = Some(h),
+                Some(Event::Data(data)) => body.extend_from_slice(&data),
+                Some(Event::End { reusable }) => {
+                    if reusable && request.wants_keep_alive() {
+                        self.checkin(request.url.authority(), stream);
+                    }
+                    let head = head.expect("the reader yields Head before End");
+                    return Ok(Response::new(head, body));
+                }
+                None => {
+                    let want = reader.read_hint().min(buf.len());
+                    let n = read_bounded(
+                        &mut stream,
+                        &mut buf[..want],
+                        self.inner.config.read_timeout,
+                        deadline,
+                    )
+                    .map_err(|e| fail(e, reader.bytes_received()))?;
+                    if n == 0 {
+                        reader.feed_eof();
+                    } else {
+                        reader.feed(&buf[..n]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Take a live idle connection for `key`, dropping stale or dead ones.
+    fn checkout(&self, key: &str) -> Option<TcpStream> {
+        let mut pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
+        let idle = pool.get_mut(key)?;
+        while let Some(conn) = idle.pop() {
+            let fresh = conn.since.elapsed() < self.inner.config.pool_idle_timeout;
+            if fresh && still_open(&conn.stream) {
+                return Some(conn.stream);
+            }
+        }
+        None
+    }
+
+    /// Put a connection back in the pool (closing it if the pool is full).
+    fn checkin(&self, key: String, stream: TcpStream) {
+        let mut pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
+        let idle = pool.entry(key).or_default();
+        let max_age = self.inner.config.pool_idle_timeout;
+        idle.retain(|conn| conn.since.elapsed() < max_age);
+        if idle.len() < self.inner.config.max_idle_per_host {
+            idle.push(IdleConnection {
+                stream,
+                since: Instant::now(),
+            });
+        }
+    }
+
+    /// Resolve and connect, trying each address in turn, within both timeouts.
+    fn connect(&self, url: &Url, deadline: Instant) -> Result<TcpStream, Error> {
+        let authority = url.authority();
+        let addrs: Vec<SocketAddr> = authority
+            .to_socket_addrs()
+            .map_err(|source| Error::Connect {
+                addr: authority.clone(),
+                source,
+            })?
+            .collect();
+        let mut last_error = None;
+        for addr in addrs {
+            let (wait, phase) = bounded_wait(self.inner.config.connect_timeout, Phase::Connect, deadline)?;
+            match TcpStream::connect_timeout(&addr, wait) {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => last_error = Some(Error::Timeout(phase)),
+                Err(source) => {
+                    last_error = Some(Error::Connect {
+                        addr: addr.to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::Connect {
+            addr: authority,
+            source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
+        }))
+    }
+}
+
+/// Builds a request for a blocking [`Client`]; errors (bad URL, bad header)
+/// are kept and reported by [`RequestBuilder::send`].
+#[derive(Debug)]
+pub struct RequestBuilder<'a> {
+    client: &'a Client,
+    request: Result<Request, Error>,
+    timeout: Option<Duration>,
+}
+
+impl RequestBuilder<'_> {
+    /// Add a request header (checked when the request is encoded).
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.headers.push((name.to_string(), value.as_ref().to_vec()));
+        }
+        self
+    }
+
+    /// Add a percent-encoded query parameter.
+    pub fn query(mut self, key: &str, value: &str) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.url.append_query(key, value);
+        }
+        self
+    }
+
+    /// Set the body (sent with `Content-Length`).
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.body = body.into();
+        }
+        self
+    }
+
+    /// Bound this request by `budget` instead of the client's `request_timeout`.
+    pub fn timeout(mut self, budget: Duration) -> Self {
+        self.timeout = Some(budget);
+        self
+    }
+
+    /// Send the request and read the whole response.
+    pub fn send(self) -> Result<Response, Error> {
+        let budget = self.timeout.unwrap_or(self.client.inner.config.request_timeout);
+        self.client.send_within(self.request?, budget)
+    }
+}
+
+/// The retry-once rule: only idempotent requests, only when the connection
+/// turned out to be dead before the server sent a single byte.
+fn should_retry(request: &Request, failure: &Failure) -> bool {
+    request.is_idempotent() && failure.response_bytes == 0 && failure.error.is_connection_closed()
+}
+
+fn read_bounded(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    silence: Duration,
+    deadline: Instant,
+) -> Result<usize, Error> {
+    loop {
+        let (wait, phase) = bounded_wait(silence, Phase::Read, deadline)?;
+        stream.set_read_timeout(Some(wait)).map_err(Error::Io)?;
+        match stream.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from_io(e, phase)),
+        }
+    }
+}
+
+fn write_all_bounded(
+    stream: &mut TcpStream,
+    mut bytes: &[u8],
+    silence: Duration,
+    deadline: Instant,
+) -> Result<(), Error> {
+    while !bytes.is_empty() {
+        let (wait, phase) = bounded_wait(silence, Phase::Write, deadline)?;
+        stream.set_write_timeout(Some(wait)).map_err(Error::Io)?;
+        match stream.write(bytes) {
+            Ok(0) => return Err(Error::from_io(io::ErrorKind::WriteZero.into(), phase)),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from_io(e, phase)),
+        }
+    }
+    Ok(())
+}
+
+/// A pooled socket is usable only if a non-blocking peek finds nothing to
+/// read: `Ok(0)` means the server closed it, bytes mean it sent something we
+/// never asked for.
+fn still_open(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut probe = [0u8; 1];
+    let alive = matches!(stream.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    alive && stream.set_nonblocking(false).is_ok()
+}

@@ -1,0 +1,681 @@
+//! The async HTTP/1.1 client on corolab's own sockets, timers and semaphore.
+//!
+//! **Concept.** The same [`ResponseReader`] as the blocking client, driven by
+//! a task instead of a thread: a read that would block parks the task and the
+//! reactor wakes it when bytes arrive, so one thread can keep a hundred
+//! requests in flight (the aiohttp `TCPConnector(limit=100)` story).
+//!
+//! **The pool.** A connection is *live* from connect to close and holds a
+//! slot of the `max_connections` [`Semaphore`] (and, if set, of its host's
+//! `max_connections_per_host` semaphore) the whole time, busy or idle. A
+//! request for `host:port`:
+//! 1. takes an idle connection to that host if one is alive (checked with a
+//!    non-blocking read: EOF or unexpected bytes mean the server is done with
+//!    it, and it is closed);
+//! 2. otherwise, if every slot is taken but some idle connection to *another*
+//!    host exists, closes that one to free a slot;
+//! 3. then waits, in FIFO order, for a slot, or for a connection to its host
+//!    being handed over by a request that just finished with it.
+//!
+//! A finished connection whose framing allows reuse goes to the first request
+//! waiting for that host; if none waits for it but others wait for a slot, it
+//! is closed so its slot passes on; otherwise it goes idle. Idle connections
+//! older than `pool_idle_timeout` are closed when the pool is next touched
+//! (there is no background task). Dropping the client closes every idle connection.
+//!
+//! **Timeouts.** `request_timeout` bounds the whole request *including the
+//! wait for a pool slot* (a timeout there is [`Phase::Pool`]), the connect,
+//! and the one retry. `connect_timeout` bounds each connect attempt and
+//! `read_timeout` each read and each write (the longest silence).
+//!
+//! **Retry once.** An idempotent request sent on a *reused* connection that
+//! fails before a single response byte (the server closed it as we wrote) is
+//! sent again on a fresh connection, once.
+//!
+//! **Where.** [`Client::send`] is the whole path: `checkout`, `wait_for_connection`,
+//! `connect`, `exchange`, `checkin`.
+//!
+//! **In the debugger.** Break in `checkin` and look at `handoff` and `waiting`
+//! to see who gets a finished connection; break in `exchange` to watch the
+//! reader consume each read. `COROLAB_TRACE=1` shows the task parking on reads.
+//!
+//! ```no_run
+//! corolab::block_on(async {
+//!     let client = corolab::http::Client::new();
+//!     let response = client.get("http://127.0.0.1:8080/pages/1").await?;
+//!     println!("{}", response.text()?);
+//!     let search = client
+//!         .request("POST", "http://127.0.0.1:8080/search")
+//!         .query("q", "coroutines")
+//!         .header("Accept", "application/json")
+//!         .body("{}")
+//!         .await?;
+//!     println!("{}", search.status());
+//!     Ok::<(), corolab::http::Error>(())
+//! })
+//! .unwrap();
+//! ```
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::future::{Either, select};
+use crate::net::TcpStream;
+use crate::sync::{OwnedPermit, Semaphore, oneshot};
+use crate::time::timeout;
+
+use super::deadline::bounded_wait;
+use super::error::{Error, Phase};
+use super::reader::{Event, Limits, ResponseReader};
+use super::request::{Request, encode_request};
+use super::response::Response;
+use super::url::Url;
+
+#[derive(Debug, Clone)]
+struct Config {
+    max_connections: usize,
+    max_connections_per_host: Option<usize>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    request_timeout: Duration,
+    pool_idle_timeout: Duration,
+    limits: Limits,
+}
+
+/// Configures an async [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: Config,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder {
+            config: Config {
+                max_connections: 100,
+                max_connections_per_host: None,
+                connect_timeout: Duration::from_secs(10),
+                read_timeout: Duration::from_secs(30),
+                request_timeout: Duration::from_secs(30),
+                pool_idle_timeout: Duration::from_secs(4),
+                limits: Limits::default(),
+            },
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Most live connections (busy or idle) at once, default 100; further
+    /// requests wait their turn in FIFO order. Values below 1 count as 1.
+    pub fn max_connections(mut self, count: usize) -> ClientBuilder {
+        self.config.max_connections = count.max(1);
+        self
+    }
+
+    /// Most live connections to one `host:port` (default: no per-host limit).
+    pub fn max_connections_per_host(mut self, count: usize) -> ClientBuilder {
+        self.config.max_connections_per_host = Some(count.max(1));
+        self
+    }
+
+    /// Longest wait for one connect attempt (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest silence while reading, or stall while writing (default 30 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.read_timeout = timeout;
+        self
+    }
+
+    /// Longest time for a whole request, pool wait, connect and retry included (default 30 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Idle connections older than this are closed (default 4 s, below the
+    /// 5 s keep-alive timeout of common servers such as Apache httpd and Node).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// Largest response head in bytes (default 64 KiB).
+    pub fn max_head_bytes(mut self, bytes: usize) -> ClientBuilder {
+        self.config.limits.max_head_bytes = bytes;
+        self
+    }
+
+    /// Most header lines in a response (default 100).
+    pub fn max_headers(mut self, count: usize) -> ClientBuilder {
+        self.config.limits.max_headers = count;
+        self
+    }
+
+    /// Largest response body in bytes (default 16 MiB).
+    pub fn max_body_bytes(mut self, bytes: u64) -> ClientBuilder {
+        self.config.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Client {
+        let slots = Rc::new(Semaphore::new(self.config.max_connections));
+        Client {
+            inner: Rc::new(Inner {
+                config: self.config,
+                slots,
+                host_slots: RefCell::new(HashMap::new()),
+                idle: RefCell::new(HashMap::new()),
+                handoff: RefCell::new(HashMap::new()),
+                waiting: Cell::new(0),
+                next_waiter: Cell::new(0),
+            }),
+        }
+    }
+}
+
+/// An async HTTP/1.1 client with a keep-alive pool. Cheap to clone (clones
+/// share the pool); `!Send`, like every corolab network type: use it on the
+/// runtime thread it was first used on.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    /// One permit per live connection (`max_connections`).
+    slots: Rc<Semaphore>,
+    /// Per-host permits, when `max_connections_per_host` is set.
+    host_slots: RefCell<HashMap<String, Rc<Semaphore>>>,
+    /// Idle connections per `host:port`, oldest first.
+    idle: RefCell<HashMap<String, VecDeque<Idle>>>,
+    /// Requests waiting for a connection to `host:port`, in arrival order (with their ids).
+    handoff: RefCell<HashMap<String, HandoffQueue>>,
+    /// How many requests are waiting for a slot right now.
+    waiting: Cell<usize>,
+    /// Id for the next waiting request.
+    next_waiter: Cell<u64>,
+}
+
+/// Requests waiting for a handover to one host: (waiter id, where to send the connection).
+type HandoffQueue = VecDeque<(u64, oneshot::Sender<Connection>)>;
+
+/// A live connection and the slots it occupies (released when it is dropped).
+#[derive(Debug)]
+struct Connection {
+    stream: TcpStream,
+    _slot: OwnedPermit,
+    _host_slot: Option<OwnedPermit>,
+}
+
+#[derive(Debug)]
+struct Idle {
+    connection: Connection,
+    since: Instant,
+}
+
+/// Why an exchange failed, and how many response bytes had arrived.
+struct Failure {
+    error: Error,
+    response_bytes: usize,
+}
+
+/// A request waiting in the pool: counted in `waiting`, and possibly queued
+/// for a handover. Dropping it (however the wait ends: slot, handover,
+/// timeout, cancellation) undoes both, so no stale entry is left behind.
+struct WaitRegistration<'a> {
+    inner: &'a Inner,
+    key: &'a str,
+    id: u64,
+}
+
+impl<'a> WaitRegistration<'a> {
+    fn new(inner: &'a Inner, key: &'a str) -> WaitRegistration<'a> {
+        let id = inner.next_waiter.get();
+        inner.next_waiter.set(id + 1);
+        inner.waiting.set(inner.waiting.get() + 1);
+        WaitRegistration { inner, key, id }
+    }
+
+    fn offer_handover(&self, sender: oneshot::Sender<Connection>) {
+        self.inner
+            .handoff
+            .borrow_mut()
+            .entry(self.key.to_string())
+            .or_default()
+            .push_back((self.id, sender));
+    }
+}
+
+impl Drop for WaitRegistration<'_> {
+    fn drop(&mut self) {
+        self.inner.waiting.set(self.inner.waiting.get() - 1);
+        let mut handoff = self.inner.handoff.borrow_mut();
+        if let Some(queue) = handoff.get_mut(self.key) {
+            queue.retain(|(id, _)| *id != self.id);
+            if queue.is_empty() {
+                handoff.remove(self.key);
+            }
+        }
+    }
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with the default settings.
+    pub fn new() -> Client {
+        ClientBuilder::default().build()
+    }
+
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// `GET url`; await it directly or add headers and query parameters first.
+    pub fn get(&self, url: &str) -> RequestBuilder<'_> {
+        self.request("GET", url)
+    }
+
+    /// A request with any method; await it (or call [`RequestBuilder::send`]).
+    pub fn request(&self, method: &str, url: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            client: self,
+            request: Url::parse(url).map(|url| Request::new(method, url)),
+            timeout: None,
+        }
+    }
+
+    /// Number of idle pooled connections (all hosts).
+    pub fn idle_connections(&self) -> usize {
+        self.inner.idle.borrow().values().map(VecDeque::len).sum()
+    }
+
+    /// Send a request and read the whole response.
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        self.send_within(request, self.inner.config.request_timeout).await
+    }
+
+    /// Send a request with its own whole-request time budget (instead of `request_timeout`).
+    pub async fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
+        let deadline = Instant::now() + budget;
+        let bytes = encode_request(&request)?;
+        let key = request.url.authority();
+        let (connection, reused) = self.wait_for_connection(&key, &request.url, deadline).await?;
+        match self.exchange(connection, &request, &bytes, deadline).await {
+            Ok(response) => Ok(response),
+            Err(failure) if reused && should_retry(&request, &failure) => {
+                let (connection, _) = self.fresh_connection(&key, &request.url, deadline, false).await?;
+                self.exchange(connection, &request, &bytes, deadline)
+                    .await
+                    .map_err(|failure| failure.error)
+            }
+            Err(failure) => Err(failure.error),
+        }
+    }
+
+    /// Step 1 and 3 of the pool: an idle connection, or wait for a slot or a handover.
+    async fn wait_for_connection(
+        &self,
+        key: &str,
+        url: &Url,
+        deadline: Instant,
+    ) -> Result<(Connection, bool), Error> {
+        if let Some(connection) = self.checkout(key) {
+            return Ok((connection, true));
+        }
+        self.fresh_connection(key, url, deadline, true).await
+    }
+
+    /// Wait (FIFO, bounded by the deadline) for a slot, or, if `allow_handover`,
+    /// for a connection to `key` handed over by a finishing request; with a slot, connect.
+    async fn fresh_connection(
+        &self,
+        key: &str,
+        url: &Url,
+        deadline: Instant,
+        allow_handover: bool,
+    ) -> Result<(Connection, bool), Error> {
+        if self.inner.slots.available_permits() == 0 {
+            self.evict_one_idle();
+        }
+        let (handed_over, wait_for_handover) = oneshot::channel::<Connection>();
+        let registration = WaitRegistration::new(&self.inner, key);
+        if allow_handover {
+            registration.offer_handover(handed_over);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let outcome = timeout(left, select(wait_for_handover, self.acquire_slots(key))).await;
+        drop(registration);
+        match outcome {
+            Err(_) => Err(Error::Timeout(Phase::Pool)),
+            Ok(Either::Left(Ok(connection))) => Ok((connection, true)),
+            Ok(Either::Left(Err(_))) => Err(Error::Io(io::Error::other("pool handover channel closed"))),
+            Ok(Either::Right((slot, host_slot))) => {
+                let stream = self.connect(url, deadline).await?;
+                let connection = Connection {
+                    stream,
+                    _slot: slot,
+                    _host_slot: host_slot,
+                };
+                Ok((connection, false))
+            }
+        }
+    }
+
+    /// The host slot first (so waiting for it holds no global slot), then a global slot.
+    async fn acquire_slots(&self, key: &str) -> (OwnedPermit, Option<OwnedPermit>) {
+        let host_semaphore = self.inner.config.max_connections_per_host.map(|limit| {
+            self.inner
+                .host_slots
+                .borrow_mut()
+                .entry(key.to_string())
+                .or_insert_with(|| Rc::new(Semaphore::new(limit)))
+                .clone()
+        });
+        let host_slot = match host_semaphore {
+            Some(semaphore) => Some(semaphore.acquire_owned().await),
+            None => None,
+        };
+        let slot = self.inner.slots.clone().acquire_owned().await;
+        (slot, host_slot)
+    }
+
+    /// Write the request, feed every read to the reader, and hand the
+    /// connection back to the pool if the framing allows it.
+    async fn exchange(
+        &self,
+        connection: Connection,
+        request: &Request,
+        bytes: &[u8],
+        deadline: Instant,
+    ) -> Result<Response, Failure> {
+        let config = &self.inner.config;
+        let fail = |error, response_bytes| Failure {
+            error,
+            response_bytes,
+        };
+        write_all_bounded(&connection.stream, bytes, config.read_timeout, deadline)
+            .await
+            .map_err(|e| fail(e, 0))?;
+        let mut reader = ResponseReader::new(config.limits, request.is_head());
+        let mut head = None;
+        let mut body = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let event = reader
+                .next_event()
+                .map_err(|e| fail(e, reader.bytes_received()))?;
+            match event {
+                Some(Event::Head(h)) => head = Some(h),
+                Some(Event::Data(data)) => body.extend_from_slice(&data),
+                Some(Event::End { reusable }) => {
+                    if reusable && request.wants_keep_alive() {
+                        self.checkin(request.url.authority(), connection);
+                    }
+                    let head = head.expect("the reader yields Head before End");
+                    return Ok(Response::new(head, body));
+                }
+                None => {
+                    let want = reader.read_hint().min(buf.len());
+                    let n = read_bounded(
+                        &connection.stream,
+                        &mut buf[..want],
+                        config.read_timeout,
+                        deadline,
+                    )
+                    .await
+                    .map_err(|e| fail(e, reader.bytes_received()))?;
+                    if n == 0 {
+                        reader.feed_eof();
+                    } else {
+                        reader.feed(&buf[..n]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Take a live idle connection to `key` (newest first), closing stale or dead ones.
+    fn checkout(&self, key: &str) -> Option<Connection> {
+        self.close_expired();
+        let mut idle = self.inner.idle.borrow_mut();
+        let list = idle.get_mut(key)?;
+        while let Some(entry) = list.pop_back() {
+            if still_open(&entry.connection.stream) {
+                return Some(entry.connection);
+            }
+        }
+        None
+    }
+
+    /// A finished, reusable connection: to the first request waiting for its
+    /// host; else closed if anyone waits for a slot; else idle.
+    fn checkin(&self, key: String, connection: Connection) {
+        let mut connection = connection;
+        loop {
+            let next_waiter = self
+                .inner
+                .handoff
+                .borrow_mut()
+                .get_mut(&key)
+                .and_then(VecDeque::pop_front);
+            let Some((_, waiter)) = next_waiter else {
+                break;
+            };
+            match waiter.send(connection) {
+                Ok(()) => return,
+                Err(returned) => connection = returned, // that request already gave up
+            }
+        }
+        if self.inner.waiting.get() > 0 {
+            return; // dropping the connection frees its slot for the longest waiter
+        }
+        self.close_expired();
+        self.inner
+            .idle
+            .borrow_mut()
+            .entry(key)
+            .or_default()
+            .push_back(Idle {
+                connection,
+                since: Instant::now(),
+            });
+    }
+
+    /// Close idle connections older than `pool_idle_timeout` (all hosts).
+    fn close_expired(&self) {
+        let max_age = self.inner.config.pool_idle_timeout;
+        let mut idle = self.inner.idle.borrow_mut();
+        for list in idle.values_mut() {
+            list.retain(|entry| entry.since.elapsed() < max_age);
+        }
+        idle.retain(|_, list| !list.is_empty());
+    }
+
+    /// Close the oldest idle connection (any host) so its slot can be used.
+    fn evict_one_idle(&self) {
+        let mut idle = self.inner.idle.borrow_mut();
+        let oldest = idle
+            .iter()
+            .filter_map(|(key, list)| list.front().map(|entry| (entry.since, key.clone())))
+            .min();
+        if let Some((_, key)) = oldest
+            && let Some(list) = idle.get_mut(&key)
+        {
+            list.pop_front();
+        }
+    }
+
+    /// Resolve (host names on a helper thread) and connect, each attempt bounded.
+    async fn connect(&self, url: &Url, deadline: Instant) -> Result<TcpStream, Error> {
+        let authority = url.authority();
+        let addrs = resolve(url, self.inner.config.connect_timeout, deadline).await?;
+        let mut last_error = None;
+        for addr in addrs {
+            let (wait, phase) = bounded_wait(self.inner.config.connect_timeout, Phase::Connect, deadline)?;
+            match timeout(wait, TcpStream::connect_addr(addr)).await {
+                Ok(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Ok(Err(source)) => {
+                    last_error = Some(Error::Connect {
+                        addr: addr.to_string(),
+                        source,
+                    })
+                }
+                Err(_) => last_error = Some(Error::Timeout(phase)),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::Connect {
+            addr: authority,
+            source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
+        }))
+    }
+}
+
+/// Builds an async request; await it (it implements `IntoFuture`) or call
+/// [`RequestBuilder::send`]. Errors (bad URL, bad header) surface when awaited.
+#[derive(Debug)]
+pub struct RequestBuilder<'a> {
+    client: &'a Client,
+    request: Result<Request, Error>,
+    timeout: Option<Duration>,
+}
+
+impl<'a> RequestBuilder<'a> {
+    /// Add a request header (checked when the request is encoded).
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.headers.push((name.to_string(), value.as_ref().to_vec()));
+        }
+        self
+    }
+
+    /// Add a percent-encoded query parameter.
+    pub fn query(mut self, key: &str, value: &str) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.url.append_query(key, value);
+        }
+        self
+    }
+
+    /// Set the body (sent with `Content-Length`).
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.body = body.into();
+        }
+        self
+    }
+
+    /// Bound this request by `budget` instead of the client's `request_timeout`.
+    pub fn timeout(mut self, budget: Duration) -> Self {
+        self.timeout = Some(budget);
+        self
+    }
+
+    /// Send the request and read the whole response.
+    pub async fn send(self) -> Result<Response, Error> {
+        let budget = self.timeout.unwrap_or(self.client.inner.config.request_timeout);
+        self.client.send_within(self.request?, budget).await
+    }
+}
+
+impl<'a> IntoFuture for RequestBuilder<'a> {
+    type Output = Result<Response, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Response, Error>> + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The retry-once rule (same as the blocking client).
+fn should_retry(request: &Request, failure: &Failure) -> bool {
+    request.is_idempotent() && failure.response_bytes == 0 && failure.error.is_connection_closed()
+}
+
+/// IP literals need no lookup; host names are resolved by the OS resolver on
+/// a helper thread (it blocks), bounded by the connect timeout.
+async fn resolve(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
+    if let Ok(ip) = url.host().parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, url.port())]);
+    }
+    let authority = url.authority();
+    let lookup = {
+        let authority = authority.clone();
+        crate::spawn_blocking(move || authority.to_socket_addrs().map(Vec::from_iter))
+    };
+    let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
+    match timeout(wait, lookup).await {
+        Err(_) => Err(Error::Timeout(phase)),
+        Ok(Err(join_error)) => Err(Error::Connect {
+            addr: authority,
+            source: io::Error::other(join_error.to_string()),
+        }),
+        Ok(Ok(Err(source))) => Err(Error::Connect {
+            addr: authority,
+            source,
+        }),
+        Ok(Ok(Ok(addrs))) => Ok(addrs),
+    }
+}
+
+async fn read_bounded(
+    stream: &TcpStream,
+    buf: &mut [u8],
+    silence: Duration,
+    deadline: Instant,
+) -> Result<usize, Error> {
+    let (wait, phase) = bounded_wait(silence, Phase::Read, deadline)?;
+    match timeout(wait, stream.read(buf)).await {
+        Err(_) => Err(Error::Timeout(phase)),
+        Ok(result) => result.map_err(|e| Error::from_io(e, phase)),
+    }
+}
+
+async fn write_all_bounded(
+    stream: &TcpStream,
+    mut bytes: &[u8],
+    silence: Duration,
+    deadline: Instant,
+) -> Result<(), Error> {
+    while !bytes.is_empty() {
+        let (wait, phase) = bounded_wait(silence, Phase::Write, deadline)?;
+        match timeout(wait, stream.write(bytes)).await {
+            Err(_) => return Err(Error::Timeout(phase)),
+            Ok(Ok(0)) => return Err(Error::from_io(io::ErrorKind::WriteZero.into(), phase)),
+            Ok(Ok(n)) => bytes = &bytes[n..],
+            Ok(Err(e)) => return Err(Error::from_io(e, phase)),
+        }
+    }
+    Ok(())
+}
+
+/// One non-blocking read attempt with a no-op waker: `Pending` means nothing
+/// to read and not closed, so the idle connection is still usable. EOF,
+/// unexpected bytes or an error mean it must be closed.
+fn still_open(stream: &TcpStream) -> bool {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut probe = [0u8; 1];
+    matches!(stream.poll_read(&mut cx, &mut probe), Poll::Pending)
+}

@@ -1,0 +1,292 @@
+//! The async client's pool: reuse, the connection limits, FIFO waiting, pool timeouts.
+
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use corolab::http::{Client, Error, Phase};
+use support::server::{ScriptServer, Step, send};
+
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+const OK_CLOSE: &[u8] = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
+
+/// A connection script answering `count` requests, each after `delay`, then waiting for close.
+fn serve_many(count: usize, delay: Duration, reply: &[u8]) -> Vec<Step> {
+    let mut script = Vec::new();
+    for _ in 0..count {
+        script.extend([Step::ReadRequest, Step::Sleep(delay), send(reply)]);
+    }
+    script.push(Step::WaitForClose);
+    script
+}
+
+/// Spawn `count` GETs at once on `client`, returning each result in spawn order.
+async fn concurrent_gets(client: &Client, url: &str, count: usize) -> Vec<Result<Vec<u8>, Error>> {
+    let handles: Vec<_> = (0..count)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.to_string());
+            corolab::spawn(async move { client.get(&url).await.map(|r| r.into_body()) })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for handle in handles {
+        results.push(handle.await.expect("request task panicked"));
+    }
+    results
+}
+
+// Keep-alive is the point of a pool: five requests, one TCP connection.
+#[test]
+fn sequential_requests_reuse_one_connection() {
+    let server = ScriptServer::start(vec![serve_many(5, Duration::ZERO, OK)]);
+    corolab::block_on(async {
+        let client = Client::new();
+        for _ in 0..5 {
+            assert_eq!(client.get(&server.url("/")).await.unwrap().body(), b"ok");
+        }
+        assert_eq!(client.idle_connections(), 1);
+    });
+    assert_eq!((server.accepted(), server.requests()), (1, 5));
+}
+
+// The limit holds under load, and is reached (so the requests really overlapped).
+#[test]
+fn max_connections_bounds_concurrent_connections() {
+    let server = ScriptServer::start(vec![serve_many(12, Duration::from_millis(40), OK)]);
+    corolab::block_on(async {
+        let client = Client::builder().max_connections(3).build();
+        let results = concurrent_gets(&client, &server.url("/"), 12).await;
+        assert!(
+            results.iter().all(|r| matches!(r.as_deref(), Ok(b"ok"))),
+            "{results:?}"
+        );
+    });
+    assert_eq!(server.peak_concurrent(), 3);
+    assert_eq!(server.accepted(), 3, "finished connections are handed to waiters");
+    assert_eq!(server.requests(), 12);
+}
+
+// When responses close their connections, slots pass to waiters and the limit still holds.
+#[test]
+fn max_connections_holds_when_connections_close() {
+    let server = ScriptServer::start(vec![vec![
+        Step::ReadRequest,
+        Step::Sleep(Duration::from_millis(30)),
+        send(OK_CLOSE),
+        Step::Close,
+    ]]);
+    corolab::block_on(async {
+        let client = Client::builder().max_connections(2).build();
+        let results = concurrent_gets(&client, &server.url("/"), 6).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+    });
+    assert_eq!(server.peak_concurrent(), 2);
+    assert_eq!(server.accepted(), 6);
+}
+
+// The per-host limit is separate from the total limit.
+#[test]
+fn max_connections_per_host_bounds_one_host() {
+    let server = ScriptServer::start(vec![serve_many(8, Duration::from_millis(30), OK)]);
+    corolab::block_on(async {
+        let client = Client::builder()
+            .max_connections(10)
+            .max_connections_per_host(2)
+            .build();
+        let results = concurrent_gets(&client, &server.url("/"), 8).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+    });
+    assert_eq!(server.peak_concurrent(), 2);
+}
+
+/// Run `count` requests through a one-connection client and return the completion order.
+fn completion_order(reply: &'static [u8], close: bool) -> Vec<usize> {
+    let mut script = vec![
+        Step::ReadRequest,
+        Step::Sleep(Duration::from_millis(10)),
+        send(reply),
+    ];
+    let scripts = if close {
+        script.push(Step::Close);
+        vec![script]
+    } else {
+        vec![serve_many(6, Duration::from_millis(10), reply)]
+    };
+    let server = ScriptServer::start(scripts);
+    corolab::block_on(async {
+        let client = Client::builder().max_connections(1).build();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let (client, url, order) = (client.clone(), server.url("/"), order.clone());
+                corolab::spawn(async move {
+                    client.get(&url).await.expect("request");
+                    order.borrow_mut().push(i);
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        order.take()
+    })
+}
+
+// Requests beyond the limit wait their turn: first come, first served (handover path).
+#[test]
+fn waiting_requests_are_served_in_fifo_order_with_keep_alive() {
+    assert_eq!(completion_order(OK, false), vec![0, 1, 2, 3, 4, 5]);
+}
+
+// The same order when every connection closes and slots pass through the semaphore.
+#[test]
+fn waiting_requests_are_served_in_fifo_order_when_connections_close() {
+    assert_eq!(completion_order(OK_CLOSE, true), vec![0, 1, 2, 3, 4, 5]);
+}
+
+// Waiting for a slot counts against the request's time budget, and says so.
+#[test]
+fn pool_wait_times_out_with_pool_phase() {
+    let server = ScriptServer::start(vec![vec![
+        Step::ReadRequest,
+        Step::Sleep(Duration::from_millis(1000)),
+        send(OK),
+    ]]);
+    corolab::block_on(async {
+        let client = Client::builder()
+            .max_connections(1)
+            .request_timeout(Duration::from_millis(300))
+            .build();
+        let started = Instant::now();
+        let (first, second) = {
+            let url = server.url("/");
+            let a = client.get(&url);
+            let b = client.get(&url).timeout(Duration::from_millis(150));
+            let both = corolab::future::join_all(vec![a.send(), b.send()]).await;
+            let mut both = both.into_iter();
+            (both.next().unwrap(), both.next().unwrap())
+        };
+        assert!(matches!(first, Err(Error::Timeout(Phase::Total))), "{first:?}");
+        assert!(matches!(second, Err(Error::Timeout(Phase::Pool))), "{second:?}");
+        assert!(started.elapsed() < Duration::from_millis(800));
+    });
+}
+
+// An idle connection to one host must not block a request to another when the pool is full.
+#[test]
+fn idle_connection_is_closed_to_make_room_for_another_host() {
+    let one = ScriptServer::start(vec![serve_many(1, Duration::ZERO, OK)]);
+    let two = ScriptServer::start(vec![serve_many(1, Duration::ZERO, OK)]);
+    corolab::block_on(async {
+        let client = Client::builder()
+            .max_connections(1)
+            .request_timeout(Duration::from_millis(500))
+            .build();
+        client.get(&one.url("/")).await.unwrap();
+        assert_eq!(client.idle_connections(), 1);
+        client.get(&two.url("/")).await.unwrap();
+    });
+}
+
+// Idle connections older than pool_idle_timeout are closed, not reused.
+#[test]
+fn idle_timeout_expires_pooled_connections() {
+    let server = ScriptServer::start(vec![serve_many(1, Duration::ZERO, OK)]);
+    corolab::block_on(async {
+        let client = Client::builder()
+            .pool_idle_timeout(Duration::from_millis(50))
+            .build();
+        client.get(&server.url("/")).await.unwrap();
+        corolab::time::sleep(Duration::from_millis(100)).await;
+        client.get(&server.url("/")).await.unwrap();
+    });
+    assert_eq!(server.accepted(), 2);
+}
+
+// The async builder puts the same bytes on the wire as the blocking one.
+#[test]
+fn request_builder_sends_method_query_headers_and_body() {
+    let server = ScriptServer::start(vec![serve_many(1, Duration::ZERO, OK)]);
+    corolab::block_on(async {
+        let client = Client::new();
+        let response = client
+            .request("PUT", &server.url("/item"))
+            .query("name", "a/b c")
+            .header("X-Trace", "7")
+            .body("data")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    });
+    let text = String::from_utf8(server.request_log().remove(0)).unwrap();
+    assert!(
+        text.starts_with("PUT /item?name=a%2Fb%20c HTTP/1.1\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("\r\nX-Trace: 7\r\n"), "{text}");
+    assert!(text.ends_with("\r\nContent-Length: 4\r\n\r\ndata"), "{text}");
+}
+
+// A refused connection is a Connect error naming the address; https is refused up front.
+#[test]
+fn connect_errors_and_bad_schemes() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    corolab::block_on(async {
+        let client = Client::new();
+        let err = client
+            .get(&format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Connect { ref addr, .. } if addr.ends_with(&port.to_string())),
+            "{err:?}"
+        );
+        let err = client.get("https://127.0.0.1/").await.unwrap_err();
+        assert!(matches!(err, Error::UnsupportedScheme { .. }));
+    });
+}
+
+// A finished keep-alive connection must not sit idle while a request for another host waits for its slot.
+#[test]
+fn finished_connection_is_closed_for_a_waiter_on_another_host() {
+    let slow = ScriptServer::start(vec![serve_many(1, Duration::from_millis(50), OK)]);
+    let other = ScriptServer::start(vec![serve_many(1, Duration::ZERO, OK)]);
+    corolab::block_on(async {
+        let client = Client::builder()
+            .max_connections(1)
+            .request_timeout(Duration::from_millis(500))
+            .build();
+        let (slow_url, other_url) = (slow.url("/"), other.url("/"));
+        let results =
+            corolab::future::join_all(vec![client.get(&slow_url).send(), client.get(&other_url).send()])
+                .await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(
+            client.idle_connections(),
+            1,
+            "only the last connection stays idle"
+        );
+    });
+}
+
+// The async connect is bounded too: a handshake that never completes is Timeout(Connect).
+#[test]
+fn connect_timeout_bounds_a_hanging_connect() {
+    let (listener, _fillers) = support::server::full_backlog_listener();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    corolab::block_on(async {
+        let client = Client::builder()
+            .connect_timeout(Duration::from_millis(200))
+            .build();
+        let started = Instant::now();
+        let err = client.get(&format!("http://{addr}/")).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout(Phase::Connect)), "{err:?}");
+        assert!(started.elapsed() < Duration::from_millis(1000));
+    });
+}
