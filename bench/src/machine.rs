@@ -49,8 +49,22 @@ pub fn peak_rss_bytes() -> u64 {
     status_kib("/proc/self/status", "VmHWM:").unwrap_or(0) * 1024
 }
 
-/// User + system CPU time used so far by process `pid` (all its threads).
+/// CPU time used so far by process `pid` (all its threads), in nanoseconds precision where
+/// the kernel offers it (`/proc/PID/task/*/schedstat`), else in clock ticks (`/proc/PID/stat`).
 pub fn cpu_time_of(pid: u32) -> Duration {
+    schedstat_cpu_time(pid).unwrap_or_else(|| stat_cpu_time(pid))
+}
+
+fn schedstat_cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let text = fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+fn stat_cpu_time(pid: u32) -> Duration {
     let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return Duration::ZERO;
     };

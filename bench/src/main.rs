@@ -53,6 +53,17 @@ struct Workload {
 }
 
 const ALL_THREE: &[Contender] = &[Contender::Corolab, Contender::Tokio, Contender::Smol];
+/// HTTP workloads: corolab's client against hyper's on tokio (no smol HTTP client here).
+const HTTP_PAIR: &[Contender] = &[Contender::Corolab, Contender::Tokio];
+
+/// How a contender is named in the tables of a workload.
+fn label(workload: &Workload, who: Contender) -> &'static str {
+    match (workload.http, who) {
+        (true, Contender::Tokio) => "hyper",
+        (true, Contender::Corolab) => "corolab",
+        _ => who.name(),
+    }
+}
 
 fn workloads() -> Vec<Workload> {
     vec![
@@ -127,6 +138,39 @@ fn workloads() -> Vec<Workload> {
                 kind: GoalKind::RatioAtMost(1.0),
             }],
             run: workloads::brigade::run,
+        },
+        Workload {
+            name: "http_seq",
+            contenders: HTTP_PAIR,
+            own_process: false,
+            http: true,
+            goals: &[Goal {
+                metric: "us/request",
+                kind: GoalKind::RatioAtMost(0.9),
+            }],
+            run: workloads::http_seq::run,
+        },
+        Workload {
+            name: "page_fetch_0ms",
+            contenders: HTTP_PAIR,
+            own_process: false,
+            http: true,
+            goals: &[Goal {
+                metric: "wall ms",
+                kind: GoalKind::RatioAtMost(0.9),
+            }],
+            run: workloads::page_fetch::run_0ms,
+        },
+        Workload {
+            name: "page_fetch_100ms",
+            contenders: HTTP_PAIR,
+            own_process: false,
+            http: true,
+            goals: &[Goal {
+                metric: "wall/bound",
+                kind: GoalKind::ValueAtMost(1.02),
+            }],
+            run: workloads::page_fetch::run_100ms,
         },
     ]
 }
@@ -439,7 +483,7 @@ fn print_workload(workload: &Workload, samples: &Samples) {
             }
             line += &format!(
                 "  {:>7} {:>9} [{} - {}]",
-                who.name(),
+                label(workload, *who),
                 fmt_num(median(&v)),
                 fmt_num(v[0]),
                 fmt_num(v[v.len() - 1])
@@ -458,7 +502,7 @@ fn print_summary(workload: &Workload, samples: &Samples) {
             .contenders
             .iter()
             .filter(|c| **c != Contender::Corolab)
-            .map(|c| (c.name(), med(c.name(), goal.metric)))
+            .map(|c| (label(workload, *c), med(c.name(), goal.metric)))
             .collect();
         let best = peers.iter().map(|(_, v)| *v).fold(f64::NAN, f64::min);
         let ratio = ours / best;

@@ -4,6 +4,8 @@
 //! line by line: the point is that they do the *same* thing.
 
 pub mod brigade;
+pub mod http_seq;
+pub mod page_fetch;
 pub mod ping_pong;
 pub mod sleepers;
 pub mod spawn_many;
