@@ -354,6 +354,7 @@ fn measure(workload: &Workload, options: &Options, ctx: &Ctx, server: Option<&Se
         let warm = round < options.warmup;
         for k in 0..n {
             let who = workload.contenders[(round + k) % n];
+            let server = server.filter(|_| workload.http);
             let server_cpu_before = server.map(|s| machine::cpu_time_of(s.child.id()));
             let t = Instant::now();
             let mut sample = if workload.own_process {
