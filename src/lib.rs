@@ -27,13 +27,16 @@
 //! Layers (a lower layer never imports a higher one): [`executor`] (tasks, run queue,
 //! `JoinHandle`), [`reactor`] (mio + timers; wakers only), [`runtime`] (the loop and the
 //! thread-local context), [`time`], [`net`], [`sync`], [`future`], then [`http`], and beside
-//! them [`generator`] and [`greenlet`]. [`trace`] is the event log all of them report into.
+//! them [`generator`] and [`greenlet`] (with `green`, gevent-style green threads on the same
+//! reactor, on Linux x86_64/aarch64). [`trace`] is the event log all of them report into.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod executor;
 pub mod future;
 pub mod generator;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub mod green;
 pub mod greenlet;
 pub mod http;
 pub mod net;
@@ -52,3 +55,8 @@ pub use runtime::{Runtime, block_on};
 pub mod task {
     pub use crate::executor::{JoinError, JoinHandle, TaskId, spawn, spawn_blocking, spawn_named, yield_now};
 }
+
+/// Compiles the Rust snippets of the docs that are written as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/seed-examples.md")]
+pub struct SeedExamplesDoctests;

@@ -7,7 +7,13 @@
 //! 2. `fire_timers`: wake the tasks whose sleeps are due;
 //! 3. `wait_for_io`: block in `epoll_wait`, for zero time if something is already runnable,
 //!    else until the next timer deadline (rounded *up* to a millisecond), else forever;
-//! 4. `dispatch_io_events`: set readiness and wake the tasks waiting on those sockets.
+//! 4. `dispatch_io_events`: set readiness and wake the tasks waiting on those sockets, then
+//!    requeue the tasks that called `yield_now`.
+//!
+//! Phases 3 and 4 are skipped while tasks are still runnable and fewer than
+//! `MAX_POLLS_PER_TICK` polls have run since the reactor was last asked: an `epoll_wait` per
+//! turn would cost a system call per task switch. tokio's current-thread runtime makes the
+//! same trade (its "event interval" is also 61 polls).
 //!
 //! A thread-local *context* (current executor and reactor) is set while `block_on` runs: that
 //! is how `spawn`, `sleep` and `TcpStream::connect` find the runtime without being passed one.
@@ -20,9 +26,10 @@
 //! `break corolab::runtime::Runtime::wait_for_io` right before the thread sleeps.
 //! `print *self` or `{:?}` shows tasks, registrations and timers.
 
-use crate::executor::{Executor, ExecutorStats, Unpark};
+use crate::executor::{Executor, ExecutorStats, MAX_POLLS_PER_TICK, Unpark};
 use crate::reactor::{Reactor, ReactorStats, ceil_to_millis};
 use crate::trace;
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
@@ -77,6 +84,8 @@ impl Unpark for ReactorUnpark {
 pub struct Runtime {
     executor: Rc<Executor>,
     reactor: Rc<Reactor>,
+    /// Polls since the reactor was last asked for events.
+    polls_since_io: Cell<usize>,
 }
 
 impl Runtime {
@@ -90,7 +99,11 @@ impl Runtime {
         let reactor = Rc::new(Reactor::new()?);
         let unpark = Arc::new(ReactorUnpark(reactor.thread_waker()));
         let executor = Rc::new(Executor::new(unpark));
-        Ok(Runtime { executor, reactor })
+        Ok(Runtime {
+            executor,
+            reactor,
+            polls_since_io: Cell::new(0),
+        })
     }
 
     /// Runs `future` to completion on this thread, running spawned tasks, timers and I/O
@@ -109,9 +122,9 @@ impl Runtime {
         let mut future = pin!(future);
         let waker = self.executor.main_waker();
         let mut cx = Context::from_waker(&waker);
-        self.executor.wake_main(); // a new main future has never been polled
+        waker.wake_by_ref(); // a new main future has never been polled: queue its first turn
         loop {
-            if self.executor.take_main_woken()
+            if self.executor.take_main_ready()
                 && let Poll::Ready(output) = self.executor.poll_main(future.as_mut(), &mut cx)
             {
                 return output;
@@ -120,28 +133,41 @@ impl Runtime {
         }
     }
 
-    /// One turn of the loop: the four phases in order.
+    /// One turn of the loop: the four phases in order (3 and 4 only when due, see above).
     pub fn tick(&self) {
         self.run_ready_tasks();
         self.fire_timers();
-        let timeout = self.io_timeout();
-        self.wait_for_io(timeout);
-        self.dispatch_io_events();
+        if self.io_is_due() {
+            let timeout = self.io_timeout();
+            self.wait_for_io(timeout);
+            self.dispatch_io_events();
+        }
     }
 
     /// Phase 1: poll the tasks on the run queue.
     fn run_ready_tasks(&self) {
-        self.executor.run_ready_tasks();
+        let polls = self.executor.run_ready_tasks();
+        self.polls_since_io.set(self.polls_since_io.get() + polls);
     }
 
-    /// Phase 2: wake sleepers whose deadline has come.
+    /// Ask the reactor now? Yes when there is nothing else to do (then we block), when tasks
+    /// wait for it (`yield_now`), or when enough polls have run since it was last asked.
+    fn io_is_due(&self) -> bool {
+        !self.executor.has_ready_work()
+            || self.executor.has_yielded()
+            || self.polls_since_io.get() >= MAX_POLLS_PER_TICK
+    }
+
+    /// Phase 2: wake sleepers whose deadline has come (no clock read when no timer is set).
     fn fire_timers(&self) {
-        self.reactor.fire_timers(Instant::now());
+        if self.reactor.next_timer_deadline().is_some() {
+            self.reactor.fire_timers(Instant::now());
+        }
     }
 
     /// How long phase 3 may sleep: zero if work is waiting, else until the next deadline.
     fn io_timeout(&self) -> Option<Duration> {
-        if self.executor.has_ready_work() {
+        if self.executor.has_ready_work() || self.executor.has_yielded() {
             return Some(Duration::ZERO);
         }
         self.reactor
@@ -156,9 +182,11 @@ impl Runtime {
         }
     }
 
-    /// Phase 4: readiness -> wakers.
+    /// Phase 4: readiness -> wakers; then tasks that yielded go back on the run queue.
     fn dispatch_io_events(&self) {
+        self.polls_since_io.set(0);
         self.reactor.dispatch_io_events();
+        self.executor.wake_yielded();
     }
 
     /// Counters: polls, wakes, reactor waits, I/O events, timers fired, tasks, peak live tasks.

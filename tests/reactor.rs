@@ -357,3 +357,25 @@ fn trace_shows_io_ready_then_wake_then_poll_for_a_socket_read() {
         corolab::trace::clear_sink();
     });
 }
+
+// Why: yield_now promises that sockets and timers get their turn before the yielding task
+// runs again (asyncio.sleep(0)); a yield that only requeued the task would not keep it.
+#[test]
+fn yield_now_lets_io_run_before_the_task_is_polled_again() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (ours, mut theirs) = socket_pair().await;
+            let got = Rc::new(Cell::new(0));
+            let g2 = got.clone();
+            let reader = spawn(async move {
+                let mut buf = [0u8; 4];
+                g2.set(ours.read(&mut buf).await.unwrap());
+            });
+            yield_now().await; // the reader parks on WouldBlock
+            theirs.write_all(b"ping").unwrap(); // loopback: the bytes are there now
+            yield_now().await; // the reactor sees them and the reader runs before we resume
+            assert_eq!(got.get(), 4);
+            reader.await.unwrap();
+        });
+    });
+}

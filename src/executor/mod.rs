@@ -38,11 +38,12 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use waker::{MainWake, Shared, TaskHeader};
+use waker::{MAIN_KEY, Shared, TaskHeader};
 
-/// At most this many polls per [`Executor::run_ready_tasks`], so a flood of ready tasks cannot
-/// keep timers and sockets waiting for long.
-pub const MAX_POLLS_PER_TICK: usize = 256;
+/// At most this many polls per [`Executor::run_ready_tasks`]; the run loop also checks the
+/// reactor at least once per this many polls, so a flood of ready tasks (or one task that
+/// keeps waking itself) cannot keep timers and sockets waiting.
+pub const MAX_POLLS_PER_TICK: usize = 61;
 
 /// A task's id: 1, 2, 3, ... in spawn order (0 is the `block_on` future in traces).
 pub type TaskId = u64;
@@ -90,9 +91,14 @@ pub struct ExecutorStats {
 pub struct Executor {
     shared: Arc<Shared>,
     run_queue: RefCell<VecDeque<Arc<TaskHeader>>>,
+    /// Tasks that called `yield_now`: woken only after the reactor has had its turn.
+    yielded: RefCell<Vec<Waker>>,
     tasks: RefCell<Slab<TaskEntry>>,
     spare_headers: RefCell<Vec<Arc<TaskHeader>>>,
-    main_wake: Arc<MainWake>,
+    /// The `block_on` future's header: it waits in the run queue like any task (FIFO).
+    main_header: Arc<TaskHeader>,
+    /// Set when the run queue reached `main_header`: `block_on` should poll its future.
+    main_ready: Cell<bool>,
     next_id: Cell<TaskId>,
     live_tasks: Cell<u64>,
     stats: Cell<ExecutorStats>,
@@ -106,17 +112,21 @@ impl Executor {
     /// An executor that calls `unpark` when a task is woken from another thread.
     pub fn new(unpark: Arc<dyn Unpark>) -> Executor {
         let shared = Arc::new(Shared {
-            injector: Mutex::new(Vec::new()),
+            injector: Mutex::new(Some(Vec::new())),
             notified: AtomicBool::new(false),
-            main_woken: AtomicBool::new(true),
             unpark,
         });
         Executor {
-            main_wake: Arc::new(MainWake {
+            main_header: Arc::new(TaskHeader {
                 shared: shared.clone(),
+                key: MAIN_KEY.into(),
+                id: 0.into(),
+                scheduled: AtomicBool::new(false),
             }),
+            main_ready: Cell::new(false),
             shared,
             run_queue: RefCell::new(VecDeque::new()),
+            yielded: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::default()),
             spare_headers: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
@@ -136,13 +146,12 @@ impl Executor {
         CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.clone()))
     }
 
-    fn is_current(shared: &Arc<Shared>) -> bool {
+    /// Runs `f` with this thread's current executor, without cloning the `Rc`.
+    pub fn with_current<R>(f: impl FnOnce(&Executor) -> R) -> Option<R> {
         CURRENT
-            .try_with(|c| match c.try_borrow() {
-                Ok(c) => c.as_ref().is_some_and(|ex| Arc::ptr_eq(&ex.shared, shared)),
-                Err(_) => false,
-            })
-            .unwrap_or(false)
+            .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_deref().map(f)))
+            .ok()
+            .flatten()
     }
 
     /// The fast path of a wake: if `header`'s executor runs on this thread, queue it here.
@@ -231,22 +240,46 @@ impl Executor {
         JoinHandle::new(key, id, Rc::downgrade(self))
     }
 
+    /// Parks a waker until [`Executor::wake_yielded`] runs (after the next reactor turn).
+    pub fn defer_until_after_io(&self, waker: &Waker) {
+        self.yielded.borrow_mut().push(waker.clone());
+    }
+
+    /// Are tasks waiting for the reactor's turn to pass (they called `yield_now`)?
+    pub fn has_yielded(&self) -> bool {
+        !self.yielded.borrow().is_empty()
+    }
+
+    /// Wakes every task that yielded; the run loop calls this after `dispatch_io_events`.
+    pub fn wake_yielded(&self) {
+        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
+        for waker in yielded {
+            waker.wake();
+        }
+    }
+
     /// Is there anything to poll right now (queued tasks, a woken main future, remote wakes)?
     pub fn has_ready_work(&self) -> bool {
         !self.run_queue.borrow().is_empty()
-            || self.shared.main_woken.load(Ordering::Acquire)
+            || self.main_ready.get()
             || self.shared.notified.load(Ordering::Acquire)
     }
 
     /// Phase 1 of a tick: move remote wakes onto the run queue, then poll the tasks that are
-    /// queued now (tasks woken during this phase wait for the next tick). Returns polls done.
+    /// queued now (tasks woken during this phase wait for the next tick). Stops early when
+    /// the `block_on` future's turn comes. Returns the number of polls.
     pub fn run_ready_tasks(&self) -> usize {
         self.drain_remote_wakes();
         let ready_now = self.run_queue.borrow().len().min(MAX_POLLS_PER_TICK);
-        for _ in 0..ready_now {
+        for done in 0..ready_now {
             let Some(header) = self.run_queue.borrow_mut().pop_front() else {
-                break;
+                return done;
             };
+            if Arc::ptr_eq(&header, &self.main_header) {
+                header.scheduled.store(false, Ordering::Release);
+                self.main_ready.set(true);
+                return done + 1; // block_on polls it now, before the tasks queued after it
+            }
             self.poll_task(header);
         }
         ready_now
@@ -257,25 +290,19 @@ impl Executor {
         if !self.shared.notified.swap(false, Ordering::AcqRel) {
             return;
         }
-        let woken = std::mem::take(&mut *self.shared.injector.lock().unwrap_or_else(|e| e.into_inner()));
-        for header in woken {
+        for header in self.take_injected() {
             self.push_ready(header, WakeCause::Thread);
         }
     }
 
-    /// Marks the `block_on` future as woken, so the loop polls it first thing.
-    pub fn wake_main(&self) {
-        self.shared.main_woken.store(true, Ordering::Release);
-    }
-
-    /// Takes the main future's "woken" flag: true means `block_on` should poll it now.
-    pub fn take_main_woken(&self) -> bool {
-        self.shared.main_woken.swap(false, Ordering::AcqRel)
+    /// Takes the "main future's turn has come" flag: true means `block_on` polls it now.
+    pub fn take_main_ready(&self) -> bool {
+        self.main_ready.replace(false)
     }
 
     /// The waker handed to the `block_on` future.
     pub fn main_waker(&self) -> Waker {
-        futures_task::waker(self.main_wake.clone())
+        futures_task::waker(self.main_header.clone())
     }
 
     /// Polls the `block_on` future once, counting and tracing it like a task (id 0).
@@ -526,11 +553,30 @@ impl Executor {
             }
         }
         self.run_queue.borrow_mut().clear();
-        self.shared
+        self.main_ready.set(false);
+        self.main_header.scheduled.store(false, Ordering::Relaxed);
+        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
+        drop(yielded);
+        let injected = self.take_injected();
+        drop(injected);
+    }
+
+    fn take_injected(&self) -> Vec<Arc<TaskHeader>> {
+        let mut injector = self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
+        injector.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        // Close the injector so wakers that outlive us cannot queue into it any more.
+        let leftover = self
+            .shared
             .injector
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clear();
+            .take();
+        drop(leftover);
     }
 }
 
@@ -622,8 +668,8 @@ where
     current_or_panic("spawn_named").spawn_task(Some(name.into()), future)
 }
 
-/// Gives other tasks, timers and sockets a turn: the task is queued again and polled only
-/// after the reactor has run once.
+/// Gives other tasks, timers and sockets a turn: the task is parked until the reactor has
+/// checked for I/O once, then queued again (asyncio's `await asyncio.sleep(0)`).
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
@@ -642,7 +688,9 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        cx.waker().wake_by_ref();
+        if Executor::with_current(|executor| executor.defer_until_after_io(cx.waker())).is_none() {
+            cx.waker().wake_by_ref(); // polled outside a runtime: just ask to be polled again
+        }
         Poll::Pending
     }
 }

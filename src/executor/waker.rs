@@ -20,12 +20,12 @@ pub trait Unpark: Send + Sync {
 
 /// The part of an executor other threads may touch.
 pub(crate) struct Shared {
-    /// Tasks woken from other threads, waiting to be moved onto the run queue.
-    pub(crate) injector: Mutex<Vec<Arc<TaskHeader>>>,
-    /// Set when the injector (or the main future's flag) has news; cleared by the executor.
+    /// Tasks woken from other threads, waiting to be moved onto the run queue. `None` once the
+    /// executor is gone: a late wake then drops its header instead of queueing it in a queue
+    /// nobody drains (the header points back at this queue, so that would leak both).
+    pub(crate) injector: Mutex<Option<Vec<Arc<TaskHeader>>>>,
+    /// Set when the injector has news; cleared by the executor.
     pub(crate) notified: AtomicBool,
-    /// Set when the `block_on` future has been woken.
-    pub(crate) main_woken: AtomicBool,
     pub(crate) unpark: Arc<dyn Unpark>,
 }
 
@@ -39,6 +39,10 @@ impl Shared {
         }
     }
 }
+
+/// Key stored in the header of the `block_on` future, which has no slab entry: when the run
+/// queue reaches it, the executor hands control back to `block_on` to poll its future.
+pub(crate) const MAIN_KEY: u64 = u64::MAX;
 
 /// What a task's `Waker` points at.
 pub(crate) struct TaskHeader {
@@ -57,34 +61,12 @@ impl ArcWake for TaskHeader {
             return; // already queued: one poll will see this wake too
         }
         if !Executor::schedule_if_current(arc_self) {
-            arc_self
-                .shared
-                .injector
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(arc_self.clone());
-            arc_self.shared.notify_from_other_thread();
-        }
-    }
-}
-
-/// The waker of the `block_on` future: sets a flag the run loop checks.
-pub(crate) struct MainWake {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl ArcWake for MainWake {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        let was = arc_self.shared.main_woken.swap(true, Ordering::AcqRel);
-        if Executor::is_current(&arc_self.shared) {
-            if !was {
-                trace::emit(|| Event::TaskWoken {
-                    task: 0,
-                    cause: trace::current_cause(),
-                });
+            let mut injector = arc_self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(queue) = injector.as_mut() {
+                queue.push(arc_self.clone());
+                drop(injector);
+                arc_self.shared.notify_from_other_thread();
             }
-        } else {
-            arc_self.shared.notify_from_other_thread();
         }
     }
 }

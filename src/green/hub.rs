@@ -1,0 +1,342 @@
+//! Green threads as tasks: [`GreenTask`] is the future that switches into a
+//! greenlet, [`park`] is how the greenlet switches back out.
+
+use crate::executor::{self, JoinError};
+use crate::greenlet::Greenlet;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// What a green thread hands back to the poll that switched into it.
+enum Signal {
+    /// It must wait: it registered the poll's waker somewhere; poll returns `Pending`.
+    Parked,
+    /// Its function returned; the value is in the task's result slot.
+    Finished,
+}
+
+/// The poll that is running a green thread right now: what the green thread
+/// needs in order to wait (a waker to register, a greenlet to switch back to).
+struct PollContext {
+    /// The task's waker, from the `Context` of the current poll.
+    waker: Waker,
+    /// The greenlet that is running the executor's poll (usually the root
+    /// greenlet, i.e. the thread's own stack). Parking switches to it.
+    hub: Greenlet,
+    /// Set by [`park`]: the greenlet to switch to on the next poll.
+    parked: Option<Greenlet>,
+}
+
+thread_local! {
+    /// Set by `GreenTask::poll` for the duration of one switch into a green thread.
+    static POLL: RefCell<Option<PollContext>> = const { RefCell::new(None) };
+}
+
+/// Why a green-thread operation could not wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CannotWait {
+    /// Not called from inside a green thread (but from async code or plain code).
+    NotInGreenThread,
+    /// The green thread is being unwound (cancelled or panicking): waiting
+    /// now would suspend a stack that is being torn down.
+    Unwinding,
+}
+
+impl CannotWait {
+    /// As an I/O error, for the socket functions.
+    pub(crate) fn into_io(self) -> io::Error {
+        match self {
+            CannotWait::NotInGreenThread => io::Error::new(
+                io::ErrorKind::Unsupported,
+                "corolab::green I/O must run inside a green thread (green::spawn or green::run)",
+            ),
+            CannotWait::Unwinding => io::Error::new(
+                io::ErrorKind::Interrupted,
+                "green thread is being cancelled: it cannot wait any more",
+            ),
+        }
+    }
+}
+
+/// The waker of the poll currently running this green thread.
+pub(crate) fn current_waker() -> Result<Waker, CannotWait> {
+    if std::thread::panicking() {
+        return Err(CannotWait::Unwinding);
+    }
+    POLL.with(|p| p.borrow().as_ref().map(|ctx| ctx.waker.clone()))
+        .ok_or(CannotWait::NotInGreenThread)
+}
+
+/// True when called from inside a green thread.
+pub fn in_green_thread() -> bool {
+    POLL.with(|p| p.borrow().is_some())
+}
+
+/// Switches from the running green thread to the hub. Call it right after
+/// something returned `Pending` with the waker from [`current_waker`]: the
+/// poll that ran us returns `Pending`, and when that waker fires the executor
+/// polls the task again, which switches back here.
+///
+/// This is the whole trick of gevent: a "blocking" call that would block
+/// becomes a switch to the hub.
+pub(crate) fn park() -> Result<(), CannotWait> {
+    if std::thread::panicking() {
+        return Err(CannotWait::Unwinding);
+    }
+    let hub = POLL.with(|p| {
+        let mut p = p.borrow_mut();
+        let ctx = p.as_mut()?;
+        ctx.parked = Some(Greenlet::current());
+        Some(ctx.hub.clone())
+    });
+    let hub = hub.ok_or(CannotWait::NotInGreenThread)?;
+    // Suspend here. The next poll of our task switches back with `()`.
+    hub.switch::<Signal, ()>(Signal::Parked);
+    Ok(())
+}
+
+/// Runs `future` to completion from inside a green thread, switching to the
+/// hub each time it is `Pending`. The future is pinned on the green thread's
+/// own stack.
+pub(crate) fn wait_for<F: Future>(future: F) -> Result<F::Output, CannotWait> {
+    let mut future = pin!(future);
+    loop {
+        let waker = current_waker()?;
+        let mut cx = Context::from_waker(&waker);
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Ok(output);
+        }
+        park()?;
+    }
+}
+
+/// Restores the previous `POLL` value when a poll ends, even if the green
+/// thread's panic is passing through.
+struct RestorePoll(Option<PollContext>);
+
+impl Drop for RestorePoll {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let ours = POLL.with(|p| std::mem::replace(&mut *p.borrow_mut(), previous));
+        drop(ours); // outside the borrow: dropping handles may switch greenlets
+    }
+}
+
+/// The future behind every green thread. Polling it switches into the
+/// greenlet, which runs until it finishes or parks.
+struct GreenTask<T> {
+    /// The function to run, until the first poll creates the greenlet.
+    body: Option<Box<dyn FnOnce() -> T>>,
+    /// The green thread's greenlet. Created on the first poll, so that its
+    /// parent (who gets its return value or panic) is the hub.
+    greenlet: Option<Greenlet>,
+    /// The greenlet to switch to on the next poll (the one that parked).
+    resume: Option<Greenlet>,
+    /// Where the greenlet puts its return value.
+    result: Rc<Cell<Option<T>>>,
+}
+
+impl<T: 'static> Future for GreenTask<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = self.get_mut();
+        let target = match this.resume.take() {
+            Some(parked) => parked,
+            None => this.start_greenlet(),
+        };
+        let context = PollContext {
+            waker: cx.waker().clone(),
+            hub: Greenlet::current(),
+            parked: None,
+        };
+        let previous = POLL.with(|p| p.borrow_mut().replace(context));
+        let restore = RestorePoll(previous);
+        // Run the green thread until it parks or finishes. If it panicked,
+        // the panic continues from this `switch`, and the executor turns it
+        // into `JoinError::Panic`.
+        let signal: Signal = target.switch(());
+        let parked = POLL.with(|p| p.borrow_mut().as_mut().and_then(|ctx| ctx.parked.take()));
+        drop(restore);
+        match signal {
+            Signal::Parked => {
+                this.resume = Some(parked.unwrap_or(target));
+                Poll::Pending
+            }
+            Signal::Finished => match this.result.take() {
+                Some(value) => Poll::Ready(value),
+                None => unreachable!("a finished green thread stored its result"),
+            },
+        }
+    }
+}
+
+impl<T: 'static> GreenTask<T> {
+    fn new(f: impl FnOnce() -> T + 'static) -> GreenTask<T> {
+        GreenTask {
+            body: Some(Box::new(f)),
+            greenlet: None,
+            resume: None,
+            result: Rc::new(Cell::new(None)),
+        }
+    }
+
+    /// Creates the greenlet (first poll). Its parent is the running greenlet:
+    /// the hub that polls us.
+    fn start_greenlet(&mut self) -> Greenlet {
+        let body = self.body.take().expect("a green thread is started once");
+        let result = Rc::clone(&self.result);
+        let greenlet = Greenlet::new(move |()| {
+            result.set(Some(body()));
+            Signal::Finished
+        });
+        self.greenlet = Some(greenlet.clone());
+        greenlet
+    }
+}
+
+/// Handle to a green thread: `.join()` it from another green thread, or
+/// `.await` it from async code (it is a `Future`).
+#[must_use = "dropping a JoinHandle detaches the green thread; join or await it to get its result"]
+pub struct JoinHandle<T> {
+    task: Pin<Box<executor::JoinHandle<T>>>,
+}
+
+impl<T: 'static> JoinHandle<T> {
+    /// Waits for the green thread to finish, switching to the hub meanwhile.
+    /// Call it from a green thread; from async code, `.await` the handle.
+    ///
+    /// # Panics
+    /// When called outside a green thread (it could not wait without blocking
+    /// the whole runtime).
+    pub fn join(self) -> Result<T, JoinError> {
+        match wait_for(self) {
+            Ok(result) => result,
+            Err(CannotWait::Unwinding) => Err(JoinError::Cancelled),
+            Err(CannotWait::NotInGreenThread) => {
+                panic!("green::JoinHandle::join called outside a green thread; use .await in async code")
+            }
+        }
+    }
+
+    /// Cancels the green thread: its stack is unwound (destructors run) and
+    /// the handle resolves to `Err(JoinError::Cancelled)`.
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+
+    /// Has the green thread finished?
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// The task id of the green thread, as shown in the trace.
+    pub fn id(&self) -> executor::TaskId {
+        self.task.id()
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.task.as_mut().poll(cx)
+    }
+}
+
+impl<T: 'static> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("green::JoinHandle")
+            .field("task", &self.task.id())
+            .finish()
+    }
+}
+
+/// Starts `f` as a green thread on the current runtime (gevent's `spawn`).
+/// It first runs when the executor polls its task; from then on, every green
+/// wait inside it (socket, sleep, join) switches back to the hub.
+///
+/// # Panics
+/// Outside `block_on` (like [`crate::spawn`]). If the kernel refuses to map
+/// the green thread's stack (see `greenlet::DEFAULT_STACK_SIZE`), the green
+/// thread itself panics and its handle yields `JoinError::Panic`.
+pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
+    JoinHandle {
+        task: Box::pin(executor::spawn_named("green", GreenTask::new(f))),
+    }
+}
+
+/// Waits for all `handles` in order and returns their results (gevent's
+/// `joinall`). The green threads run concurrently meanwhile, so the total
+/// time is that of the slowest, not the sum. Call it from a green thread.
+///
+/// # Panics
+/// When called outside a green thread (see [`JoinHandle::join`]).
+pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> Vec<Result<T, JoinError>> {
+    handles.into_iter().map(JoinHandle::join).collect()
+}
+
+/// Suspends the running green thread for `duration` while others run
+/// (gevent's `sleep`): a `Sleep` future polled by hand, then a switch to the
+/// hub until the reactor's timer wakes the task.
+///
+/// # Panics
+/// When called outside a green thread; in async code use
+/// `corolab::time::sleep(d).await`. During unwinding it returns at once.
+pub fn sleep(duration: Duration) {
+    let mut timer = crate::time::sleep(duration);
+    loop {
+        let waker = match current_waker() {
+            Ok(waker) => waker,
+            Err(CannotWait::Unwinding) => return,
+            Err(CannotWait::NotInGreenThread) => {
+                panic!(
+                    "green::sleep called outside a green thread; use corolab::time::sleep(d).await in async code"
+                )
+            }
+        };
+        if Pin::new(&mut timer)
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready()
+        {
+            return;
+        }
+        if park().is_err() {
+            return;
+        }
+    }
+}
+
+/// Starts a runtime, runs `f` as its first green thread and returns its
+/// result: the gevent-style entry point, inside which everything is
+/// blocking-looking code.
+///
+/// ```
+/// use corolab::green;
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let results = green::run(|| {
+///     let jobs: Vec<_> = (0..5_u64)
+///         .map(|i| green::spawn(move || { green::sleep(Duration::from_millis(50)); i }))
+///         .collect();
+///     green::joinall(jobs)
+/// })
+/// .unwrap();
+/// assert_eq!(results, vec![Ok(0), Ok(1), Ok(2), Ok(3), Ok(4)]);
+/// assert!(start.elapsed() < Duration::from_millis(200)); // the sleeps overlapped
+/// ```
+///
+/// # Errors
+/// `JoinError::Panic` if `f` panicked.
+///
+/// # Panics
+/// Inside another runtime's `block_on`.
+pub fn run<T: 'static>(f: impl FnOnce() -> T + 'static) -> Result<T, JoinError> {
+    crate::block_on(async move { spawn(f).await })
+}

@@ -1,0 +1,222 @@
+//! `green::TcpStream`: the seeds' "monkey-patched socket". Its `read` and
+//! `write` look blocking, but on `WouldBlock` they switch to the hub.
+
+use super::hub::{CannotWait, current_waker, park, wait_for};
+use crate::net;
+use std::cell::Cell;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// A TCP connection with blocking-looking methods for green threads.
+///
+/// Every method that would block (connect, read, write) tries the socket
+/// first; when the kernel says `WouldBlock`, the stream's `poll_*` function
+/// has registered the task's waker with the reactor, and the green thread
+/// switches to the hub. When epoll reports the socket ready, the task is
+/// polled again, which switches back into the green thread, which tries
+/// again. Like `std::net::TcpStream`, reads and writes wait forever unless a
+/// timeout is set with [`set_read_timeout`](TcpStream::set_read_timeout) /
+/// [`set_write_timeout`](TcpStream::set_write_timeout).
+///
+/// Used outside a green thread, every waiting method returns an error of
+/// kind `Unsupported` instead of blocking the runtime.
+pub struct TcpStream {
+    stream: net::TcpStream,
+    read_timeout: Cell<Option<Duration>>,
+    write_timeout: Cell<Option<Duration>>,
+}
+
+/// Tries `attempt` until it is ready, switching to the hub in between; gives
+/// up with `TimedOut` once `timeout` has passed.
+///
+/// This is the loop every green socket operation runs:
+/// 1. get the task's waker (from the poll that is running us);
+/// 2. call the `poll_*` function: it does the syscall, and on `WouldBlock`
+///    registers the waker with the reactor and returns `Pending`;
+/// 3. if there is a deadline, poll a `Sleep` by hand with the same waker, so
+///    whichever comes first (readiness or the timer) wakes the task;
+/// 4. switch to the hub ([`park`]) and try again when switched back.
+fn wait_io<R>(
+    timeout: Option<Duration>,
+    mut attempt: impl FnMut(&mut Context<'_>) -> Poll<io::Result<R>>,
+) -> io::Result<R> {
+    let mut deadline = timeout.map(|t| crate::time::sleep_until(Instant::now() + t));
+    loop {
+        let waker = current_waker().map_err(CannotWait::into_io)?;
+        let mut cx = Context::from_waker(&waker);
+        if let Poll::Ready(result) = attempt(&mut cx) {
+            return result;
+        }
+        if let Some(timer) = deadline.as_mut()
+            && Pin::new(timer).poll(&mut cx).is_ready()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "green socket operation timed out",
+            ));
+        }
+        park().map_err(CannotWait::into_io)?;
+    }
+}
+
+fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
+    if timeout == Some(Duration::ZERO) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a zero timeout is not allowed",
+        ));
+    }
+    Ok(())
+}
+
+impl TcpStream {
+    /// Connects to each address `addr` resolves to in turn (like
+    /// `std::net::TcpStream::connect`), waiting green. Resolving a host name
+    /// blocks the thread; IP literals do not. The wait for the handshake is
+    /// bounded by the kernel's SYN retries; use
+    /// [`connect_timeout`](TcpStream::connect_timeout) for a tighter bound.
+    pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let stream = wait_for(net::TcpStream::connect(addr)).map_err(CannotWait::into_io)??;
+        Ok(TcpStream::from_async(stream))
+    }
+
+    /// Connects to one address, giving up with `TimedOut` after `timeout`.
+    pub fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+        check_timeout(Some(timeout))?;
+        let attempt = crate::time::timeout(timeout, net::TcpStream::connect_addr(*addr));
+        match wait_for(attempt).map_err(CannotWait::into_io)? {
+            Ok(stream) => Ok(TcpStream::from_async(stream?)),
+            Err(_elapsed) => Err(io::Error::new(io::ErrorKind::TimedOut, "green connect timed out")),
+        }
+    }
+
+    /// Wraps an async [`net::TcpStream`] (same socket, same reactor).
+    pub fn from_async(stream: net::TcpStream) -> TcpStream {
+        TcpStream {
+            stream,
+            read_timeout: Cell::new(None),
+            write_timeout: Cell::new(None),
+        }
+    }
+
+    /// Gives back the async stream, for use with `.await`.
+    pub fn into_async(self) -> net::TcpStream {
+        self.stream
+    }
+
+    /// Reads some bytes; `Ok(0)` is end of file. Switches to the hub while
+    /// nothing has arrived.
+    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        wait_io(self.read_timeout.get(), |cx| self.stream.poll_read(cx, buf))
+    }
+
+    /// Writes some bytes, returning how many the kernel took. Switches to the
+    /// hub while the send buffer is full.
+    pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        wait_io(self.write_timeout.get(), |cx| self.stream.poll_write(cx, buf))
+    }
+
+    /// Writes all of `buf`.
+    pub fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf)? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads until end of file, appending to `out`; returns the bytes read.
+    pub fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
+        let start = out.len();
+        let mut chunk = [0u8; 8192];
+        loop {
+            match self.read(&mut chunk)? {
+                0 => return Ok(out.len() - start),
+                n => out.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Bounds each `read` (`None`: wait forever). A zero duration is
+    /// rejected, as in `std`.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        self.read_timeout.set(timeout);
+        Ok(())
+    }
+
+    /// Bounds each `write` (`None`: wait forever).
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        self.write_timeout.set(timeout);
+        Ok(())
+    }
+
+    /// Shuts down the read side, the write side (sends FIN) or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.stream.shutdown(how)
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.stream.set_nodelay(nodelay)
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.local_addr()
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TcpStream::read(self, buf)
+    }
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TcpStream::read(self, buf)
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        TcpStream::write(self, buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(()) // no user-space buffer: every write goes straight to the kernel
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        TcpStream::write(self, buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("green::TcpStream")
+            .field("stream", &self.stream)
+            .field("read_timeout", &self.read_timeout.get())
+            .field("write_timeout", &self.write_timeout.get())
+            .finish()
+    }
+}

@@ -1,0 +1,114 @@
+//! A greenlet's private stack: one `mmap`ed region whose lowest page is a
+//! `PROT_NONE` guard page.
+//!
+//! ```text
+//!   high addresses
+//!   +------------------------------+ <- top()  (page aligned, so 16-byte aligned)
+//!   |  usable stack, grows down    |    PROT_READ | PROT_WRITE
+//!   |  (pages are only backed by   |
+//!   |   RAM once they are touched) |
+//!   +------------------------------+ <- base + page_size
+//!   |  guard page                  |    PROT_NONE: any access -> SIGSEGV
+//!   +------------------------------+ <- base   (what mmap returned)
+//!   low addresses
+//! ```
+//!
+//! A recursion that runs off the bottom of the usable part touches the guard
+//! page and the kernel kills the process with SIGSEGV, instead of silently
+//! overwriting whatever memory lies below. Rust inserts stack probes for big
+//! frames, so even a frame larger than a page touches the guard page first.
+//!
+//! In the debugger: `info proc mappings` lists each stack as an anonymous
+//! mapping; the guard page is the `---p` line just below it.
+
+use std::io;
+use std::ptr::NonNull;
+
+/// One mapped stack. Dropping it unmaps the memory, so the owner must only
+/// drop it when no frame on it will ever run again (see `Inner::drop` in
+/// `handle.rs`).
+pub(crate) struct Stack {
+    /// Lowest address of the mapping: the start of the guard page.
+    base: NonNull<u8>,
+    /// Length of the whole mapping, guard page included.
+    len: usize,
+    /// The size of one page (the guard page).
+    page: usize,
+}
+
+/// The size of a memory page, asked from the kernel.
+pub(crate) fn page_size() -> usize {
+    // SAFETY: sysconf only reads a system constant; it has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if page <= 0 { 4096 } else { page as usize }
+}
+
+impl Stack {
+    /// Maps `usable` bytes (rounded up to whole pages) plus one guard page.
+    pub(crate) fn new(usable: usize) -> io::Result<Stack> {
+        let page = page_size();
+        let usable = usable.div_ceil(page) * page;
+        let len = usable
+            .checked_add(page)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack size overflows"))?;
+        // SAFETY: an anonymous private mapping with a null hint asks the kernel
+        // for fresh zeroed pages at an address of its choice; no existing
+        // memory is affected. MAP_NORESERVE: do not reserve swap for pages
+        // that are never touched. MAP_STACK is only a hint on Linux.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `ptr` is the start of the mapping we just created and the
+        // first `page` bytes lie inside it; nothing else uses them yet.
+        let rc = unsafe { libc::mprotect(ptr, page, libc::PROT_NONE) };
+        if rc != 0 {
+            let err = io::Error::last_os_error();
+            // SAFETY: unmapping exactly the region mmap returned above, which
+            // nobody else knows about.
+            unsafe { libc::munmap(ptr, len) };
+            return Err(err);
+        }
+        let base = NonNull::new(ptr.cast::<u8>()).expect("mmap returned a non-null address");
+        Ok(Stack { base, len, page })
+    }
+
+    /// One past the highest usable byte: where the first push lands below.
+    pub(crate) fn top(&self) -> *mut u8 {
+        // wrapping_add: plain address arithmetic, stays inside the mapping end.
+        self.base.as_ptr().wrapping_add(self.len)
+    }
+
+    /// Usable bytes (the guard page not counted).
+    pub(crate) fn usable_size(&self) -> usize {
+        self.len - self.page
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`len` describe exactly the mapping made in `new`, and
+        // the owner only drops a Stack when no greenlet frame on it can run
+        // again, so no live reference points into it.
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+    }
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack")
+            .field("guard", &self.base)
+            .field("top", &self.top())
+            .field("usable", &self.usable_size())
+            .finish()
+    }
+}

@@ -1,0 +1,233 @@
+//! Tests for `corolab::green`: green threads on the corolab reactor.
+#![cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+
+mod common;
+
+use common::with_deadline;
+use corolab::JoinError;
+use corolab::green;
+use corolab::net::TcpListener;
+use std::cell::Cell;
+use std::io::{ErrorKind, Read};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// Starts a stackless (async) server on the current runtime: for each
+/// connection it reads the request head, waits `delay`, answers with a tiny
+/// HTTP/1.0 response and closes. Returns its address.
+fn spawn_slow_server(delay: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Handles are dropped: the tasks run detached until block_on returns.
+    drop(corolab::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            drop(corolab::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                corolab::time::sleep(delay).await;
+                let _ = conn
+                    .write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                    .await;
+            }));
+        }
+    }));
+    addr
+}
+
+/// Blocking-looking client code, as it would be written for `std::net`.
+fn fetch(addr: SocketAddr) -> std::io::Result<String> {
+    let mut stream = green::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(b"GET / HTTP/1.0\r\nHost: test\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+/// Counts drops, to see a green thread's destructors run.
+struct DropCounter(Rc<Cell<u32>>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+// Why: the point of gevent: 20 green threads doing blocking-looking I/O
+// against a server that delays 100 ms must overlap (sequential would take
+// 2 s), and stackful clients and a stackless server share one reactor.
+#[test]
+fn twenty_green_threads_fetching_from_a_slow_server_overlap() {
+    let elapsed = with_deadline(Duration::from_secs(20), || {
+        corolab::block_on(async {
+            let addr = spawn_slow_server(Duration::from_millis(100));
+            let start = Instant::now();
+            let handles: Vec<_> = (0..20).map(|_| green::spawn(move || fetch(addr))).collect();
+            for handle in handles {
+                let response = handle
+                    .await
+                    .expect("green thread finished")
+                    .expect("fetch worked");
+                assert!(response.starts_with("HTTP/1.0 200 OK"), "{response}");
+                assert!(response.ends_with("hello"), "{response}");
+            }
+            start.elapsed()
+        })
+    });
+    assert!(
+        elapsed >= Duration::from_millis(100),
+        "the server really delayed: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_millis(1000),
+        "20 x 100 ms overlapped: {elapsed:?}"
+    );
+}
+
+// Why: green::run / spawn / sleep / joinall must give the gevent shape:
+// blocking-looking sleeps that overlap, results in spawn order.
+#[test]
+fn green_sleeps_overlap_and_joinall_keeps_order() {
+    let (results, elapsed) = with_deadline(Duration::from_secs(10), || {
+        let start = Instant::now();
+        let results = green::run(|| {
+            let jobs: Vec<_> = (0..10_u64)
+                .map(|i| {
+                    green::spawn(move || {
+                        green::sleep(Duration::from_millis(100 - 5 * i)); // later ones finish first
+                        i * i
+                    })
+                })
+                .collect();
+            green::joinall(jobs)
+        })
+        .unwrap();
+        (results, start.elapsed())
+    });
+    let expected: Vec<Result<u64, JoinError>> = (0..10).map(|i| Ok(i * i)).collect();
+    assert_eq!(results, expected);
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "ten 55-100 ms sleeps overlapped: {elapsed:?}"
+    );
+}
+
+// Why: a panic in one green thread must surface as that thread's JoinError
+// (caught on its own stack, resumed in the task poll), not kill the others.
+#[test]
+fn panic_in_a_green_thread_is_its_join_error_and_others_continue() {
+    let results = with_deadline(Duration::from_secs(10), || {
+        green::run(|| {
+            let bad = green::spawn(|| -> u32 {
+                green::sleep(Duration::from_millis(10));
+                panic!("green thread failed")
+            });
+            let good = green::spawn(|| {
+                green::sleep(Duration::from_millis(30));
+                7_u32
+            });
+            (bad.join(), good.join())
+        })
+        .unwrap()
+    });
+    assert_eq!(
+        results.0,
+        Err(JoinError::Panic("green thread failed".to_string()))
+    );
+    assert_eq!(results.1, Ok(7));
+}
+
+// Why: cancelling a green thread that is parked in a wait must unwind its
+// stack so destructors (and with them sockets, timers) are released.
+#[test]
+fn aborting_a_parked_green_thread_unwinds_its_stack() {
+    let (result, drops, elapsed) = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let start = Instant::now();
+        let counter = drops.clone();
+        let result = corolab::block_on(async move {
+            let sleeper = green::spawn(move || {
+                let _guard = DropCounter(counter);
+                green::sleep(Duration::from_secs(30));
+                "woke up"
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await; // let it park
+            sleeper.abort();
+            sleeper.await
+        });
+        (result, drops.get(), start.elapsed())
+    });
+    assert_eq!(result, Err(JoinError::Cancelled));
+    assert_eq!(drops, 1, "the parked green thread's guard was dropped");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "it did not sleep 30 s: {elapsed:?}"
+    );
+}
+
+// Why: when block_on returns, green threads still parked are dropped with
+// the other tasks; their stacks must be unwound, not leaked mid-frame.
+#[test]
+fn runtime_shutdown_unwinds_parked_green_threads() {
+    let drops = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        corolab::block_on(async move {
+            for _ in 0..3 {
+                let counter = counter.clone();
+                drop(green::spawn(move || {
+                    let _guard = DropCounter(counter);
+                    green::sleep(Duration::from_secs(30));
+                }));
+            }
+            corolab::time::sleep(Duration::from_millis(20)).await;
+        });
+        drops.get()
+    });
+    assert_eq!(drops, 3);
+}
+
+// Why: green I/O called from async code (no green thread to suspend) must
+// be a clear typed error, never a blocked runtime.
+#[test]
+fn green_io_outside_a_green_thread_is_an_unsupported_error() {
+    let kind = with_deadline(Duration::from_secs(10), || {
+        corolab::block_on(async {
+            let addr = spawn_slow_server(Duration::from_millis(1));
+            let stream = corolab::net::TcpStream::connect(addr).await.unwrap();
+            let stream = green::TcpStream::from_async(stream);
+            assert!(!green::in_green_thread());
+            stream.read(&mut [0u8; 16]).unwrap_err().kind()
+        })
+    });
+    assert_eq!(kind, ErrorKind::Unsupported);
+}
+
+// Why: every network wait needs a bound; a read timeout must end a read
+// from a peer that never answers with TimedOut, on time.
+#[test]
+fn read_timeout_bounds_a_green_read() {
+    let (kind, elapsed) = with_deadline(Duration::from_secs(10), || {
+        green::run(|| {
+            let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never accepts
+            let stream = green::TcpStream::connect(silent.local_addr().unwrap()).unwrap();
+            stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+            let start = Instant::now();
+            let err = stream.read(&mut [0u8; 16]).unwrap_err();
+            (err.kind(), start.elapsed())
+        })
+        .unwrap()
+    });
+    assert_eq!(kind, ErrorKind::TimedOut);
+    assert!(
+        elapsed >= Duration::from_millis(50) && elapsed < Duration::from_secs(2),
+        "{elapsed:?}"
+    );
+}
