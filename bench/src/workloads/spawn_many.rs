@@ -2,7 +2,6 @@
 //! queueing, polling once and completing a task. Metric: ns per task.
 
 use super::{Contender, Ctx, Sample, tokio_runtime};
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// Runs the workload once on `who`.
@@ -21,7 +20,7 @@ fn corolab_version(n: usize) -> Duration {
         let start = Instant::now();
         let handles: Vec<_> = (0..n).map(|_| corolab::spawn(async {})).collect();
         for handle in handles {
-            black_box(handle.await.expect("task"));
+            handle.await.expect("task");
         }
         start.elapsed()
     })
@@ -32,7 +31,7 @@ fn tokio_version(n: usize) -> Duration {
         let start = Instant::now();
         let handles: Vec<_> = (0..n).map(|_| tokio::spawn(async {})).collect();
         for handle in handles {
-            black_box(handle.await.expect("task"));
+            handle.await.expect("task");
         }
         start.elapsed()
     })
@@ -44,7 +43,7 @@ fn smol_version(n: usize) -> Duration {
         let start = Instant::now();
         let handles: Vec<_> = (0..n).map(|_| ex.spawn(async {})).collect();
         for handle in handles {
-            black_box(handle.await);
+            handle.await;
         }
         start.elapsed()
     }))
