@@ -78,6 +78,9 @@ use super::request::{Request, encode_request};
 use super::response::Response;
 use super::url::Url;
 
+/// Bytes asked of each `read` on a connection (the buffer lives as long as the connection).
+const READ_BUF_SIZE: usize = 16 * 1024;
+
 #[derive(Debug, Clone)]
 struct Config {
     max_connections: usize,
@@ -217,6 +220,8 @@ type HandoffQueue = VecDeque<(u64, oneshot::Sender<Connection>)>;
 #[derive(Debug)]
 struct Connection {
     stream: TcpStream,
+    /// Read buffer, allocated (and zeroed) once per connection instead of once per request.
+    read_buf: Box<[u8]>,
     _slot: OwnedPermit,
     _host_slot: Option<OwnedPermit>,
 }
@@ -373,6 +378,7 @@ impl Client {
                 let stream = self.connect(url, deadline).await?;
                 let connection = Connection {
                     stream,
+                    read_buf: vec![0u8; READ_BUF_SIZE].into_boxed_slice(),
                     _slot: slot,
                     _host_slot: host_slot,
                 };
@@ -403,7 +409,7 @@ impl Client {
     /// connection back to the pool if the framing allows it.
     async fn exchange(
         &self,
-        connection: Connection,
+        mut connection: Connection,
         request: &Request,
         bytes: &[u8],
         deadline: Instant,
@@ -419,7 +425,7 @@ impl Client {
         let mut reader = ResponseReader::new(config.limits, request.is_head());
         let mut head = None;
         let mut body = Vec::new();
-        let mut buf = vec![0u8; 16 * 1024];
+        let mut buf = std::mem::take(&mut connection.read_buf);
         loop {
             let event = reader
                 .next_event()
@@ -429,6 +435,7 @@ impl Client {
                 Some(Event::Data(data)) => body.extend_from_slice(&data),
                 Some(Event::End { reusable }) => {
                     if reusable && request.wants_keep_alive() {
+                        connection.read_buf = buf;
                         self.checkin(request.url.authority(), connection);
                     }
                     let head = head.expect("the reader yields Head before End");
