@@ -22,7 +22,8 @@
 //! ([`Error::ConflictingFraming`]); a Transfer-Encoding whose last coding is
 //! not `chunked` is rejected, and so is any coding besides `chunked` (we decode
 //! no codings); bare LF line endings in
-//! the head are accepted (httparse does so), chunk size lines need CRLF.
+//! the head (and in trailer lines, which are header lines) are accepted
+//! (httparse does so), but chunk size lines and the end of chunk data need CRLF.
 //!
 //! Whether the connection may be reused is decided at the end
 //! ([`Event::End::reusable`]): only if the body length was known from the
@@ -418,12 +419,10 @@ impl ResponseReader {
                     return Ok(Some(Event::Data(data)));
                 }
                 State::ChunkDataEnd => match pending {
+                    // CRLF exactly: a bare LF here is an error (RFC 9112 §7.1 has no
+                    // leniency for chunk framing; only header lines may end in bare LF).
                     [b'\r', b'\n', ..] => {
                         self.consume(2);
-                        self.state = State::ChunkSize;
-                    }
-                    [b'\n', ..] => {
-                        self.consume(1);
                         self.state = State::ChunkSize;
                     }
                     [] | [b'\r'] => return self.need_more_in_chunked(),

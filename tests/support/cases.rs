@@ -389,6 +389,12 @@ fn chunked_cases() -> Vec<Case> {
             fails!(Error::InvalidChunk { .. }),
         ),
         Case::new(
+            "chunk_bare_lf_after_data",
+            "a bare LF is not the CRLF that must end chunk data (only header lines may use bare LF)",
+            chunked(b"2\r\nok\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
             "chunked_eof_before_last_chunk",
             "without the zero chunk the body is incomplete",
             chunked(b"2\r\nok\r\n"),

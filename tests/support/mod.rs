@@ -44,6 +44,7 @@ macro_rules! case_tests {
             chunk_size_not_hex,
             chunk_size_overflow,
             chunk_missing_crlf,
+            chunk_bare_lf_after_data,
             chunked_eof_before_last_chunk,
             chunk_extensions_ignored,
             chunked_trailers_dropped,

@@ -166,6 +166,9 @@ fn bad_chunked_bodies_are_errors() {
         (b"2\r\nabcd\r\n0\r\n\r\n", |e| {
             matches!(e, Error::InvalidChunk { .. })
         }),
+        (b"3\r\nabc\n0\r\n\r\n", |e| {
+            matches!(e, Error::InvalidChunk { .. })
+        }),
         (b"5\r\nab", |e| {
             matches!(e, Error::IncompleteBody { expected: None, .. })
         }),
@@ -179,6 +182,21 @@ fn bad_chunked_bodies_are_errors() {
         bytes.extend_from_slice(tail);
         let err = read(&bytes).unwrap_err();
         assert!(check(&err), "{} -> {err:?}", String::from_utf8_lossy(tail));
+    }
+}
+
+// Bare LF after chunk data must not pass as CRLF: the chunk framing has no leniency
+// (only header lines do), and a lenient decoder would reuse a connection out of step.
+#[test]
+fn bare_lf_after_chunk_data_is_an_error() {
+    let bytes = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n";
+    for piece in 1..=bytes.len() {
+        let outcome = read_in_pieces(bytes, piece, false, false);
+        assert!(
+            matches!(outcome, Err(Error::InvalidChunk { .. })),
+            "pieces of {piece}: {}",
+            summary(&outcome)
+        );
     }
 }
 
