@@ -290,3 +290,113 @@ fn connect_timeout_bounds_a_hanging_connect() {
         assert!(started.elapsed() < Duration::from_millis(1000));
     });
 }
+
+/// Spawn one GET per `(label, url)` in order on `client` and return the labels in completion order.
+async fn labels_in_completion_order(
+    client: &Client,
+    requests: &[(&'static str, String)],
+) -> Vec<&'static str> {
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let handles: Vec<_> = requests
+        .iter()
+        .map(|(label, url)| {
+            let (client, url, order, label) = (client.clone(), url.clone(), order.clone(), *label);
+            corolab::spawn(async move {
+                client.get(&url).await.expect("request");
+                order.borrow_mut().push(label);
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    order.take()
+}
+
+// FIFO across hosts: a finished connection must not go to later requests for its own host
+// while an earlier request for another host waits for the slot (it would starve).
+#[test]
+fn waiter_for_another_host_is_served_before_later_requests_for_the_busy_host() {
+    let busy = ScriptServer::start(vec![serve_many(5, Duration::from_millis(20), OK)]);
+    let other = ScriptServer::start(vec![serve_many(1, Duration::ZERO, OK)]);
+    let order = corolab::block_on(async {
+        let client = Client::builder().max_connections(1).build();
+        let mut requests = vec![("busy", busy.url("/0")), ("other", other.url("/"))];
+        requests.extend((1..=4).map(|i| ("busy later", busy.url(&format!("/{i}")))));
+        labels_in_completion_order(&client, &requests).await
+    });
+    assert_eq!(order[..2], ["busy", "other"], "{order:?}");
+}
+
+// Requests held by *another* host's per-host limit cannot use a freed global slot, so they
+// must not make this host's connections close after every request (keep-alive lost).
+#[test]
+fn waiters_on_another_hosts_limit_do_not_disable_keep_alive() {
+    let slow = ScriptServer::start(vec![serve_many(1, Duration::from_millis(200), OK)]);
+    let fast = ScriptServer::start(vec![serve_many(5, Duration::ZERO, OK)]);
+    corolab::block_on(async {
+        let client = Client::builder()
+            .max_connections(10)
+            .max_connections_per_host(1)
+            .build();
+        let slow_requests: Vec<_> = (0..3)
+            .map(|_| {
+                let (client, url) = (client.clone(), slow.url("/"));
+                corolab::spawn(async move { client.get(&url).await.map(|_| ()) })
+            })
+            .collect();
+        corolab::time::sleep(Duration::from_millis(20)).await; // two of them now wait for slow's slot
+        for _ in 0..5 {
+            client.get(&fast.url("/")).await.unwrap();
+        }
+        assert_eq!(fast.accepted(), 1, "five sequential requests, one connection");
+        for handle in slow_requests {
+            handle.await.unwrap().unwrap();
+        }
+    });
+    assert_eq!(slow.peak_concurrent(), 1);
+}
+
+/// How often a task was woken by itself during `f` (each such wake costs a needless poll).
+fn self_wakes<F: std::future::Future<Output = ()> + 'static>(f: F) -> usize {
+    use corolab::trace::{Event, Recorder, WakeCause};
+    let recorder = Recorder::install();
+    corolab::block_on(f);
+    corolab::trace::clear_sink();
+    recorder
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::TaskWoken { task, cause: WakeCause::Task { by } } if task == by))
+        .count()
+}
+
+// Connecting must not wake the request's own task (an extra poll per new connection):
+// neither on an empty pool nor after waiting in the queue for a freed slot.
+#[test]
+fn getting_a_fresh_connection_does_not_wake_the_task_itself() {
+    let server = ScriptServer::start(vec![vec![
+        Step::ReadRequest,
+        Step::Sleep(Duration::from_millis(20)),
+        send(OK_CLOSE),
+        Step::Close,
+    ]]);
+    let url = server.url("/");
+    let wakes = self_wakes(async move {
+        let client = Client::builder().max_connections(1).build();
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (client, url) = (client.clone(), url.clone());
+                corolab::spawn(async move { client.get(&url).await.map(|_| ()) })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.unwrap().unwrap();
+        }
+    });
+    assert_eq!(wakes, 0);
+    assert_eq!(
+        server.accepted(),
+        2,
+        "the second request waited for the first one's slot"
+    );
+}

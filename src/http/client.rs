@@ -14,14 +14,19 @@
 //!    it, and it is closed);
 //! 2. otherwise, if every slot is taken but some idle connection to *another*
 //!    host exists, closes that one to free a slot;
-//! 3. then waits, in FIFO order, for a slot, or for a connection to its host
-//!    being handed over by a request that just finished with it.
+//! 3. joins the pool's one queue of waiters (oldest first) and
+//!    waits for a slot (host slot first, then a global one) or for a
+//!    connection to its host handed over by a request that just finished.
 //!
-//! A finished connection whose framing allows reuse goes to the first request
-//! waiting for that host; if none waits for it but others wait for a slot, it
-//! is closed so its slot passes on; otherwise it goes idle. Idle connections
-//! older than `pool_idle_timeout` are closed when the pool is next touched
-//! (there is no background task). Dropping the client closes every idle connection.
+//! A finished connection whose framing allows reuse goes by the *oldest*
+//! waiter it can help: handed over if that waiter wants this host; closed
+//! (so its slot passes to the semaphore's first waiter) if that waiter wants
+//! another host and waits for a global slot. Waiters stuck on their own
+//! host's `max_connections_per_host` are skipped: closing this connection
+//! would not help them. If nobody is helped, the connection goes idle. Idle
+//! connections older than `pool_idle_timeout` are closed when the pool is
+//! next touched (there is no background task). Dropping the client closes
+//! every idle connection.
 //!
 //! **Timeouts.** `request_timeout` bounds the whole request *including the
 //! wait for a pool slot* (a timeout there is [`Phase::Pool`]), the connect,
@@ -33,11 +38,12 @@
 //! sent again on a fresh connection, once.
 //!
 //! **Where.** [`Client::send`] is the whole path: `checkout`, `wait_for_connection`,
-//! `connect`, `exchange`, `checkin`.
+//! `fresh_connection` (`wait_in_queue` when no slot is free), `connect`,
+//! `exchange`, `checkin`.
 //!
-//! **In the debugger.** Break in `checkin` and look at `handoff` and `waiting`
-//! to see who gets a finished connection; break in `exchange` to watch the
-//! reader consume each read. `COROLAB_TRACE=1` shows the task parking on reads.
+//! **In the debugger.** Break in `checkin` and print `self.waiters` to see
+//! who gets a finished connection; break in `exchange` to watch the reader
+//! consume each read. `COROLAB_TRACE=1` shows the task parking on reads.
 //!
 //! ```no_run
 //! corolab::block_on(async {
@@ -66,9 +72,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::future::{Either, select};
+use crate::future::{Either, poll_fn, select};
 use crate::net::TcpStream;
-use crate::sync::{OwnedPermit, Semaphore, oneshot};
+use crate::sync::{OwnedPermit, Semaphore};
 use crate::time::timeout;
 
 use super::deadline::bounded_wait;
@@ -180,8 +186,7 @@ impl ClientBuilder {
                 slots,
                 host_slots: RefCell::new(HashMap::new()),
                 idle: RefCell::new(HashMap::new()),
-                handoff: RefCell::new(HashMap::new()),
-                waiting: Cell::new(0),
+                waiters: RefCell::new(VecDeque::new()),
                 next_waiter: Cell::new(0),
             }),
         }
@@ -205,16 +210,11 @@ struct Inner {
     host_slots: RefCell<HashMap<String, Rc<Semaphore>>>,
     /// Idle connections per `host:port`, oldest first.
     idle: RefCell<HashMap<String, VecDeque<Idle>>>,
-    /// Requests waiting for a connection to `host:port`, in arrival order (with their ids).
-    handoff: RefCell<HashMap<String, HandoffQueue>>,
-    /// How many requests are waiting for a slot right now.
-    waiting: Cell<usize>,
+    /// Every request waiting for a connection, oldest first (ids only grow).
+    waiters: RefCell<VecDeque<Waiter>>,
     /// Id for the next waiting request.
     next_waiter: Cell<u64>,
 }
-
-/// Requests waiting for a handover to one host: (waiter id, where to send the connection).
-type HandoffQueue = VecDeque<(u64, oneshot::Sender<Connection>)>;
 
 /// A live connection and the slots it occupies (released when it is dropped).
 #[derive(Debug)]
@@ -232,48 +232,82 @@ struct Idle {
     since: Instant,
 }
 
+/// One request waiting in the pool's queue.
+#[derive(Debug)]
+struct Waiter {
+    id: u64,
+    /// The `host:port` it wants.
+    key: String,
+    /// False for the retry, which must have a fresh connection.
+    takes_handover: bool,
+    /// True while it waits for a global slot; false while it waits for its
+    /// host's slot (`max_connections_per_host`), which no other host's
+    /// connection can give it.
+    needs_global_slot: bool,
+    /// A connection `checkin` handed over, not yet picked up.
+    handed_over: Option<Connection>,
+    /// The task to wake when a connection is handed over.
+    waker: Option<Waker>,
+}
+
 /// Why an exchange failed, and how many response bytes had arrived.
 struct Failure {
     error: Error,
     response_bytes: usize,
 }
 
-/// A request waiting in the pool: counted in `waiting`, and possibly queued
-/// for a handover. Dropping it (however the wait ends: slot, handover,
-/// timeout, cancellation) undoes both, so no stale entry is left behind.
+/// What a waiting request got: a connection handed over, or slots to connect with.
+enum Granted {
+    Connection(Connection),
+    Slots(OwnedPermit, Option<OwnedPermit>),
+}
+
+/// A request's place in the waiter queue. Dropping it (however the wait
+/// ends: slot, handover, timeout, cancellation) leaves the queue, so no stale
+/// entry is left behind, and wakes nobody. A connection handed over but
+/// never picked up (the request was cancelled) is checked in again.
 struct WaitRegistration<'a> {
     inner: &'a Inner,
-    key: &'a str,
     id: u64,
 }
 
 impl<'a> WaitRegistration<'a> {
-    fn new(inner: &'a Inner, key: &'a str) -> WaitRegistration<'a> {
+    fn new(
+        inner: &'a Inner,
+        key: &str,
+        takes_handover: bool,
+        needs_global_slot: bool,
+    ) -> WaitRegistration<'a> {
         let id = inner.next_waiter.get();
         inner.next_waiter.set(id + 1);
-        inner.waiting.set(inner.waiting.get() + 1);
-        WaitRegistration { inner, key, id }
-    }
-
-    fn offer_handover(&self, sender: oneshot::Sender<Connection>) {
-        self.inner
-            .handoff
-            .borrow_mut()
-            .entry(self.key.to_string())
-            .or_default()
-            .push_back((self.id, sender));
+        inner.waiters.borrow_mut().push_back(Waiter {
+            id,
+            key: key.to_string(),
+            takes_handover,
+            needs_global_slot,
+            handed_over: None,
+            waker: None,
+        });
+        WaitRegistration { inner, id }
     }
 }
 
 impl Drop for WaitRegistration<'_> {
     fn drop(&mut self) {
-        self.inner.waiting.set(self.inner.waiting.get() - 1);
-        let mut handoff = self.inner.handoff.borrow_mut();
-        if let Some(queue) = handoff.get_mut(self.key) {
-            queue.retain(|(id, _)| *id != self.id);
-            if queue.is_empty() {
-                handoff.remove(self.key);
+        let waiter = {
+            let mut waiters = self.inner.waiters.borrow_mut();
+            match waiters.binary_search_by_key(&self.id, |w| w.id) {
+                Ok(index) => waiters.remove(index),
+                Err(_) => None,
             }
+        };
+        if let Some(Waiter {
+            key,
+            handed_over: Some(connection),
+            ..
+        }) = waiter
+        {
+            self.inner.checkin(&key, connection);
         }
     }
 }
@@ -337,68 +371,102 @@ impl Client {
         }
     }
 
-    /// Step 1 and 3 of the pool: an idle connection, or wait for a slot or a handover.
+    /// The pool's steps 1-3: an idle connection, or a turn in the queue.
     async fn wait_for_connection(
         &self,
         key: &str,
         url: &Url,
         deadline: Instant,
     ) -> Result<(Connection, bool), Error> {
-        if let Some(connection) = self.checkout(key) {
+        if let Some(connection) = self.inner.checkout(key) {
             return Ok((connection, true));
         }
         self.fresh_connection(key, url, deadline, true).await
     }
 
-    /// Wait (FIFO, bounded by the deadline) for a slot, or, if `allow_handover`,
-    /// for a connection to `key` handed over by a finishing request; with a slot, connect.
+    /// A slot (in FIFO order, bounded by the deadline), then connect. If
+    /// `takes_handover`, a connection to `key` handed over while waiting is taken instead.
     async fn fresh_connection(
         &self,
         key: &str,
         url: &Url,
         deadline: Instant,
-        allow_handover: bool,
+        takes_handover: bool,
     ) -> Result<(Connection, bool), Error> {
         if self.inner.slots.available_permits() == 0 {
-            self.evict_one_idle();
+            self.inner.evict_one_idle();
         }
-        let (handed_over, wait_for_handover) = oneshot::channel::<Connection>();
-        let registration = WaitRegistration::new(&self.inner, key);
-        if allow_handover {
-            registration.offer_handover(handed_over);
-        }
+        let host_semaphore = self.host_semaphore(key);
+        let (slot, host_slot) = match self
+            .wait_in_queue(key, host_semaphore, deadline, takes_handover)
+            .await?
+        {
+            Granted::Connection(connection) => return Ok((connection, true)),
+            Granted::Slots(slot, host_slot) => (slot, host_slot),
+        };
+        let stream = self.connect(url, deadline).await?;
+        let connection = Connection {
+            stream,
+            read_buf: vec![0u8; READ_BUF_SIZE].into_boxed_slice(),
+            _slot: slot,
+            _host_slot: host_slot,
+        };
+        Ok((connection, false))
+    }
+
+    /// Step 3: join the waiter queue and wait for slots or a handover, within the deadline.
+    async fn wait_in_queue(
+        &self,
+        key: &str,
+        host_semaphore: Option<Rc<Semaphore>>,
+        deadline: Instant,
+        takes_handover: bool,
+    ) -> Result<Granted, Error> {
+        let needs_global_slot = host_semaphore.is_none();
+        let registration = WaitRegistration::new(&self.inner, key, takes_handover, needs_global_slot);
+        let id = registration.id;
+        let handover = poll_fn(|cx| self.inner.poll_handover(id, cx));
+        let slots = self.acquire_slots(host_semaphore, Some(id));
         let left = deadline.saturating_duration_since(Instant::now());
-        let outcome = timeout(left, select(wait_for_handover, self.acquire_slots(key))).await;
+        let outcome = timeout(left, select(handover, slots)).await;
         drop(registration);
         match outcome {
             Err(_) => Err(Error::Timeout(Phase::Pool)),
-            Ok(Either::Left(Ok(connection))) => Ok((connection, true)),
-            Ok(Either::Left(Err(_))) => Err(Error::Io(io::Error::other("pool handover channel closed"))),
-            Ok(Either::Right((slot, host_slot))) => {
-                let stream = self.connect(url, deadline).await?;
-                let connection = Connection {
-                    stream,
-                    read_buf: vec![0u8; READ_BUF_SIZE].into_boxed_slice(),
-                    _slot: slot,
-                    _host_slot: host_slot,
-                };
-                Ok((connection, false))
-            }
+            Ok(Either::Left(connection)) => Ok(Granted::Connection(connection)),
+            Ok(Either::Right((slot, host_slot))) => Ok(Granted::Slots(slot, host_slot)),
         }
     }
 
-    /// The host slot first (so waiting for it holds no global slot), then a global slot.
-    async fn acquire_slots(&self, key: &str) -> (OwnedPermit, Option<OwnedPermit>) {
-        let host_semaphore = self.inner.config.max_connections_per_host.map(|limit| {
-            self.inner
-                .host_slots
-                .borrow_mut()
-                .entry(key.to_string())
-                .or_insert_with(|| Rc::new(Semaphore::new(limit)))
-                .clone()
-        });
+    /// The per-host semaphore for `key`, if `max_connections_per_host` is set.
+    fn host_semaphore(&self, key: &str) -> Option<Rc<Semaphore>> {
+        let limit = self.inner.config.max_connections_per_host?;
+        let mut host_slots = self.inner.host_slots.borrow_mut();
+        if let Some(semaphore) = host_slots.get(key) {
+            return Some(semaphore.clone());
+        }
+        let semaphore = Rc::new(Semaphore::new(limit));
+        host_slots.insert(key.to_string(), semaphore.clone());
+        Some(semaphore)
+    }
+
+    /// The host slot first (so waiting for it holds no global slot), then a
+    /// global slot. `waiter` is the queue entry to mark once only the global slot is missing.
+    async fn acquire_slots(
+        &self,
+        host_semaphore: Option<Rc<Semaphore>>,
+        waiter: Option<u64>,
+    ) -> (OwnedPermit, Option<OwnedPermit>) {
         let host_slot = match host_semaphore {
-            Some(semaphore) => Some(semaphore.acquire_owned().await),
+            Some(semaphore) => {
+                let permit = semaphore.acquire_owned().await;
+                if let Some(id) = waiter {
+                    self.inner.mark_needs_global_slot(id);
+                }
+                if self.inner.slots.available_permits() == 0 {
+                    self.inner.evict_one_idle();
+                }
+                Some(permit)
+            }
             None => None,
         };
         let slot = self.inner.slots.clone().acquire_owned().await;
@@ -436,7 +504,7 @@ impl Client {
                 Some(Event::End { reusable }) => {
                     if reusable && request.wants_keep_alive() {
                         connection.read_buf = buf;
-                        self.checkin(request.url.authority(), connection);
+                        self.inner.checkin(&request.url.authority(), connection);
                     }
                     let head = head.expect("the reader yields Head before End");
                     return Ok(Response::new(head, body));
@@ -458,77 +526,6 @@ impl Client {
                     }
                 }
             }
-        }
-    }
-
-    /// Take a live idle connection to `key` (newest first), closing stale or dead ones.
-    fn checkout(&self, key: &str) -> Option<Connection> {
-        self.close_expired();
-        let mut idle = self.inner.idle.borrow_mut();
-        let list = idle.get_mut(key)?;
-        while let Some(entry) = list.pop_back() {
-            if still_open(&entry.connection.stream) {
-                return Some(entry.connection);
-            }
-        }
-        None
-    }
-
-    /// A finished, reusable connection: to the first request waiting for its
-    /// host; else closed if anyone waits for a slot; else idle.
-    fn checkin(&self, key: String, connection: Connection) {
-        let mut connection = connection;
-        loop {
-            let next_waiter = self
-                .inner
-                .handoff
-                .borrow_mut()
-                .get_mut(&key)
-                .and_then(VecDeque::pop_front);
-            let Some((_, waiter)) = next_waiter else {
-                break;
-            };
-            match waiter.send(connection) {
-                Ok(()) => return,
-                Err(returned) => connection = returned, // that request already gave up
-            }
-        }
-        if self.inner.waiting.get() > 0 {
-            return; // dropping the connection frees its slot for the longest waiter
-        }
-        self.close_expired();
-        self.inner
-            .idle
-            .borrow_mut()
-            .entry(key)
-            .or_default()
-            .push_back(Idle {
-                connection,
-                since: Instant::now(),
-            });
-    }
-
-    /// Close idle connections older than `pool_idle_timeout` (all hosts).
-    fn close_expired(&self) {
-        let max_age = self.inner.config.pool_idle_timeout;
-        let mut idle = self.inner.idle.borrow_mut();
-        for list in idle.values_mut() {
-            list.retain(|entry| entry.since.elapsed() < max_age);
-        }
-        idle.retain(|_, list| !list.is_empty());
-    }
-
-    /// Close the oldest idle connection (any host) so its slot can be used.
-    fn evict_one_idle(&self) {
-        let mut idle = self.inner.idle.borrow_mut();
-        let oldest = idle
-            .iter()
-            .filter_map(|(key, list)| list.front().map(|entry| (entry.since, key.clone())))
-            .min();
-        if let Some((_, key)) = oldest
-            && let Some(list) = idle.get_mut(&key)
-        {
-            list.pop_front();
         }
     }
 
@@ -557,6 +554,110 @@ impl Client {
             addr: authority,
             source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
         }))
+    }
+}
+
+impl Inner {
+    /// Take a live idle connection to `key` (newest first), closing stale or dead ones.
+    fn checkout(&self, key: &str) -> Option<Connection> {
+        self.close_expired();
+        let mut idle = self.idle.borrow_mut();
+        let list = idle.get_mut(key)?;
+        while let Some(entry) = list.pop_back() {
+            if still_open(&entry.connection.stream) {
+                return Some(entry.connection);
+            }
+        }
+        None
+    }
+
+    /// A finished, reusable connection goes by the oldest waiter it can help:
+    /// handed over to a waiter for its host; closed for a waiter on another
+    /// host that needs a global slot (the semaphore passes the slot on in FIFO
+    /// order); waiters held by their own host's limit are skipped. Else it goes idle.
+    fn checkin(&self, key: &str, connection: Connection) {
+        let mut waiters = self.waiters.borrow_mut();
+        for waiter in waiters.iter_mut() {
+            if waiter.handed_over.is_some() {
+                continue; // already served, not yet running
+            }
+            if waiter.key == key && waiter.takes_handover {
+                waiter.handed_over = Some(connection);
+                let waker = waiter.waker.take();
+                drop(waiters);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                return;
+            }
+            if waiter.key == key || waiter.needs_global_slot {
+                drop(waiters);
+                drop(connection); // frees the slot(s) this waiter is queued for
+                return;
+            }
+        }
+        drop(waiters);
+        self.close_expired();
+        self.idle
+            .borrow_mut()
+            .entry(key.to_string())
+            .or_default()
+            .push_back(Idle {
+                connection,
+                since: Instant::now(),
+            });
+    }
+
+    /// Ready with the connection once `checkin` has handed one to waiter `id`.
+    fn poll_handover(&self, id: u64, cx: &mut Context<'_>) -> Poll<Connection> {
+        let mut waiters = self.waiters.borrow_mut();
+        let Ok(index) = waiters.binary_search_by_key(&id, |w| w.id) else {
+            return Poll::Pending;
+        };
+        let waiter = &mut waiters[index];
+        if let Some(connection) = waiter.handed_over.take() {
+            return Poll::Ready(connection);
+        }
+        if !waiter.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            waiter.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Waiter `id` holds its host slot and now waits for a global one.
+    fn mark_needs_global_slot(&self, id: u64) {
+        let mut waiters = self.waiters.borrow_mut();
+        if let Ok(index) = waiters.binary_search_by_key(&id, |w| w.id) {
+            waiters[index].needs_global_slot = true;
+        }
+    }
+
+    /// Close idle connections older than `pool_idle_timeout` (all hosts).
+    fn close_expired(&self) {
+        let mut idle = self.idle.borrow_mut();
+        if idle.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let max_age = self.config.pool_idle_timeout;
+        for list in idle.values_mut() {
+            list.retain(|entry| now.saturating_duration_since(entry.since) < max_age);
+        }
+        idle.retain(|_, list| !list.is_empty());
+    }
+
+    /// Close the oldest idle connection (any host) so its slot can be used.
+    fn evict_one_idle(&self) {
+        let mut idle = self.idle.borrow_mut();
+        let oldest = idle
+            .iter()
+            .filter_map(|(key, list)| list.front().map(|entry| (entry.since, key.clone())))
+            .min();
+        if let Some((_, key)) = oldest
+            && let Some(list) = idle.get_mut(&key)
+        {
+            list.pop_front();
+        }
     }
 }
 
