@@ -120,3 +120,15 @@ fn connect_timeout_bounds_a_hanging_connect() {
     assert!(matches!(err, Error::Timeout(Phase::Connect)), "{err:?}");
     assert!(started.elapsed() < Duration::from_millis(1000));
 }
+
+// Host names go through the (now bounded) resolver thread and still connect: `localhost`
+// is answered from /etc/hosts, so this stays on loopback.
+#[test]
+fn host_names_are_resolved_and_connected() {
+    let server = ScriptServer::start(vec![vec![Step::ReadRequest, send(OK), Step::WaitForClose]]);
+    let client = blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .build();
+    let url = format!("http://localhost:{}/", server.addr().port());
+    assert_eq!(client.get(&url).unwrap().body(), b"ok");
+}

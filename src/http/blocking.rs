@@ -8,8 +8,9 @@
 //! socket timeout, there a task is parked until the reactor wakes it.
 //!
 //! Every wait is bounded:
-//! - connect: `connect_timeout` (per resolved address; name resolution itself
-//!   is the system resolver and is not bounded by us);
+//! - name resolution: `connect_timeout` (the system resolver blocks and cannot
+//!   be interrupted, so it runs on a helper thread and we stop waiting for it);
+//! - connect: `connect_timeout` per resolved address;
 //! - each read and write: `read_timeout`, the longest silence allowed;
 //! - the whole request: `request_timeout` (connect + write + read, retry included).
 //!
@@ -39,8 +40,8 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::deadline::bounded_wait;
@@ -312,13 +313,7 @@ impl Client {
     /// Resolve and connect, trying each address in turn, within both timeouts.
     fn connect(&self, url: &Url, deadline: Instant) -> Result<TcpStream, Error> {
         let authority = url.authority();
-        let addrs: Vec<SocketAddr> = authority
-            .to_socket_addrs()
-            .map_err(|source| Error::Connect {
-                addr: authority.clone(),
-                source,
-            })?
-            .collect();
+        let addrs = resolve(url, self.inner.config.connect_timeout, deadline)?;
         let mut last_error = None;
         for addr in addrs {
             let (wait, phase) = bounded_wait(self.inner.config.connect_timeout, Phase::Connect, deadline)?;
@@ -396,6 +391,52 @@ fn should_retry(request: &Request, failure: &Failure) -> bool {
     request.is_idempotent() && failure.response_bytes == 0 && failure.error.is_connection_closed()
 }
 
+/// IP literals need no lookup; host names go to the OS resolver on a helper
+/// thread, and we wait for its answer at most `connect_timeout` (or what is
+/// left of the request).
+fn resolve(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
+    if let Ok(ip) = url.host().parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, url.port())]);
+    }
+    let authority = url.authority();
+    let lookup = {
+        let authority = authority.clone();
+        move || authority.to_socket_addrs().map(Vec::from_iter)
+    };
+    resolve_bounded(&authority, lookup, connect_timeout, deadline)
+}
+
+/// Run `lookup` on a helper thread and wait for it within the connect bound.
+/// `getaddrinfo` cannot be cancelled: on timeout the thread is left to finish
+/// on its own and its answer is dropped (the channel's receiver is gone).
+fn resolve_bounded(
+    authority: &str,
+    lookup: impl FnOnce() -> io::Result<Vec<SocketAddr>> + Send + 'static,
+    connect_timeout: Duration,
+    deadline: Instant,
+) -> Result<Vec<SocketAddr>, Error> {
+    let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
+    let (answer, receive) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("corolab-resolve".into())
+        .spawn(move || {
+            let _ = answer.send(lookup()); // the receiver may have given up: fine
+        })
+        .map_err(Error::Io)?;
+    let connect_error = |source| Error::Connect {
+        addr: authority.to_string(),
+        source,
+    };
+    match receive.recv_timeout(wait) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(source)) => Err(connect_error(source)),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(phase)),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Err(connect_error(io::Error::other("the resolver thread panicked")))
+        }
+    }
+}
+
 fn read_bounded(
     stream: &mut TcpStream,
     buf: &mut [u8],
@@ -442,4 +483,51 @@ fn still_open(stream: &TcpStream) -> bool {
     let mut probe = [0u8; 1];
     let alive = matches!(stream.peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
     alive && stream.set_nonblocking(false).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A resolver that never answers must not hang the request: the wait is the connect timeout.
+    #[test]
+    fn a_hanging_name_lookup_is_bounded_by_the_connect_timeout() {
+        let hang = || {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(Vec::new())
+        };
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(30);
+        let err = resolve_bounded("slow.invalid:80", hang, Duration::from_millis(100), deadline).unwrap_err();
+        assert!(matches!(err, Error::Timeout(Phase::Connect)), "{err:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    // The request budget bounds the lookup too, and says so.
+    #[test]
+    fn a_name_lookup_past_the_request_budget_is_a_total_timeout() {
+        let hang = || {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(Vec::new())
+        };
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let err = resolve_bounded("slow.invalid:80", hang, Duration::from_secs(10), deadline).unwrap_err();
+        assert!(matches!(err, Error::Timeout(Phase::Total)), "{err:?}");
+    }
+
+    // A resolver failure is a Connect error naming what was looked up.
+    #[test]
+    fn a_failed_name_lookup_is_a_connect_error() {
+        let fail = || Err(io::Error::new(io::ErrorKind::NotFound, "no such host"));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let err = resolve_bounded("nowhere.invalid:80", fail, Duration::from_secs(1), deadline).unwrap_err();
+        assert!(
+            matches!(err, Error::Connect { ref addr, .. } if addr == "nowhere.invalid:80"),
+            "{err:?}"
+        );
+    }
 }
