@@ -14,7 +14,8 @@
 //!    it, and it is closed);
 //! 2. otherwise, if every slot is taken but some idle connection to *another*
 //!    host exists, closes that one to free a slot;
-//! 3. joins the pool's one queue of waiters (oldest first) and
+//! 3. takes a slot at once if one is free and nobody is queued for it;
+//! 4. otherwise joins the pool's one queue of waiters (oldest first) and
 //!    waits for a slot (host slot first, then a global one) or for a
 //!    connection to its host handed over by a request that just finished.
 //!
@@ -371,7 +372,7 @@ impl Client {
         }
     }
 
-    /// The pool's steps 1-3: an idle connection, or a turn in the queue.
+    /// The pool's steps 1-4: an idle connection, a free slot, or a turn in the queue.
     async fn wait_for_connection(
         &self,
         key: &str,
@@ -384,8 +385,9 @@ impl Client {
         self.fresh_connection(key, url, deadline, true).await
     }
 
-    /// A slot (in FIFO order, bounded by the deadline), then connect. If
-    /// `takes_handover`, a connection to `key` handed over while waiting is taken instead.
+    /// A slot (at once if one is free and nobody is queued, else in FIFO
+    /// order, bounded by the deadline), then connect. If `takes_handover`, a
+    /// connection to `key` handed over while waiting is taken instead.
     async fn fresh_connection(
         &self,
         key: &str,
@@ -397,12 +399,18 @@ impl Client {
             self.inner.evict_one_idle();
         }
         let host_semaphore = self.host_semaphore(key);
-        let (slot, host_slot) = match self
-            .wait_in_queue(key, host_semaphore, deadline, takes_handover)
-            .await?
-        {
-            Granted::Connection(connection) => return Ok((connection, true)),
-            Granted::Slots(slot, host_slot) => (slot, host_slot),
+        let free = free_now(&self.inner.slots) && host_semaphore.as_deref().is_none_or(free_now);
+        let (slot, host_slot) = if free {
+            // Nobody to overtake and neither acquire can wait: no queue entry, no timer.
+            self.acquire_slots(host_semaphore, None).await
+        } else {
+            match self
+                .wait_in_queue(key, host_semaphore, deadline, takes_handover)
+                .await?
+            {
+                Granted::Connection(connection) => return Ok((connection, true)),
+                Granted::Slots(slot, host_slot) => (slot, host_slot),
+            }
         };
         let stream = self.connect(url, deadline).await?;
         let connection = Connection {
@@ -414,7 +422,7 @@ impl Client {
         Ok((connection, false))
     }
 
-    /// Step 3: join the waiter queue and wait for slots or a handover, within the deadline.
+    /// Step 4: join the waiter queue and wait for slots or a handover, within the deadline.
     async fn wait_in_queue(
         &self,
         key: &str,
@@ -659,6 +667,11 @@ impl Inner {
             list.pop_front();
         }
     }
+}
+
+/// True if acquiring a permit of `semaphore` would not wait: one is free and nobody is queued.
+fn free_now(semaphore: &Semaphore) -> bool {
+    semaphore.available_permits() > 0 && semaphore.waiting() == 0
 }
 
 /// Builds an async request; await it (it implements `IntoFuture`) or call
