@@ -26,7 +26,8 @@
 //! number of threads using it already does.
 //!
 //! **Where.** [`Client::send`] is the whole story: `checkout` or `connect`,
-//! then `exchange` (write, read, feed the reader), then `checkin`.
+//! then `exchange` (write, read into the reader's buffer, collect the body),
+//! then `checkin`.
 //!
 //! **In the debugger.** Break in `exchange` and watch `reader` consume each
 //! read; break in `checkout` to see why a pooled socket is kept or dropped.
@@ -157,9 +158,16 @@ struct Inner {
     pool: Mutex<HashMap<String, Vec<IdleConnection>>>,
 }
 
+/// An open socket and its reader's buffer (allocated once per connection).
+#[derive(Debug)]
+struct Connection {
+    stream: TcpStream,
+    read_buf: Vec<u8>,
+}
+
 #[derive(Debug)]
 struct IdleConnection {
-    stream: TcpStream,
+    connection: Connection,
     since: Instant,
 }
 
@@ -216,67 +224,63 @@ impl Client {
         let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;
         let key = request.url.authority();
-        let (stream, reused) = match self.checkout(&key) {
-            Some(stream) => (stream, true),
+        let (connection, reused) = match self.checkout(&key) {
+            Some(connection) => (connection, true),
             None => (self.connect(&request.url, deadline)?, false),
         };
-        match self.exchange(stream, &request, &bytes, deadline) {
+        match self.exchange(connection, &request, &bytes, deadline) {
             Ok(response) => Ok(response),
             Err(failure) if reused && should_retry(&request, &failure) => {
-                let stream = self.connect(&request.url, deadline)?;
-                self.exchange(stream, &request, &bytes, deadline)
+                let connection = self.connect(&request.url, deadline)?;
+                self.exchange(connection, &request, &bytes, deadline)
                     .map_err(|failure| failure.error)
             }
             Err(failure) => Err(failure.error),
         }
     }
 
-    /// Write the request, feed every read to the reader, collect the response,
+    /// Write the request, read into the reader's buffer, collect the response,
     /// and return the socket to the pool if the framing allows it.
     fn exchange(
         &self,
-        mut stream: TcpStream,
+        mut connection: Connection,
         request: &Request,
         bytes: &[u8],
         deadline: Instant,
     ) -> Result<Response, Failure> {
+        let config = &self.inner.config;
         let fail = |error, response_bytes| Failure {
             error,
             response_bytes,
         };
-        write_all_bounded(&mut stream, bytes, self.inner.config.read_timeout, deadline)
+        write_all_bounded(&mut connection.stream, bytes, config.read_timeout, deadline)
             .map_err(|e| fail(e, 0))?;
-        let mut reader = ResponseReader::new(self.inner.config.limits, request.is_head());
+        let buffer = std::mem::take(&mut connection.read_buf);
+        let mut reader = ResponseReader::with_buffer(config.limits, request.is_head(), buffer);
         let mut head = None;
         let mut body = Vec::new();
-        let mut buf = vec![0u8; 16 * 1024];
         loop {
-            let event = reader
-                .next_event()
-                .map_err(|e| fail(e, reader.bytes_received()))?;
+            let event = match reader.next_event_into(&mut body) {
+                Ok(event) => event,
+                Err(error) => return Err(fail(error, reader.bytes_received())),
+            };
             match event {
                 Some(Event::Head(h)) => head = Some(h),
-                Some(Event::Data(data)) => body.extend_from_slice(&data),
+                Some(Event::Data(_)) => {} // next_event_into appends body data to `body` instead
                 Some(Event::End { reusable }) => {
                     if reusable && request.wants_keep_alive() {
-                        self.checkin(request.url.authority(), stream);
+                        connection.read_buf = reader.into_buffer();
+                        self.checkin(request.url.authority(), connection);
                     }
                     let head = head.expect("the reader yields Head before End");
                     return Ok(Response::new(head, body));
                 }
                 None => {
-                    let want = reader.read_hint().min(buf.len());
-                    let n = read_bounded(
-                        &mut stream,
-                        &mut buf[..want],
-                        self.inner.config.read_timeout,
-                        deadline,
-                    )
-                    .map_err(|e| fail(e, reader.bytes_received()))?;
-                    if n == 0 {
-                        reader.feed_eof();
-                    } else {
-                        reader.feed(&buf[..n]);
+                    let room = reader.read_buffer();
+                    match read_bounded(&mut connection.stream, room, config.read_timeout, deadline) {
+                        Ok(0) => reader.feed_eof(),
+                        Ok(n) => reader.filled(n),
+                        Err(error) => return Err(fail(error, reader.bytes_received())),
                     }
                 }
             }
@@ -284,34 +288,34 @@ impl Client {
     }
 
     /// Take a live idle connection for `key`, dropping stale or dead ones.
-    fn checkout(&self, key: &str) -> Option<TcpStream> {
+    fn checkout(&self, key: &str) -> Option<Connection> {
         let mut pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
         let idle = pool.get_mut(key)?;
-        while let Some(conn) = idle.pop() {
-            let fresh = conn.since.elapsed() < self.inner.config.pool_idle_timeout;
-            if fresh && still_open(&conn.stream) {
-                return Some(conn.stream);
+        while let Some(entry) = idle.pop() {
+            let fresh = entry.since.elapsed() < self.inner.config.pool_idle_timeout;
+            if fresh && still_open(&entry.connection.stream) {
+                return Some(entry.connection);
             }
         }
         None
     }
 
     /// Put a connection back in the pool (closing it if the pool is full).
-    fn checkin(&self, key: String, stream: TcpStream) {
+    fn checkin(&self, key: String, connection: Connection) {
         let mut pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
         let idle = pool.entry(key).or_default();
         let max_age = self.inner.config.pool_idle_timeout;
         idle.retain(|conn| conn.since.elapsed() < max_age);
         if idle.len() < self.inner.config.max_idle_per_host {
             idle.push(IdleConnection {
-                stream,
+                connection,
                 since: Instant::now(),
             });
         }
     }
 
     /// Resolve and connect, trying each address in turn, within both timeouts.
-    fn connect(&self, url: &Url, deadline: Instant) -> Result<TcpStream, Error> {
+    fn connect(&self, url: &Url, deadline: Instant) -> Result<Connection, Error> {
         let authority = url.authority();
         let addrs = resolve(url, self.inner.config.connect_timeout, deadline)?;
         let mut last_error = None;
@@ -320,7 +324,10 @@ impl Client {
             match TcpStream::connect_timeout(&addr, wait) {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    return Ok(stream);
+                    return Ok(Connection {
+                        stream,
+                        read_buf: Vec::new(),
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => last_error = Some(Error::Timeout(phase)),
                 Err(source) => {

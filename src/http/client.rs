@@ -85,8 +85,8 @@ use super::request::{Request, encode_request};
 use super::response::Response;
 use super::url::Url;
 
-/// Bytes asked of each `read` on a connection (the buffer lives as long as the connection).
-const READ_BUF_SIZE: usize = 16 * 1024;
+/// Most body bytes reserved up front from a `Content-Length` (a larger body grows as it comes).
+const BODY_RESERVE_LIMIT: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 struct Config {
@@ -221,8 +221,9 @@ struct Inner {
 #[derive(Debug)]
 struct Connection {
     stream: TcpStream,
-    /// Read buffer, allocated (and zeroed) once per connection instead of once per request.
-    read_buf: Box<[u8]>,
+    /// The reader's buffer, kept for the next response: allocated (and zeroed)
+    /// once per connection instead of once per request.
+    read_buf: Vec<u8>,
     _slot: OwnedPermit,
     _host_slot: Option<OwnedPermit>,
 }
@@ -415,7 +416,7 @@ impl Client {
         let stream = self.connect(url, deadline).await?;
         let connection = Connection {
             stream,
-            read_buf: vec![0u8; READ_BUF_SIZE].into_boxed_slice(),
+            read_buf: Vec::new(),
             _slot: slot,
             _host_slot: host_slot,
         };
@@ -498,39 +499,39 @@ impl Client {
         write_all_bounded(&connection.stream, bytes, config.read_timeout, deadline)
             .await
             .map_err(|e| fail(e, 0))?;
-        let mut reader = ResponseReader::new(config.limits, request.is_head());
+        let buffer = std::mem::take(&mut connection.read_buf);
+        let mut reader = ResponseReader::with_buffer(config.limits, request.is_head(), buffer);
         let mut head = None;
         let mut body = Vec::new();
-        let mut buf = std::mem::take(&mut connection.read_buf);
         loop {
-            let event = reader
-                .next_event()
-                .map_err(|e| fail(e, reader.bytes_received()))?;
+            let event = match reader.next_event_into(&mut body) {
+                Ok(event) => event,
+                Err(error) => return Err(fail(error, reader.bytes_received())),
+            };
             match event {
-                Some(Event::Head(h)) => head = Some(h),
-                Some(Event::Data(data)) => body.extend_from_slice(&data),
+                Some(Event::Head(h)) => {
+                    head = Some(h);
+                    if let Some(length) = reader.body_remaining() {
+                        body.reserve_exact(length.min(BODY_RESERVE_LIMIT) as usize);
+                    }
+                }
+                Some(Event::Data(_)) => {} // next_event_into appends body data to `body` instead
                 Some(Event::End { reusable }) => {
                     if reusable && request.wants_keep_alive() {
-                        connection.read_buf = buf;
+                        connection.read_buf = reader.into_buffer();
                         self.inner.checkin(&request.url.authority(), connection);
                     }
                     let head = head.expect("the reader yields Head before End");
                     return Ok(Response::new(head, body));
                 }
                 None => {
-                    let want = reader.read_hint().min(buf.len());
-                    let n = read_bounded(
-                        &connection.stream,
-                        &mut buf[..want],
-                        config.read_timeout,
-                        deadline,
-                    )
-                    .await
-                    .map_err(|e| fail(e, reader.bytes_received()))?;
-                    if n == 0 {
-                        reader.feed_eof();
-                    } else {
-                        reader.feed(&buf[..n]);
+                    // Read straight into the reader's buffer: no copy on the way in.
+                    let room = reader.read_buffer();
+                    let read = read_bounded(&connection.stream, room, config.read_timeout, deadline).await;
+                    match read {
+                        Ok(0) => reader.feed_eof(),
+                        Ok(n) => reader.filled(n),
+                        Err(error) => return Err(fail(error, reader.bytes_received())),
                     }
                 }
             }

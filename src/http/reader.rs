@@ -16,6 +16,16 @@
 //! ```
 //!
 //! `Ok(None)` means "I need more bytes" (or, after [`Event::End`], "done").
+//!
+//! **Buffers.** The reader owns one buffer. A driver that owns the socket can
+//! read straight into it ([`ResponseReader::read_buffer`], then
+//! [`ResponseReader::filled`]) instead of handing over a copy with `feed`,
+//! and [`ResponseReader::next_event_into`] appends body data straight from
+//! that buffer to the caller's body (where [`ResponseReader::next_event`]
+//! hands out each piece as its own `Vec`): each body byte is copied once.
+//! The clients keep the buffer with the connection
+//! ([`ResponseReader::with_buffer`], [`ResponseReader::into_buffer`]) so it is
+//! allocated once per connection.
 //! The framing rules are RFC 9112 §6.3; the strictness choices are:
 //! Content-Length must be plain digits and all copies must agree; a response
 //! with both Transfer-Encoding and Content-Length is *rejected*
@@ -39,7 +49,11 @@
 //! `next_length_data`, `next_chunked` and `next_until_eof` produce body events.
 //!
 //! **In the debugger.** Watch `self.state` change between calls to
-//! [`ResponseReader::next_event`], and `self.start` walk through `self.buf`.
+//! [`ResponseReader::next_event`], and `self.start` walk towards `self.end`
+//! in `self.buf` (the bytes between them are fed but not yet parsed).
+
+use std::mem::MaybeUninit;
+use std::ops::Range;
 
 use httparse::Status;
 
@@ -85,6 +99,16 @@ pub enum Event {
 const MAX_CHUNK_LINE: usize = 4096;
 /// Largest single read we suggest.
 const READ_SIZE: usize = 16 * 1024;
+/// Header slots kept on the stack while parsing a head; more (a larger
+/// `max_headers`) are allocated.
+const STACK_HEADER_SLOTS: usize = 128;
+
+/// What one step of the state machine found; body data as a range of `buf`.
+enum Found {
+    Head(ResponseHead),
+    Data(Range<usize>),
+    End { reusable: bool },
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -104,8 +128,10 @@ enum State {
 pub struct ResponseReader {
     limits: Limits,
     head_request: bool,
+    /// Storage: `buf[start..end]` is fed but not yet parsed; `buf[end..]` is room to read into.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     eof: bool,
     received: usize,
     head_bytes: usize,
@@ -118,11 +144,18 @@ impl ResponseReader {
     /// A reader for the response to a request; `head_request` is true for `HEAD`
     /// (whose response never has a body).
     pub fn new(limits: Limits, head_request: bool) -> ResponseReader {
+        ResponseReader::with_buffer(limits, head_request, Vec::new())
+    }
+
+    /// Like [`ResponseReader::new`], reusing `buffer`'s storage (its contents
+    /// are ignored): a connection keeps one buffer for all its responses.
+    pub fn with_buffer(limits: Limits, head_request: bool, buffer: Vec<u8>) -> ResponseReader {
         ResponseReader {
             limits,
             head_request,
-            buf: Vec::new(),
+            buf: buffer,
             start: 0,
+            end: 0,
             eof: false,
             received: 0,
             head_bytes: 0,
@@ -132,14 +165,62 @@ impl ResponseReader {
         }
     }
 
-    /// Append bytes read from the connection.
+    /// Give the buffer back (for the next response on the same connection).
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Append bytes read from the connection (a copy; see [`ResponseReader::read_buffer`]).
     pub fn feed(&mut self, data: &[u8]) {
-        if self.start > 0 {
-            self.buf.drain(..self.start);
+        self.make_room(data.len());
+        self.buf[self.end..self.end + data.len()].copy_from_slice(data);
+        self.end += data.len();
+        self.received += data.len();
+    }
+
+    /// Room to read the next bytes into, [`ResponseReader::read_hint`] bytes
+    /// long; say how many arrived with [`ResponseReader::filled`].
+    ///
+    /// ```
+    /// use corolab::http::{Event, Limits, ResponseReader};
+    /// let mut reader = ResponseReader::new(Limits::default(), false);
+    /// let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    /// let room = reader.read_buffer();
+    /// room[..wire.len()].copy_from_slice(wire); // a socket read, in real life
+    /// reader.filled(wire.len());
+    /// let mut body = Vec::new();
+    /// assert!(matches!(reader.next_event_into(&mut body), Ok(Some(Event::Head(_)))));
+    /// let end = reader.next_event_into(&mut body).unwrap();
+    /// assert_eq!((end, &body[..]), (Some(Event::End { reusable: true }), &b"hi"[..]));
+    /// ```
+    pub fn read_buffer(&mut self) -> &mut [u8] {
+        let want = self.read_hint();
+        self.make_room(want);
+        &mut self.buf[self.end..self.end + want]
+    }
+
+    /// `n` bytes were written at the start of [`ResponseReader::read_buffer`]
+    /// (more than it offered counts as what it offered).
+    pub fn filled(&mut self, n: usize) {
+        let n = n.min(self.buf.len() - self.end);
+        self.end += n;
+        self.received += n;
+    }
+
+    /// Make `buf[end..]` at least `n` bytes long: forget consumed bytes (moving
+    /// what is still pending to the front) before growing the storage.
+    fn make_room(&mut self, n: usize) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.start > 0 && self.buf.len() - self.end < n {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        self.buf.extend_from_slice(data);
-        self.received += data.len();
+        if self.buf.len() - self.end < n {
+            self.buf.resize(self.end + n, 0);
+        }
     }
 
     /// Tell the reader the server closed its side (a read returned 0).
@@ -159,6 +240,16 @@ impl ResponseReader {
         }
     }
 
+    /// Body bytes still to come when the head announced them (`Content-Length`,
+    /// or 0 for a response without a body); `None` for chunked and until-EOF
+    /// bodies. Handy for sizing the body buffer once the head is read.
+    pub fn body_remaining(&self) -> Option<u64> {
+        match self.state {
+            State::Length { remaining, .. } => Some(remaining),
+            _ => None,
+        }
+    }
+
     /// Total bytes fed so far (0 means the server has sent nothing yet).
     pub fn bytes_received(&self) -> usize {
         self.received
@@ -172,6 +263,30 @@ impl ResponseReader {
     /// The next event, `Ok(None)` if more bytes are needed (or the response is done).
     /// After an error the reader is finished; drop it with its connection.
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        match self.checked_step()? {
+            None => Ok(None),
+            Some(Found::Head(head)) => Ok(Some(Event::Head(head))),
+            Some(Found::Data(range)) => Ok(Some(Event::Data(self.buf[range].to_vec()))),
+            Some(Found::End { reusable }) => Ok(Some(Event::End { reusable })),
+        }
+    }
+
+    /// Like [`ResponseReader::next_event`], but body data is appended to `body`
+    /// (straight from the reader's buffer) instead of being returned: the
+    /// answer is only ever `Head`, `End` or `None` (need more bytes).
+    pub fn next_event_into(&mut self, body: &mut Vec<u8>) -> Result<Option<Event>, Error> {
+        loop {
+            match self.checked_step()? {
+                None => return Ok(None),
+                Some(Found::Head(head)) => return Ok(Some(Event::Head(head))),
+                Some(Found::Data(range)) => body.extend_from_slice(&self.buf[range]),
+                Some(Found::End { reusable }) => return Ok(Some(Event::End { reusable })),
+            }
+        }
+    }
+
+    /// One step; an error finishes the reader.
+    fn checked_step(&mut self) -> Result<Option<Found>, Error> {
         let result = self.step();
         if result.is_err() {
             self.state = State::Failed;
@@ -179,7 +294,7 @@ impl ResponseReader {
         result
     }
 
-    fn step(&mut self) -> Result<Option<Event>, Error> {
+    fn step(&mut self) -> Result<Option<Found>, Error> {
         match self.state {
             State::Head => self.parse_head(),
             State::Length { remaining, total } => self.next_length_data(remaining, total),
@@ -195,71 +310,84 @@ impl ResponseReader {
     }
 
     fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
     }
 
     fn consume(&mut self, n: usize) {
         self.start += n;
     }
 
-    /// Parse one head; skip 1xx heads; on the final head decide the framing.
-    fn parse_head(&mut self) -> Result<Option<Event>, Error> {
+    /// Parse heads; skip 1xx heads; on the final head decide the framing.
+    fn parse_head(&mut self) -> Result<Option<Found>, Error> {
         loop {
-            let mut slots = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
-            let mut parsed = httparse::Response::new(&mut slots);
-            let pending = &self.buf[self.start..];
-            let allowed = self.limits.max_head_bytes.saturating_sub(self.head_bytes);
-            let head_len = match parsed.parse(pending) {
-                Ok(Status::Complete(len)) => len,
-                Ok(Status::Partial) => {
-                    if pending.len() >= allowed {
-                        return Err(Error::HeadTooLarge {
-                            limit: self.limits.max_head_bytes,
-                        });
-                    }
-                    if self.eof {
-                        return Err(Error::UnexpectedEof {
-                            received: self.received,
-                        });
-                    }
-                    return Ok(None);
-                }
-                Err(e) => return Err(self.classify_head_error(e)),
-            };
-            if head_len > allowed {
-                return Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                });
-            }
-            let status = parsed.code.unwrap_or(0);
-            let version = match parsed.version {
-                Some(0) => Version::Http10,
-                _ => Version::Http11,
-            };
-            let mut headers = Headers::new();
-            for header in parsed.headers.iter() {
-                headers.push(header.name, header.value);
-            }
-            let head = ResponseHead {
-                status,
-                version,
-                reason: parsed.reason.unwrap_or("").to_string(),
-                headers,
+            let Some((head, head_len)) = self.parse_one_head()? else {
+                return Ok(None);
             };
             self.head_bytes += head_len;
             self.consume(head_len);
-            if status == 101 {
+            if head.status == 101 {
                 return Err(Error::InvalidStatusLine {
                     line: "101 Switching Protocols, but no upgrade was requested".into(),
                 });
             }
-            if (100..200).contains(&status) {
+            if (100..200).contains(&head.status) {
                 continue; // interim response (100 Continue, 103 Early Hints): skip it
             }
             self.keep_alive = connection_keep_alive(&head);
             self.state = self.decide_framing(&head)?;
-            return Ok(Some(Event::Head(head)));
+            return Ok(Some(Found::Head(head)));
         }
+    }
+
+    /// Run httparse on the pending bytes: the head and its length in bytes,
+    /// `None` if it is not complete yet. Header slots live on the stack
+    /// (uninitialised: httparse fills what it uses) unless `max_headers` is large.
+    fn parse_one_head(&self) -> Result<Option<(ResponseHead, usize)>, Error> {
+        let mut stack_slots = [const { MaybeUninit::<httparse::Header>::uninit() }; STACK_HEADER_SLOTS];
+        let mut heap_slots = Vec::new();
+        let slots = if self.limits.max_headers <= STACK_HEADER_SLOTS {
+            &mut stack_slots[..self.limits.max_headers]
+        } else {
+            heap_slots.resize_with(self.limits.max_headers, MaybeUninit::uninit);
+            &mut heap_slots[..]
+        };
+        let mut parsed = httparse::Response::new(&mut []);
+        let pending = self.pending();
+        let allowed = self.limits.max_head_bytes.saturating_sub(self.head_bytes);
+        let parse =
+            httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut parsed, pending, slots);
+        let head_len = match parse {
+            Ok(Status::Complete(len)) => len,
+            Ok(Status::Partial) => {
+                if pending.len() >= allowed {
+                    return Err(Error::HeadTooLarge {
+                        limit: self.limits.max_head_bytes,
+                    });
+                }
+                if self.eof {
+                    return Err(Error::UnexpectedEof {
+                        received: self.received,
+                    });
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(self.classify_head_error(e)),
+        };
+        if head_len > allowed {
+            return Err(Error::HeadTooLarge {
+                limit: self.limits.max_head_bytes,
+            });
+        }
+        let head = ResponseHead {
+            status: parsed.code.unwrap_or(0),
+            version: match parsed.version {
+                Some(0) => Version::Http10,
+                _ => Version::Http11,
+            },
+            reason: parsed.reason.unwrap_or("").to_string(),
+            headers: Headers::from_parsed(parsed.headers),
+        };
+        Ok(Some((head, head_len)))
     }
 
     /// httparse reports *what* failed; look at the first line to say *where*.
@@ -326,7 +454,7 @@ impl ResponseReader {
         }
     }
 
-    fn next_length_data(&mut self, remaining: u64, total: u64) -> Result<Option<Event>, Error> {
+    fn next_length_data(&mut self, remaining: u64, total: u64) -> Result<Option<Found>, Error> {
         if remaining == 0 {
             return Ok(Some(self.finish(true)));
         }
@@ -341,17 +469,15 @@ impl ResponseReader {
             return Ok(None);
         }
         let take = available.min(usize::try_from(remaining).unwrap_or(usize::MAX));
-        let data = self.pending()[..take].to_vec();
-        self.consume(take);
-        self.body_received += take as u64;
+        let data = self.take_data(take);
         self.state = State::Length {
             remaining: remaining - take as u64,
             total,
         };
-        Ok(Some(Event::Data(data)))
+        Ok(Some(data))
     }
 
-    fn next_until_eof(&mut self) -> Result<Option<Event>, Error> {
+    fn next_until_eof(&mut self) -> Result<Option<Found>, Error> {
         let available = self.pending().len();
         if available == 0 {
             return Ok(if self.eof { Some(self.finish(false)) } else { None });
@@ -361,15 +487,12 @@ impl ResponseReader {
                 limit: self.limits.max_body_bytes,
             });
         }
-        let data = self.pending().to_vec();
-        self.consume(available);
-        self.body_received += available as u64;
-        Ok(Some(Event::Data(data)))
+        Ok(Some(self.take_data(available)))
     }
 
     /// One step of the chunked decoder; loops over framing-only states so
     /// that each call returns data, the end, or "need more".
-    fn next_chunked(&mut self) -> Result<Option<Event>, Error> {
+    fn next_chunked(&mut self) -> Result<Option<Found>, Error> {
         loop {
             let pending = self.pending();
             match self.state {
@@ -407,16 +530,14 @@ impl ResponseReader {
                     let take = pending
                         .len()
                         .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-                    let data = pending[..take].to_vec();
-                    self.consume(take);
-                    self.body_received += take as u64;
+                    let data = self.take_data(take);
                     let left = remaining - take as u64;
                     self.state = if left == 0 {
                         State::ChunkDataEnd
                     } else {
                         State::ChunkData { remaining: left }
                     };
-                    return Ok(Some(Event::Data(data)));
+                    return Ok(Some(data));
                 }
                 State::ChunkDataEnd => match pending {
                     // CRLF exactly: a bare LF here is an error (RFC 9112 §7.1 has no
@@ -456,7 +577,15 @@ impl ResponseReader {
         }
     }
 
-    fn need_more_in_chunked(&self) -> Result<Option<Event>, Error> {
+    /// The next `n` pending bytes are body data: consume and count them.
+    fn take_data(&mut self, n: usize) -> Found {
+        let range = self.start..self.start + n;
+        self.consume(n);
+        self.body_received += n as u64;
+        Found::Data(range)
+    }
+
+    fn need_more_in_chunked(&self) -> Result<Option<Found>, Error> {
         if self.eof {
             return Err(Error::IncompleteBody {
                 received: self.body_received,
@@ -468,10 +597,10 @@ impl ResponseReader {
 
     /// The response is complete. Reusable only if the framing told us where
     /// it ended, keep-alive holds, and nothing unexpected follows it.
-    fn finish(&mut self, length_known: bool) -> Event {
+    fn finish(&mut self, length_known: bool) -> Found {
         self.state = State::Done;
         let leftover = !self.pending().is_empty();
-        Event::End {
+        Found::End {
             reusable: length_known && self.keep_alive && !leftover,
         }
     }

@@ -8,7 +8,12 @@
 //! **Where.** [`ResponseHead`] is what the reader yields first; [`Response`]
 //! is head plus the whole body, built by the clients.
 //!
-//! **In the debugger.** Inspect `Headers::entries` to see the raw header list in arrival order.
+//! **In the debugger.** `{:?}` on a [`Headers`] lists `name: value` pairs in
+//! arrival order; inside, `names` and `values` hold every name and every value
+//! back to back, and `ends` says where each pair ends (one allocation each for
+//! the whole head, instead of two per header line).
+
+use std::fmt;
 
 use serde::de::DeserializeOwned;
 
@@ -24,9 +29,15 @@ pub enum Version {
 }
 
 /// Response headers in arrival order; names compare case-insensitively, values are bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
-    entries: Vec<(String, Vec<u8>)>,
+    /// Every header name, back to back.
+    names: String,
+    /// Every header value, back to back.
+    values: Vec<u8>,
+    /// For header `i`: where its name ends in `names` and its value ends in
+    /// `values` (each starts where header `i - 1`'s ended).
+    ends: Vec<(usize, usize)>,
 }
 
 impl Headers {
@@ -35,40 +46,62 @@ impl Headers {
         Headers::default()
     }
 
+    /// The headers httparse found, copied out of the read buffer in three allocations.
+    pub(crate) fn from_parsed(parsed: &[httparse::Header<'_>]) -> Headers {
+        let names_len = parsed.iter().map(|h| h.name.len()).sum();
+        let values_len = parsed.iter().map(|h| h.value.len()).sum();
+        let mut headers = Headers {
+            names: String::with_capacity(names_len),
+            values: Vec::with_capacity(values_len),
+            ends: Vec::with_capacity(parsed.len()),
+        };
+        for header in parsed {
+            headers.push(header.name, header.value);
+        }
+        headers
+    }
+
     /// Add a header at the end.
     pub fn push(&mut self, name: &str, value: &[u8]) {
-        self.entries.push((name.to_string(), value.to_vec()));
+        self.names.push_str(name);
+        self.values.extend_from_slice(value);
+        self.ends.push((self.names.len(), self.values.len()));
     }
 
     /// The first value of header `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
+        self.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v)
     }
 
     /// All values of header `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.entries
-            .iter()
+        self.iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v)
     }
 
     /// Every `(name, value)` pair in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+        let mut name_start = 0;
+        let mut value_start = 0;
+        self.ends.iter().map(move |&(name_end, value_end)| {
+            let name = &self.names[name_start..name_end];
+            let value = &self.values[value_start..value_end];
+            (name_start, value_start) = (name_end, value_end);
+            (name, value)
+        })
     }
 
     /// Number of header lines.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ends.len()
     }
 
     /// True if there are no headers.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ends.is_empty()
     }
 
     /// True if header `name` holds `token` in its comma-separated list
@@ -79,6 +112,17 @@ impl Headers {
                 .split(|&b| b == b',')
                 .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
         })
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.iter()
+                    .map(|(name, value)| (name, String::from_utf8_lossy(value))),
+            )
+            .finish()
     }
 }
 

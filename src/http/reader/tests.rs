@@ -94,6 +94,67 @@ fn read_two_pieces(first: &[u8], rest: &[u8]) -> Outcome {
     }
 }
 
+/// Like `read_in_pieces`, but the way the clients read: straight into
+/// `read_buffer` (at most `piece` bytes per read), body collected by
+/// `next_event_into`, on a reader that reuses `buffer` (a connection's
+/// buffer, left holding an earlier response's bytes).
+fn read_into_buffer(bytes: &[u8], piece: usize, buffer: Vec<u8>) -> Outcome {
+    let mut reader = ResponseReader::with_buffer(Limits::default(), false, buffer);
+    let mut offset = 0;
+    let mut got_head = None;
+    let mut body = Vec::new();
+    loop {
+        match reader.next_event_into(&mut body)? {
+            Some(Event::Head(h)) => got_head = Some(h),
+            Some(Event::Data(_)) => panic!("next_event_into appends data, never returns it"),
+            Some(Event::End { reusable }) => return Ok((got_head.unwrap(), body, reusable)),
+            None if offset < bytes.len() => {
+                let room = reader.read_buffer();
+                let n = piece.min(room.len()).min(bytes.len() - offset);
+                room[..n].copy_from_slice(&bytes[offset..offset + n]);
+                reader.filled(n);
+                offset += n;
+            }
+            None => reader.feed_eof(),
+        }
+    }
+}
+
+// Reading into the reader's own buffer and collecting with next_event_into (what the
+// clients do) must mean exactly what feeding copies and next_event mean, whatever the
+// read sizes and whatever the reused buffer held.
+#[test]
+fn reading_into_the_buffer_matches_feeding() {
+    let samples: Vec<&[u8]> = vec![
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n",
+        b"HTTP/1.0 200 OK\nServer: lf-only\n\nbody until eof",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+    ];
+    let used_buffer = || b"HTTP/1.1 500 stale bytes of an earlier response".repeat(100);
+    for sample in samples {
+        let fed = summary(&read(sample));
+        for piece in 1..=sample.len() {
+            let outcome = read_into_buffer(sample, piece, used_buffer());
+            assert_eq!(summary(&outcome), fed, "reads of {piece}");
+        }
+        assert_eq!(summary(&read_into_buffer(sample, 7, Vec::new())), fed);
+    }
+}
+
+// The buffer goes back to the connection with its storage, so the next response allocates nothing.
+#[test]
+fn the_buffer_is_handed_back_for_the_next_response() {
+    let mut reader = ResponseReader::new(Limits::default(), false);
+    let room = reader.read_buffer().len();
+    assert!(room > 0);
+    let buffer = reader.into_buffer();
+    assert!(buffer.capacity() >= room);
+    let mut reader = ResponseReader::with_buffer(Limits::default(), false, buffer);
+    assert_eq!(reader.read_buffer().len(), room);
+}
+
 // Keep-alive is the HTTP/1.1 default when the length is known and nothing follows.
 #[test]
 fn content_length_body_is_reusable() {
