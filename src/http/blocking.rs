@@ -223,8 +223,8 @@ impl Client {
     pub fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
         let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;
-        let key = request.url.authority();
-        let (connection, reused) = match self.checkout(&key) {
+        let key = request.url.authority_str();
+        let (connection, reused) = match self.checkout(key) {
             Some(connection) => (connection, true),
             None => (self.connect(&request.url, deadline)?, false),
         };
@@ -270,7 +270,7 @@ impl Client {
                 Some(Event::End { reusable }) => {
                     if reusable && request.wants_keep_alive() {
                         connection.read_buf = reader.into_buffer();
-                        self.checkin(request.url.authority(), connection);
+                        self.checkin(request.url.authority_str(), connection);
                     }
                     let head = head.expect("the reader yields Head before End");
                     return Ok(Response::new(head, body));
@@ -301,22 +301,29 @@ impl Client {
     }
 
     /// Put a connection back in the pool (closing it if the pool is full).
-    fn checkin(&self, key: String, connection: Connection) {
+    fn checkin(&self, key: &str, connection: Connection) {
+        let config = &self.inner.config;
+        let entry = IdleConnection {
+            connection,
+            since: Instant::now(),
+        };
         let mut pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
-        let idle = pool.entry(key).or_default();
-        let max_age = self.inner.config.pool_idle_timeout;
-        idle.retain(|conn| conn.since.elapsed() < max_age);
-        if idle.len() < self.inner.config.max_idle_per_host {
-            idle.push(IdleConnection {
-                connection,
-                since: Instant::now(),
-            });
+        match pool.get_mut(key) {
+            Some(idle) => {
+                idle.retain(|conn| conn.since.elapsed() < config.pool_idle_timeout);
+                if idle.len() < config.max_idle_per_host {
+                    idle.push(entry);
+                }
+            }
+            None if config.max_idle_per_host > 0 => {
+                pool.insert(key.to_string(), vec![entry]);
+            }
+            None => {}
         }
     }
 
     /// Resolve and connect, trying each address in turn, within both timeouts.
     fn connect(&self, url: &Url, deadline: Instant) -> Result<Connection, Error> {
-        let authority = url.authority();
         let addrs = resolve(url, self.inner.config.connect_timeout, deadline)?;
         let mut last_error = None;
         for addr in addrs {
@@ -339,7 +346,7 @@ impl Client {
             }
         }
         Err(last_error.unwrap_or_else(|| Error::Connect {
-            addr: authority,
+            addr: url.authority(),
             source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
         }))
     }

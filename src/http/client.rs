@@ -359,12 +359,12 @@ impl Client {
     pub async fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
         let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;
-        let key = request.url.authority();
-        let (connection, reused) = self.wait_for_connection(&key, &request.url, deadline).await?;
+        let key = request.url.authority_str();
+        let (connection, reused) = self.wait_for_connection(key, &request.url, deadline).await?;
         match self.exchange(connection, &request, &bytes, deadline).await {
             Ok(response) => Ok(response),
             Err(failure) if reused && should_retry(&request, &failure) => {
-                let (connection, _) = self.fresh_connection(&key, &request.url, deadline, false).await?;
+                let (connection, _) = self.fresh_connection(key, &request.url, deadline, false).await?;
                 self.exchange(connection, &request, &bytes, deadline)
                     .await
                     .map_err(|failure| failure.error)
@@ -519,7 +519,7 @@ impl Client {
                 Some(Event::End { reusable }) => {
                     if reusable && request.wants_keep_alive() {
                         connection.read_buf = reader.into_buffer();
-                        self.inner.checkin(&request.url.authority(), connection);
+                        self.inner.checkin(request.url.authority_str(), connection);
                     }
                     let head = head.expect("the reader yields Head before End");
                     return Ok(Response::new(head, body));
@@ -540,7 +540,6 @@ impl Client {
 
     /// Resolve (host names on a helper thread) and connect, each attempt bounded.
     async fn connect(&self, url: &Url, deadline: Instant) -> Result<TcpStream, Error> {
-        let authority = url.authority();
         let addrs = resolve(url, self.inner.config.connect_timeout, deadline).await?;
         let mut last_error = None;
         for addr in addrs {
@@ -560,7 +559,7 @@ impl Client {
             }
         }
         Err(last_error.unwrap_or_else(|| Error::Connect {
-            addr: authority,
+            addr: url.authority(),
             source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
         }))
     }
@@ -606,15 +605,17 @@ impl Inner {
             }
         }
         drop(waiters);
-        self.close_expired();
-        self.idle
-            .borrow_mut()
-            .entry(key.to_string())
-            .or_default()
-            .push_back(Idle {
-                connection,
-                since: Instant::now(),
-            });
+        let entry = Idle {
+            connection,
+            since: Instant::now(),
+        };
+        let mut idle = self.idle.borrow_mut();
+        match idle.get_mut(key) {
+            Some(list) => list.push_back(entry),
+            None => {
+                idle.insert(key.to_string(), VecDeque::from([entry]));
+            }
+        }
     }
 
     /// Ready with the connection once `checkin` has handed one to waiter `id`.
@@ -642,6 +643,10 @@ impl Inner {
     }
 
     /// Close idle connections older than `pool_idle_timeout` (all hosts).
+    /// Each list is oldest first, so the expired ones are at its front. Hosts
+    /// left without idle connections are forgotten (a host whose last idle
+    /// connection was just checked out keeps its entry until a sweep finds
+    /// it empty, so the usual checkout/checkin cycle allocates nothing).
     fn close_expired(&self) {
         let mut idle = self.idle.borrow_mut();
         if idle.is_empty() {
@@ -649,10 +654,19 @@ impl Inner {
         }
         let now = Instant::now();
         let max_age = self.config.pool_idle_timeout;
+        let mut any_empty = false;
         for list in idle.values_mut() {
-            list.retain(|entry| now.saturating_duration_since(entry.since) < max_age);
+            while list
+                .front()
+                .is_some_and(|entry| now.saturating_duration_since(entry.since) >= max_age)
+            {
+                list.pop_front();
+            }
+            any_empty |= list.is_empty();
         }
-        idle.retain(|_, list| !list.is_empty());
+        if any_empty {
+            idle.retain(|_, list| !list.is_empty());
+        }
     }
 
     /// Close the oldest idle connection (any host) so its slot can be used.

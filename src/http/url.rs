@@ -13,7 +13,7 @@
 //! **In the debugger.** Break in [`Url::parse`] and watch `authority` and
 //! `rest` as the string is cut into pieces.
 
-use std::fmt;
+use std::fmt::{self, Write};
 use std::net::Ipv6Addr;
 
 use super::error::Error;
@@ -21,7 +21,12 @@ use super::error::Error;
 /// A parsed `http://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
-    host: String,
+    /// `host:port`, built once at parse time: the connect address, the pool
+    /// key and (without `:80`) the `Host` header. The host is lower-cased, an
+    /// IPv6 literal keeps its brackets, the port is always written out.
+    authority: String,
+    /// Length of the host part of `authority` (brackets included).
+    host_len: usize,
     port: u16,
     path_and_query: String,
 }
@@ -43,7 +48,7 @@ impl Url {
             reason,
         };
         let trimmed = input.trim();
-        let Some((scheme, after_scheme)) = trimmed.split_once("://") else {
+        let Some((scheme, after_scheme)) = split_scheme(trimmed) else {
             return Err(invalid("missing scheme (expected http://)"));
         };
         check_scheme(scheme).map_err(&invalid)?;
@@ -52,12 +57,16 @@ impl Url {
                 scheme: scheme.to_ascii_lowercase(),
             });
         }
-        let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+        let authority_end = after_scheme
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(after_scheme.len());
         let (authority, rest) = after_scheme.split_at(authority_end);
-        let (host, port) = parse_authority(authority).map_err(invalid)?;
+        let (authority, host_len, port) = parse_authority(authority).map_err(invalid)?;
         let path_and_query = parse_path_and_query(rest).map_err(invalid)?;
         Ok(Url {
-            host,
+            authority,
+            host_len,
             port,
             path_and_query,
         })
@@ -65,7 +74,10 @@ impl Url {
 
     /// The host: a lower-cased name, an IPv4 address, or an IPv6 address without brackets.
     pub fn host(&self) -> &str {
-        &self.host
+        let host = &self.authority[..self.host_len];
+        host.strip_prefix('[')
+            .and_then(|inner| inner.strip_suffix(']'))
+            .unwrap_or(host)
     }
 
     /// The port (80 when the URL names none).
@@ -79,18 +91,22 @@ impl Url {
     }
 
     /// The value of the `Host` request header: `host`, or `host:port` when the port is not 80.
-    pub fn host_header(&self) -> String {
-        let host = self.bracketed_host();
+    pub fn host_header(&self) -> &str {
         if self.port == 80 {
-            host
+            &self.authority[..self.host_len]
         } else {
-            format!("{host}:{}", self.port)
+            &self.authority
         }
     }
 
     /// `host:port` in the form `std::net::ToSocketAddrs` understands (IPv6 in brackets).
     pub fn authority(&self) -> String {
-        format!("{}:{}", self.bracketed_host(), self.port)
+        self.authority.clone()
+    }
+
+    /// [`Url::authority`], borrowed: the clients' pool key.
+    pub fn authority_str(&self) -> &str {
+        &self.authority
     }
 
     /// Append one percent-encoded `key=value` pair to the query string.
@@ -112,14 +128,6 @@ impl Url {
         self.path_and_query.push('=');
         self.path_and_query.push_str(&percent_encode(value));
     }
-
-    fn bracketed_host(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        }
-    }
 }
 
 impl fmt::Display for Url {
@@ -135,10 +143,25 @@ pub fn percent_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            push_percent_encoded(&mut out, byte);
         }
     }
     out
+}
+
+/// Append `%XX` (upper-case hex) for `byte`.
+fn push_percent_encoded(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(HEX[usize::from(byte >> 4)] as char);
+    out.push(HEX[usize::from(byte & 0x0f)] as char);
+}
+
+/// `scheme://rest` split at the first `:` (a scheme never contains one), which must start `://`.
+fn split_scheme(input: &str) -> Option<(&str, &str)> {
+    let colon = input.find(':')?;
+    let (scheme, rest) = input.split_at(colon);
+    Some((scheme, rest.strip_prefix("://")?))
 }
 
 fn check_scheme(scheme: &str) -> Result<(), &'static str> {
@@ -152,7 +175,9 @@ fn check_scheme(scheme: &str) -> Result<(), &'static str> {
     }
 }
 
-fn parse_authority(authority: &str) -> Result<(String, u16), &'static str> {
+/// Check `host[:port]` and write it out canonically (see [`Url`]'s `authority`):
+/// returns that text, the length of its host part, and the port.
+fn parse_authority(authority: &str) -> Result<(String, usize, u16), &'static str> {
     if authority.contains('@') {
         return Err("user info (user@host) is not supported");
     }
@@ -170,20 +195,25 @@ fn parse_authority(authority: &str) -> Result<(String, u16), &'static str> {
             "" => None,
             _ => Some(after.strip_prefix(':').ok_or("junk after IPv6 literal")?),
         };
-        (literal.to_ascii_lowercase(), port_text)
+        (&authority[..literal.len() + 2], port_text) // with its brackets
     } else {
         let (host, port_text) = match authority.split_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         };
         check_host_name(host)?;
-        (host.to_ascii_lowercase(), port_text)
+        (host, port_text)
     };
     let port = match port_text {
         None | Some("") => 80,
         Some(text) => parse_port(text)?,
     };
-    Ok((host, port))
+    let mut canonical = String::with_capacity(host.len() + 6);
+    canonical.push_str(host);
+    canonical.make_ascii_lowercase();
+    let host_len = canonical.len();
+    let _ = write!(canonical, ":{port}"); // writing to a String cannot fail
+    Ok((canonical, host_len, port))
 }
 
 fn check_host_name(host: &str) -> Result<(), &'static str> {
@@ -218,11 +248,16 @@ fn parse_path_and_query(rest: &str) -> Result<String, &'static str> {
     if !without_fragment.starts_with('/') {
         out.push('/');
     }
+    if without_fragment.bytes().any(|b| b.is_ascii_control()) {
+        return Err("control character in path or query");
+    }
+    if !without_fragment.bytes().any(|b| b == b' ' || !b.is_ascii()) {
+        out.push_str(without_fragment); // the usual case: nothing to encode
+        return Ok(out);
+    }
     for byte in without_fragment.bytes() {
-        if byte.is_ascii_control() {
-            return Err("control character in path or query");
-        } else if byte == b' ' || !byte.is_ascii() {
-            out.push_str(&format!("%{byte:02X}"));
+        if byte == b' ' || !byte.is_ascii() {
+            push_percent_encoded(&mut out, byte);
         } else {
             out.push(byte as char);
         }
@@ -247,6 +282,23 @@ mod tests {
         assert_eq!(bare.host_header(), "127.0.0.1");
         let query_only = Url::parse("http://h?q=1").unwrap();
         assert_eq!(query_only.path_and_query(), "/?q=1");
+    }
+
+    // The pool key is built once and canonical: two spellings of one server share connections.
+    #[test]
+    fn authority_is_canonical() {
+        let a = Url::parse("http://LocalHost:0080/x").unwrap();
+        let b = Url::parse("http://localhost/y").unwrap();
+        assert_eq!(a.authority_str(), "localhost:80");
+        assert_eq!(a.authority_str(), b.authority_str());
+        assert_eq!(a.authority(), "localhost:80");
+        assert_eq!((a.host(), a.host_header()), ("localhost", "localhost"));
+        let v6 = Url::parse("http://[::1]/").unwrap();
+        assert_eq!(
+            (v6.host(), v6.host_header(), v6.authority_str()),
+            ("::1", "[::1]", "[::1]:80")
+        );
+        assert_eq!(v6.to_string(), "http://[::1]/");
     }
 
     // IPv6 literals keep their brackets in Host and in the connect address only.
@@ -283,6 +335,8 @@ mod tests {
             "http://ho st/",
             "http://host/a\nb",
             "1http://host/",
+            "a:b://host/",
+            "http:/host/",
         ] {
             let err = Url::parse(bad).unwrap_err();
             assert!(matches!(err, Error::InvalidUrl { .. }), "{bad:?} -> {err:?}");
