@@ -13,7 +13,7 @@
 //! **In the debugger.** Break in [`Url::parse`] and watch `authority` and
 //! `rest` as the string is cut into pieces.
 
-use std::fmt::{self, Write};
+use std::fmt;
 use std::net::Ipv6Addr;
 
 use super::error::Error;
@@ -149,6 +149,24 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
+/// Append `n` in decimal (what `write!(out, "{n}")` does, without the formatting machinery).
+fn push_decimal(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
 /// Append `%XX` (upper-case hex) for `byte`.
 fn push_percent_encoded(out: &mut String, byte: u8) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -159,7 +177,7 @@ fn push_percent_encoded(out: &mut String, byte: u8) {
 
 /// `scheme://rest` split at the first `:` (a scheme never contains one), which must start `://`.
 fn split_scheme(input: &str) -> Option<(&str, &str)> {
-    let colon = input.find(':')?;
+    let colon = input.bytes().position(|b| b == b':')?;
     let (scheme, rest) = input.split_at(colon);
     Some((scheme, rest.strip_prefix("://")?))
 }
@@ -178,7 +196,7 @@ fn check_scheme(scheme: &str) -> Result<(), &'static str> {
 /// Check `host[:port]` and write it out canonically (see [`Url`]'s `authority`):
 /// returns that text, the length of its host part, and the port.
 fn parse_authority(authority: &str) -> Result<(String, usize, u16), &'static str> {
-    if authority.contains('@') {
+    if authority.bytes().any(|b| b == b'@') {
         return Err("user info (user@host) is not supported");
     }
     if authority.is_empty() {
@@ -197,8 +215,8 @@ fn parse_authority(authority: &str) -> Result<(String, usize, u16), &'static str
         };
         (&authority[..literal.len() + 2], port_text) // with its brackets
     } else {
-        let (host, port_text) = match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
+        let (host, port_text) = match authority.bytes().position(|b| b == b':') {
+            Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
             None => (authority, None),
         };
         check_host_name(host)?;
@@ -212,7 +230,8 @@ fn parse_authority(authority: &str) -> Result<(String, usize, u16), &'static str
     canonical.push_str(host);
     canonical.make_ascii_lowercase();
     let host_len = canonical.len();
-    let _ = write!(canonical, ":{port}"); // writing to a String cannot fail
+    canonical.push(':');
+    push_decimal(&mut canonical, port);
     Ok((canonical, host_len, port))
 }
 
@@ -243,7 +262,8 @@ fn parse_port(text: &str) -> Result<u16, &'static str> {
 /// Drop the fragment, make sure the target starts with '/', and percent-encode
 /// spaces and non-ASCII bytes (as browsers do). Control characters are refused.
 fn parse_path_and_query(rest: &str) -> Result<String, &'static str> {
-    let without_fragment = rest.split('#').next().unwrap_or("");
+    let fragment_start = rest.bytes().position(|b| b == b'#').unwrap_or(rest.len());
+    let without_fragment = &rest[..fragment_start];
     let mut out = String::with_capacity(without_fragment.len() + 1);
     if !without_fragment.starts_with('/') {
         out.push('/');
@@ -299,6 +319,13 @@ mod tests {
             ("::1", "[::1]", "[::1]:80")
         );
         assert_eq!(v6.to_string(), "http://[::1]/");
+        for (url, authority) in [
+            ("http://h:1/", "h:1"),
+            ("http://h:65535", "h:65535"),
+            ("http://h:10/", "h:10"),
+        ] {
+            assert_eq!(Url::parse(url).unwrap().authority_str(), authority);
+        }
     }
 
     // IPv6 literals keep their brackets in Host and in the connect address only.
