@@ -71,15 +71,39 @@ enum Stage {
     Taken,
 }
 
+/// A task as the executor stores it: 64 bytes, so a slab of a million tasks stays compact.
+/// The id lives in the header; rarely used parts (a name, done-callbacks) live in `extras`.
 struct TaskEntry {
-    id: TaskId,
-    name: Option<Box<str>>,
     header: Arc<TaskHeader>,
     stage: Stage,
     join_waker: Option<Waker>,
+    extras: Option<Box<TaskExtras>>,
     has_handle: bool,
     abort_requested: bool,
+}
+
+/// The parts of a task most tasks never use.
+#[derive(Default)]
+struct TaskExtras {
+    name: Option<Box<str>>,
     on_done: Vec<DoneCallback>,
+}
+
+impl TaskEntry {
+    fn id(&self) -> TaskId {
+        self.header.id.load(Ordering::Relaxed)
+    }
+
+    fn name(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|x| x.name.as_deref())
+    }
+
+    fn take_callbacks(&mut self) -> Vec<DoneCallback> {
+        self.extras
+            .as_mut()
+            .map(|x| std::mem::take(&mut x.on_done))
+            .unwrap_or_default()
+    }
 }
 
 /// Counters kept by the executor (see `Runtime::stats` for all of them).
@@ -227,15 +251,19 @@ impl Executor {
                 scheduled: AtomicBool::new(false),
             })
         });
+        let extras = name.map(|name| {
+            Box::new(TaskExtras {
+                name: Some(name.into_boxed_str()),
+                on_done: Vec::new(),
+            })
+        });
         let key = self.tasks.borrow_mut().insert(TaskEntry {
-            id,
-            name: name.map(String::into_boxed_str),
             header: header.clone(),
             stage: Stage::Runnable(boxed),
             join_waker: None,
+            extras,
             has_handle: true,
             abort_requested: false,
-            on_done: Vec::new(),
         });
         header.key.store(key.to_u64(), Ordering::Relaxed);
         header.id.store(id, Ordering::Relaxed);
@@ -358,7 +386,7 @@ impl Executor {
             header.scheduled.store(false, Ordering::Release);
             let aborted = std::mem::replace(&mut entry.abort_requested, false);
             match std::mem::replace(&mut entry.stage, Stage::Polling) {
-                Stage::Runnable(future) => (entry.id, future, aborted),
+                Stage::Runnable(future) => (entry.id(), future, aborted),
                 other => {
                     entry.stage = other;
                     return;
@@ -424,11 +452,7 @@ impl Executor {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
             entry.stage = Stage::Finished(result);
-            (
-                entry.id,
-                std::mem::take(&mut entry.on_done),
-                entry.join_waker.take(),
-            )
+            (entry.id(), entry.take_callbacks(), entry.join_waker.take())
         };
         self.live_tasks.set(self.live_tasks.get() - 1);
         trace::emit(|| Event::TaskFinished { task: id, outcome });
@@ -539,7 +563,8 @@ impl Executor {
             if let Some(entry) = tasks.get_mut(key)
                 && matches!(entry.stage, Stage::Runnable(_) | Stage::Polling)
             {
-                entry.on_done.extend(callback.take());
+                let extras = entry.extras.get_or_insert_with(Default::default);
+                extras.on_done.extend(callback.take());
             }
         }
         // Already finished: run it now, with the stored result.
@@ -565,10 +590,10 @@ impl Executor {
                 if matches!(entry.stage, Stage::Runnable(_) | Stage::Polling) {
                     self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
                     trace::emit(|| Event::TaskFinished {
-                        task: entry.id,
+                        task: entry.id(),
                         outcome: TaskOutcome::Cancelled,
                     });
-                    run_callbacks(std::mem::take(&mut entry.on_done), &Err(JoinError::Cancelled));
+                    run_callbacks(entry.take_callbacks(), &Err(JoinError::Cancelled));
                 }
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
             }
@@ -615,8 +640,8 @@ impl fmt::Debug for Executor {
             };
             list.entry(&format_args!(
                 "task {} {:?}: {stage}",
-                e.id,
-                e.name.as_deref().unwrap_or("")
+                e.id(),
+                e.name().unwrap_or("")
             ));
         }
         list.finish()
@@ -736,5 +761,14 @@ impl Future for YieldNow {
             cx.waker().wake_by_ref(); // polled outside a runtime: just ask to be polled again
         }
         Poll::Pending
+    }
+}
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    // Why: the task slab is the executor's biggest memory cost per task (the sleepers
+    // benchmark); a field added carelessly would grow every task by a cache line's worth.
+    #[test]
+    fn task_entry_stays_within_one_cache_line() {
+        assert!(std::mem::size_of::<super::TaskEntry>() <= 64);
     }
 }
