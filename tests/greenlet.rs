@@ -389,3 +389,25 @@ fn panic_backtrace_inside_greenlet_ends_at_the_trampoline() {
         "backtrace should show greenlet_entry:\n{stderr}"
     );
 }
+
+// Why: rounding a huge size up to whole pages used to overflow: a panic in
+// debug builds, and in release a stack of zero usable bytes that the first
+// switch wrote into the guard page (SIGSEGV from safe code).
+#[test]
+fn stack_size_that_overflows_page_rounding_is_an_invalid_input_error() {
+    for size in [usize::MAX, usize::MAX - 1, usize::MAX - 4096, usize::MAX / 2 + 2] {
+        let result = catch_unwind(|| Greenlet::with_stack_size(size, |()| ()).map(|_| ()));
+        let err = result
+            .unwrap_or_else(|_| panic!("size {size} panicked"))
+            .expect_err("no stack of that size can exist");
+        assert!(
+            matches!(
+                err.kind(),
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::OutOfMemory
+            ),
+            "size {size}: {err}"
+        );
+    }
+    let err = Greenlet::with_stack_size(usize::MAX, |()| ()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+}

@@ -10,7 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::Rc;
 
 use super::arch::{greenlet_switch, init_stack};
-use super::stack::Stack;
+use super::stack::{MIN_STACK_SIZE, Stack};
 
 /// Stack size used by [`Greenlet::new`]: 256 KiB of address space per
 /// greenlet, plus one guard page.
@@ -21,11 +21,6 @@ use super::stack::Stack;
 /// on the greenlet's stack, and with `RUST_BACKTRACE=1` symbolizing a
 /// backtrace in a debug build needs tens of KiB; 64 KiB would be tight there.
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
-
-/// The smallest stack size [`Greenlet::with_stack_size`] accepts (16 KiB).
-/// Anything smaller would overflow as soon as the greenlet formats a panic
-/// message.
-pub const MIN_STACK_SIZE: usize = 16 * 1024;
 
 /// Life cycle of a greenlet. Exactly one greenlet per thread is `Running`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -417,23 +412,20 @@ impl Greenlet {
     /// to whole pages) plus a guard page.
     ///
     /// # Errors
-    /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`]; the
-    /// `mmap`/`mprotect` error if the stack cannot be mapped.
+    /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`] or too
+    /// large to round up to whole pages; the `mmap`/`mprotect` error if the
+    /// stack cannot be mapped (for example `OutOfMemory`).
     pub fn with_stack_size<A, R, F>(stack_size: usize, f: F) -> io::Result<Greenlet>
     where
         A: 'static,
         R: 'static,
         F: FnOnce(A) -> R + 'static,
     {
-        if stack_size < MIN_STACK_SIZE {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("greenlet stack size {stack_size} is below the minimum {MIN_STACK_SIZE}"),
-            ));
-        }
         let stack = Stack::new(stack_size)?;
         // SAFETY: `stack` is freshly mapped and not used by anything else;
-        // its top is page aligned, hence 16-byte aligned.
+        // `Stack::new` guarantees at least MIN_STACK_SIZE readable and
+        // writable bytes below its top (far more than the frame `init_stack`
+        // writes there), and its top is page aligned, hence 16-byte aligned.
         let initial_sp = unsafe { init_stack(stack.top()) };
         let body: Body = Box::new(move |value: Value| {
             let argument = value.downcast::<A>().unwrap_or_else(|v| {
