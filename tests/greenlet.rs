@@ -411,3 +411,32 @@ fn stack_size_that_overflows_page_rounding_is_an_invalid_input_error() {
     let err = Greenlet::with_stack_size(usize::MAX, |()| ()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
 }
+
+// Why: MIN_STACK_SIZE promises that a greenlet of that size can at least
+// panic; with RUST_BACKTRACE set the panic hook symbolizes a backtrace on
+// the greenlet's stack, and a too-small minimum made that a segfault.
+#[test]
+fn min_size_greenlet_survives_a_panic_with_a_full_backtrace() {
+    if std::env::var(CHILD_ENV).as_deref() == Ok("min_stack_backtrace") {
+        let g = Greenlet::with_stack_size(MIN_STACK_SIZE, |()| -> () {
+            panic!("panic on a minimum-size stack")
+        })
+        .unwrap();
+        let r = catch_unwind(AssertUnwindSafe(|| g.switch::<(), ()>(())));
+        assert!(r.is_err());
+        println!("child survived the backtrace");
+        return;
+    }
+    let test = "min_size_greenlet_survives_a_panic_with_a_full_backtrace";
+    for backtrace in ["1", "full"] {
+        let out = run_child(test, "min_stack_backtrace", backtrace);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "RUST_BACKTRACE={backtrace}: child failed: {:?}\n{stderr}",
+            out.status
+        );
+        assert!(stdout.contains("child survived the backtrace"), "{stdout}");
+    }
+}

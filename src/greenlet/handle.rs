@@ -19,7 +19,9 @@ use super::stack::{MIN_STACK_SIZE, Stack};
 /// RAM it actually touches (typically a few pages), while the address space
 /// is cheap on 64-bit machines. A panic inside a greenlet runs the panic hook
 /// on the greenlet's stack, and with `RUST_BACKTRACE=1` symbolizing a
-/// backtrace in a debug build needs tens of KiB; 64 KiB would be tight there.
+/// backtrace needs about 22 KiB in a debug build, on top of whatever the
+/// greenlet's own frames use at that moment; 256 KiB leaves room for both
+/// ([`MIN_STACK_SIZE`] is the floor, not a recommendation).
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// Life cycle of a greenlet. Exactly one greenlet per thread is `Running`.

@@ -44,9 +44,15 @@ pub(crate) fn page_size() -> usize {
 }
 
 /// The smallest stack [`Stack::new`] maps, and so the smallest size
-/// `Greenlet::with_stack_size` accepts (16 KiB). Anything smaller would
-/// overflow as soon as the greenlet formats a panic message.
-pub const MIN_STACK_SIZE: usize = 16 * 1024;
+/// `Greenlet::with_stack_size` accepts (64 KiB).
+///
+/// Why this much: a panic runs the panic hook on the panicking greenlet's
+/// own stack, and with `RUST_BACKTRACE=1` (or `full`) the hook symbolizes a
+/// backtrace there. On x86_64 Linux that took about 22 KiB in a debug build
+/// (16 KiB segfaulted), so 64 KiB leaves about three times that, plus room
+/// for the greenlet's own frames. A test panics with a full backtrace on a
+/// stack of exactly this size, in a child process.
+pub const MIN_STACK_SIZE: usize = 64 * 1024;
 
 impl Stack {
     /// Maps `usable` bytes (rounded up to whole pages) plus one guard page.
