@@ -440,3 +440,46 @@ fn min_size_greenlet_survives_a_panic_with_a_full_backtrace() {
         assert!(stdout.contains("child survived the backtrace"), "{stdout}");
     }
 }
+
+// Why: a finished child must not keep its parent alive: the parent's stack
+// holds the child's handle, so a strong link back would be a reference cycle
+// and dropping the suspended parent would never unwind it.
+#[test]
+fn dropping_a_suspended_greenlet_that_holds_its_finished_child_unwinds_it() {
+    let drops = Rc::new(Cell::new(0));
+    let counter = drops.clone();
+    let g = Greenlet::new(move |()| {
+        let _guard = DropCounter(counter);
+        let child = Greenlet::new(|()| 7_u32);
+        let seven: u32 = child.switch(());
+        let () = parent().switch(seven);
+        drop(child);
+    });
+    let seven: u32 = g.switch(());
+    assert_eq!(seven, 7);
+    drop(g);
+    assert_eq!(drops.get(), 1, "the suspended parent was unwound");
+}
+
+// Why: a finished greenlet still reports its parent (as in Python), and a
+// child whose parent has finished hands its result to the nearest ancestor
+// that is still alive.
+#[test]
+fn finished_greenlet_still_knows_its_parent_and_results_skip_dead_parents() {
+    let main = Greenlet::current();
+    let middle = Greenlet::new(|()| {
+        let grandchild = Greenlet::new(|()| {
+            let () = parent().switch(()); // back to `middle`, which then finishes
+            "from the grandchild"
+        });
+        let () = grandchild.switch(());
+        grandchild
+    });
+    let grandchild: Greenlet = middle.switch(());
+    assert!(middle.is_dead());
+    assert_eq!(grandchild.parent(), Some(middle.clone()));
+    assert_eq!(middle.parent(), Some(main));
+    // `middle` is dead, so the grandchild's result skips it and comes to us.
+    let text: &str = grandchild.switch(());
+    assert_eq!(text, "from the grandchild");
+}

@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::arch::{greenlet_switch, init_stack};
 use super::stack::{MIN_STACK_SIZE, Stack};
@@ -76,6 +76,43 @@ enum Transfer {
 /// [`greenlet_entry`] knows that a payload of this type means "asked to exit".
 struct GreenletExit;
 
+/// A greenlet's link to its parent.
+///
+/// Strong while the greenlet can still run (it needs the parent when it
+/// finishes), weak once it is dead. The parent's stack very often holds the
+/// child's handle (`let child = Greenlet::new(..)`), so a finished child
+/// keeping a strong link back would be a reference cycle: dropping the
+/// suspended parent would then never unwind it.
+#[derive(Default)]
+enum ParentLink {
+    /// A root greenlet has no parent.
+    #[default]
+    None,
+    /// The parent of a greenlet that has not finished.
+    Strong(Greenlet),
+    /// The parent of a finished greenlet: only for [`Greenlet::parent`].
+    Weak(Weak<Inner>),
+}
+
+impl ParentLink {
+    /// A new handle to the parent, if it still exists.
+    fn get(&self) -> Option<Greenlet> {
+        match self {
+            ParentLink::None => None,
+            ParentLink::Strong(parent) => Some(parent.clone()),
+            ParentLink::Weak(parent) => parent.upgrade().map(|inner| Greenlet { inner }),
+        }
+    }
+
+    /// The same link, but one that no longer keeps the parent alive.
+    fn into_weak(self) -> ParentLink {
+        match self {
+            ParentLink::Strong(parent) => ParentLink::Weak(Rc::downgrade(&parent.inner)),
+            other => other,
+        }
+    }
+}
+
 /// The boxed function a greenlet runs, with its argument and result erased
 /// to [`Value`].
 type Body = Box<dyn FnOnce(Value) -> Value>;
@@ -90,7 +127,7 @@ struct Inner {
     /// The function to run; taken by `greenlet_entry`.
     body: Cell<Option<Body>>,
     /// Who receives our return value (or panic) when we finish.
-    parent: Cell<Option<Greenlet>>,
+    parent: Cell<ParentLink>,
     /// `None` for a thread's root greenlet, which runs on the thread's stack.
     stack: Cell<Option<Stack>>,
     /// True for the thread's root greenlet (never killed, never finishes).
@@ -205,7 +242,7 @@ impl ThreadState {
                         state: Cell::new(State::Running),
                         saved_sp: Cell::new(std::ptr::null_mut()),
                         body: Cell::new(None),
-                        parent: Cell::new(None),
+                        parent: Cell::new(ParentLink::None),
                         stack: Cell::new(None),
                         is_root: true,
                     }),
@@ -329,14 +366,13 @@ pub(crate) extern "C" fn greenlet_entry() -> ! {
     let parent = THREAD.with(|t| {
         let me = t.current();
         me.inner.state.set(State::Dead);
-        let mut next = me.parent();
-        while let Some(p) = next {
-            if !p.is_dead() {
-                return p;
-            }
-            next = p.parent();
-        }
-        t.root()
+        let receiver = nearest_live_ancestor(&me).unwrap_or_else(|| t.root());
+        // Dead, we no longer need our parent: keep only a weak link (see
+        // `ParentLink`). `receiver` holds a handle, so if it is our parent
+        // this does not drop its last one.
+        let link = me.inner.parent.take();
+        me.inner.parent.set(link.into_weak());
+        receiver
     });
     // No value with a destructor is left in this frame: the stack can be
     // unmapped as soon as the parent drops our handle.
@@ -344,6 +380,19 @@ pub(crate) extern "C" fn greenlet_entry() -> ! {
     // `switch_to` refuses to switch into a Dead greenlet, so this is
     // unreachable; abort rather than return into the trampoline.
     std::process::abort()
+}
+
+/// The greenlet that receives `me`'s result: its parent, or if that has
+/// finished too, the parent's parent, and so on (as in Python).
+fn nearest_live_ancestor(me: &Greenlet) -> Option<Greenlet> {
+    let mut next = me.parent();
+    while let Some(p) = next {
+        if !p.is_dead() {
+            return Some(p);
+        }
+        next = p.parent();
+    }
+    None
 }
 
 /// Called when the last handle to a suspended greenlet is dropped: resume it
@@ -359,9 +408,16 @@ fn kill(inner: &Rc<Inner>) {
         return;
     };
     // Like Python: the dying greenlet reports back to whoever dropped it.
-    let old_parent = inner.parent.replace(Some(killer));
+    let old_parent = inner.parent.replace(ParentLink::Strong(killer));
     let reply = switch_to(victim, Transfer::Exit);
-    drop(inner.parent.replace(old_parent));
+    // Put the real parent back (weak if the victim is now dead, as always
+    // for a finished greenlet); this drops the link to the killer.
+    let restored = if inner.state.get() == State::Dead {
+        old_parent.into_weak()
+    } else {
+        old_parent
+    };
+    drop(inner.parent.replace(restored));
     if inner.state.get() != State::Dead {
         // It caught the GreenletExit panic and switched away again instead of
         // finishing. Keep one handle forever, so its stack is never unmapped.
@@ -446,7 +502,7 @@ impl Greenlet {
                 state: Cell::new(State::NotStarted),
                 saved_sp: Cell::new(initial_sp),
                 body: Cell::new(Some(body)),
-                parent: Cell::new(Some(parent)),
+                parent: Cell::new(ParentLink::Strong(parent)),
                 stack: Cell::new(Some(stack)),
                 is_root: false,
             }),
@@ -462,11 +518,16 @@ impl Greenlet {
 
     /// The greenlet that receives this one's return value (or panic) when
     /// it finishes: the greenlet that created it. `None` for a root greenlet.
+    ///
+    /// Once this greenlet has finished it keeps only a weak link to its
+    /// parent (a strong one would form a reference cycle with the parent's
+    /// stack, which usually holds the child's handle), so then this is
+    /// `None` if nothing else keeps the parent alive.
     pub fn parent(&self) -> Option<Greenlet> {
-        let parent = self.inner.parent.take();
-        let copy = parent.clone();
-        self.inner.parent.set(parent);
-        copy
+        let link = self.inner.parent.take();
+        let parent = link.get();
+        self.inner.parent.set(link);
+        parent
     }
 
     /// Suspends the running greenlet and runs `self` until some greenlet
