@@ -10,7 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::{Rc, Weak};
 
 use super::arch::{greenlet_switch, init_stack};
-use super::stack::{MIN_STACK_SIZE, Stack};
+use super::stack::Stack;
 
 /// Stack size used by [`Greenlet::new`]: 256 KiB of address space per
 /// greenlet, plus one guard page.
@@ -21,7 +21,7 @@ use super::stack::{MIN_STACK_SIZE, Stack};
 /// on the greenlet's stack, and with `RUST_BACKTRACE=1` symbolizing a
 /// backtrace needs about 22 KiB in a debug build, on top of whatever the
 /// greenlet's own frames use at that moment; 256 KiB leaves room for both
-/// ([`MIN_STACK_SIZE`] is the floor, not a recommendation).
+/// ([`MIN_STACK_SIZE`](super::MIN_STACK_SIZE) is the floor, not a recommendation).
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// Life cycle of a greenlet. Exactly one greenlet per thread is `Running`.
@@ -470,7 +470,7 @@ impl Greenlet {
     /// to whole pages) plus a guard page.
     ///
     /// # Errors
-    /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`] or too
+    /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`](super::MIN_STACK_SIZE) or too
     /// large to round up to whole pages; the `mmap`/`mprotect` error if the
     /// stack cannot be mapped (for example `OutOfMemory`).
     pub fn with_stack_size<A, R, F>(stack_size: usize, f: F) -> io::Result<Greenlet>
