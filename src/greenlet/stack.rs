@@ -43,7 +43,7 @@ pub(crate) fn page_size() -> usize {
     if page <= 0 { 4096 } else { page as usize }
 }
 
-/// The smallest stack [`Stack::new`] maps, and so the smallest size
+/// The smallest stack `Stack::new` maps, and so the smallest size
 /// `Greenlet::with_stack_size` accepts (64 KiB).
 ///
 /// Why this much: a panic runs the panic hook on the panicking greenlet's
