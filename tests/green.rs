@@ -6,6 +6,7 @@ mod common;
 use common::with_deadline;
 use corolab::JoinError;
 use corolab::green;
+use corolab::greenlet::Greenlet;
 use corolab::net::TcpListener;
 use std::cell::Cell;
 use std::io::{ErrorKind, Read};
@@ -230,4 +231,84 @@ fn read_timeout_bounds_a_green_read() {
         elapsed >= Duration::from_millis(50) && elapsed < Duration::from_secs(2),
         "{elapsed:?}"
     );
+}
+
+/// Starts an async server that accepts one connection and reads until the
+/// peer closes it. Returns its address and a handle that resolves when the
+/// server saw end of file.
+fn spawn_eof_watcher() -> (SocketAddr, corolab::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let saw_eof = corolab::spawn(async move {
+        let (conn, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = conn.read(&mut buf).await {
+            if n == 0 {
+                return;
+            }
+        }
+    });
+    (addr, saw_eof)
+}
+
+// Why: a green thread may run a child greenlet that waits on green I/O;
+// cancelling the green thread must unwind both stacks (the child's socket
+// closes), although each holds a handle to the other.
+#[test]
+fn aborting_a_green_thread_unwinds_a_nested_greenlet_parked_in_green_io() {
+    let (result, drops, socket_closed) = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        let (result, socket_closed) = corolab::block_on(async move {
+            let (addr, saw_eof) = spawn_eof_watcher();
+            let thread = green::spawn(move || {
+                let _outer = DropCounter(counter.clone());
+                let child = Greenlet::new(move |()| {
+                    let _inner = DropCounter(counter);
+                    let stream = green::TcpStream::connect(addr).unwrap();
+                    let _ = stream.read(&mut [0u8; 16]); // parks: the server never writes
+                });
+                let () = child.switch(());
+            });
+            corolab::time::sleep(Duration::from_millis(50)).await; // let the child park
+            thread.abort();
+            let result = thread.await;
+            let closed = corolab::time::timeout(Duration::from_secs(2), saw_eof).await;
+            (result, closed.is_ok())
+        });
+        (result, drops.get(), socket_closed)
+    });
+    assert_eq!(result, Err(JoinError::Cancelled));
+    assert_eq!(drops, 2, "both the green thread's and the child's guards ran");
+    assert!(socket_closed, "the child's socket was closed");
+}
+
+// Why: the same for a deeper chain (thread -> child -> grandchild, the
+// grandchild parked): every stack in the chain must be unwound, not only
+// the two the task knows about.
+#[test]
+fn aborting_a_green_thread_unwinds_every_greenlet_of_a_nested_chain() {
+    let drops = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        corolab::block_on(async move {
+            let thread = green::spawn(move || {
+                let _guard = DropCounter(counter.clone());
+                let child = Greenlet::new(move |()| {
+                    let _guard = DropCounter(counter.clone());
+                    let grandchild = Greenlet::new(move |()| {
+                        let _guard = DropCounter(counter);
+                        green::sleep(Duration::from_secs(30));
+                    });
+                    let () = grandchild.switch(());
+                });
+                let () = child.switch(());
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            assert_eq!(thread.await, Err(JoinError::Cancelled));
+        });
+        drops.get()
+    });
+    assert_eq!(drops, 3, "all three guards ran");
 }

@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -172,6 +173,36 @@ impl<T: 'static> Future for GreenTask<T> {
                 Some(value) => Poll::Ready(value),
                 None => unreachable!("a finished green thread stored its result"),
             },
+        }
+    }
+}
+
+impl<T> Drop for GreenTask<T> {
+    /// Cancellation (the task was aborted, or the runtime is shutting down
+    /// while the green thread is parked): unwind its stacks now.
+    ///
+    /// Dropping our two handles is not enough when the green thread runs a
+    /// nested greenlet: if that one parked (`resume`), its parent link holds
+    /// the task's greenlet and the task's stack holds its handle, so neither
+    /// handle would be the last and neither stack would ever be unwound. So
+    /// we [`exit`](Greenlet::exit) them explicitly, innermost first: the
+    /// greenlet that parked, then the task's own (which, while unwinding,
+    /// drops the handles of any greenlets between the two).
+    fn drop(&mut self) {
+        let parked = self.resume.take();
+        let own = self.greenlet.take();
+        // If the parked greenlet's destructors panic, still unwind our own
+        // stack before passing the panic on.
+        let first = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(parked) = parked {
+                parked.exit();
+            }
+        }));
+        if let Some(own) = own {
+            own.exit(); // nothing happens if `parked` was `own`: it is dead now
+        }
+        if let Err(payload) = first {
+            resume_unwind(payload);
         }
     }
 }

@@ -395,19 +395,17 @@ fn nearest_live_ancestor(me: &Greenlet) -> Option<Greenlet> {
     None
 }
 
-/// Called when the last handle to a suspended greenlet is dropped: resume it
-/// with [`Transfer::Exit`] so its pending switch panics with
-/// [`GreenletExit`] and unwinds its stack.
-fn kill(inner: &Rc<Inner>) {
+/// Resumes the suspended greenlet `inner` with [`Transfer::Exit`]: its
+/// pending switch panics with [`GreenletExit`], which unwinds its stack, and
+/// it reports back to us (its parent for the moment, like Python's
+/// `GreenletExit`, which goes back to whoever killed the greenlet). Returns
+/// its reply, or `None` if the thread is shutting down and its bookkeeping is
+/// gone, so we cannot switch any more.
+fn send_exit(inner: &Rc<Inner>) -> Option<Transfer> {
     let victim = Greenlet {
         inner: Rc::clone(inner),
     };
-    let Ok(killer) = THREAD.try_with(ThreadState::current) else {
-        // The thread is shutting down and its bookkeeping is gone: we cannot
-        // switch any more. `Inner::drop` leaks the stack.
-        return;
-    };
-    // Like Python: the dying greenlet reports back to whoever dropped it.
+    let killer = THREAD.try_with(ThreadState::current).ok()?;
     let old_parent = inner.parent.replace(ParentLink::Strong(killer));
     let reply = switch_to(victim, Transfer::Exit);
     // Put the real parent back (weak if the victim is now dead, as always
@@ -418,13 +416,12 @@ fn kill(inner: &Rc<Inner>) {
         old_parent
     };
     drop(inner.parent.replace(restored));
-    if inner.state.get() != State::Dead {
-        // It caught the GreenletExit panic and switched away again instead of
-        // finishing. Keep one handle forever, so its stack is never unmapped.
-        std::mem::forget(Greenlet {
-            inner: Rc::clone(inner),
-        });
-    }
+    Some(reply)
+}
+
+/// Continues, in the greenlet that sent the exit, a panic that the exiting
+/// greenlet raised instead of finishing quietly.
+fn pass_on(reply: Transfer) {
     match reply {
         Transfer::Value(_) => {}
         // Never start a second panic while one is unwinding: that aborts.
@@ -432,6 +429,22 @@ fn kill(inner: &Rc<Inner>) {
         Transfer::Panic(payload) => resume_unwind(payload),
         Transfer::Exit => resume_unwind(Box::new(GreenletExit)),
     }
+}
+
+/// Called when the last handle to a suspended greenlet is dropped: unwind
+/// it, so every destructor on its stack runs.
+fn kill(inner: &Rc<Inner>) {
+    let Some(reply) = send_exit(inner) else {
+        return; // `Inner::drop` leaks the stack
+    };
+    if inner.state.get() != State::Dead {
+        // It caught the GreenletExit panic and switched away again instead of
+        // finishing. Keep one handle forever, so its stack is never unmapped.
+        std::mem::forget(Greenlet {
+            inner: Rc::clone(inner),
+        });
+    }
+    pass_on(reply);
 }
 
 impl Drop for Greenlet {
@@ -587,6 +600,29 @@ impl Greenlet {
             Transfer::Panic(payload) => resume_unwind(payload),
             // Our last handle was dropped: unwind this stack.
             Transfer::Exit => resume_unwind(Box::new(GreenletExit)),
+        }
+    }
+
+    /// Unwinds this greenlet now if it is suspended, however many other
+    /// handles to it exist: it is resumed once with the exit message, its
+    /// pending `switch` panics with the private `GreenletExit` payload, every
+    /// destructor on its stack runs, and it finishes (its result is
+    /// discarded). Does nothing if it has not started, is running or is dead.
+    ///
+    /// Dropping the last handle does the same. `exit` is for an owner that
+    /// knows the greenlet can never be resumed usefully even though handles
+    /// remain, typically in a cycle: a green thread's task, when it is
+    /// cancelled, exits the greenlet that was parked in it.
+    ///
+    /// If the greenlet catches the panic and switches away instead of
+    /// finishing, it is simply suspended again (and `exit` returns when it
+    /// switches back here).
+    pub(crate) fn exit(&self) {
+        if self.inner.state.get() != State::Suspended || self.inner.is_root {
+            return;
+        }
+        if let Some(reply) = send_exit(&self.inner) {
+            pass_on(reply);
         }
     }
 
