@@ -283,6 +283,36 @@ fn aborting_a_green_thread_unwinds_a_nested_greenlet_parked_in_green_io() {
     assert!(socket_closed, "the child's socket was closed");
 }
 
+// Why: the plain generator pattern: a green thread holds a child greenlet
+// that is suspended (it switched back to the green thread), then parks
+// itself. The child's parent link and the green thread's stack hold each
+// other, so cancelling must still unwind both.
+#[test]
+fn aborting_a_green_thread_that_holds_a_suspended_child_unwinds_both() {
+    let drops = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        corolab::block_on(async move {
+            let thread = green::spawn(move || {
+                let _guard = DropCounter(counter.clone());
+                let child = Greenlet::new(move |()| {
+                    let _guard = DropCounter(counter);
+                    // (No handle to itself on its own stack: that cycle would leak.)
+                    let thread = Greenlet::current().parent().unwrap();
+                    let () = thread.switch(()); // suspend, never resumed
+                });
+                let () = child.switch(());
+                green::sleep(Duration::from_secs(30)); // the green thread parks itself
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            assert_eq!(thread.await, Err(JoinError::Cancelled));
+        });
+        drops.get()
+    });
+    assert_eq!(drops, 2, "both guards ran");
+}
+
 // Why: the same for a deeper chain (thread -> child -> grandchild, the
 // grandchild parked): every stack in the chain must be unwound, not only
 // the two the task knows about.
