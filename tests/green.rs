@@ -11,6 +11,7 @@ use corolab::net::TcpListener;
 use std::cell::Cell;
 use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -341,4 +342,122 @@ fn aborting_a_green_thread_unwinds_every_greenlet_of_a_nested_chain() {
         drops.get()
     });
     assert_eq!(drops, 3, "all three guards ran");
+}
+
+// Why: a cancelled green thread that catches its exit (catch_unwind) has no
+// poll left to come back to; waiting again must return at once, not panic
+// out of the executor's drop or hang.
+#[test]
+fn a_cancelled_green_thread_that_catches_its_exit_cannot_wait_again() {
+    let (result, waited) = with_deadline(Duration::from_secs(10), || {
+        let waited = Rc::new(Cell::new(None));
+        let record = waited.clone();
+        let result = corolab::block_on(async move {
+            let thread = green::spawn(move || {
+                let caught = catch_unwind(|| green::sleep(Duration::from_secs(30)));
+                assert!(caught.is_err(), "the exit unwound the first sleep");
+                let start = Instant::now();
+                green::sleep(Duration::from_secs(30));
+                record.set(Some(start.elapsed()));
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            thread.await
+        });
+        (result, waited.get())
+    });
+    assert_eq!(result, Err(JoinError::Cancelled));
+    let waited = waited.expect("the green thread ran to its end");
+    assert!(waited < Duration::from_secs(1), "{waited:?}");
+}
+
+/// Reads the stream to its end when dropped and records how that ended.
+struct ReadToEndOnDrop(green::TcpStream, Rc<Cell<Option<ErrorKind>>>);
+
+impl Drop for ReadToEndOnDrop {
+    fn drop(&mut self) {
+        let mut rest = Vec::new();
+        // std's read_to_end, which retries `Interrupted` errors forever.
+        let kind = Read::read_to_end(&mut &self.0, &mut rest).err().map(|e| e.kind());
+        self.1.set(kind);
+    }
+}
+
+// Why: destructors that do green I/O run while a cancelled green thread
+// unwinds; the "cannot wait" error must end std's I/O helpers (which retry
+// `Interrupted` forever), or cancellation spins at 100% CPU.
+#[test]
+fn green_io_in_a_destructor_during_cancellation_fails_instead_of_spinning() {
+    let kind = with_deadline(Duration::from_secs(10), || {
+        let kind = Rc::new(Cell::new(None));
+        let record = kind.clone();
+        corolab::block_on(async move {
+            let (addr, _saw_eof) = spawn_eof_watcher();
+            let thread = green::spawn(move || {
+                let stream = green::TcpStream::connect(addr).unwrap();
+                let _reader = ReadToEndOnDrop(stream, record);
+                green::sleep(Duration::from_secs(30));
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            assert_eq!(thread.await, Err(JoinError::Cancelled));
+        });
+        kind.get()
+    });
+    assert_eq!(
+        kind,
+        Some(ErrorKind::Other),
+        "the read failed, not with Interrupted"
+    );
+}
+
+/// Switches to a greenlet when dropped and records the `Duration` it returns.
+struct SwitchOnDrop(Greenlet, Rc<Cell<Option<Duration>>>);
+
+impl Drop for SwitchOnDrop {
+    fn drop(&mut self) {
+        let slept: Duration = self.0.switch(());
+        self.1.set(Some(slept));
+    }
+}
+
+// Why: Rust's panic count is per OS thread, not per greenlet. A greenlet
+// switched into from a destructor while another greenlet's panic unwinds
+// must not park: every other task would see `std::thread::panicking()`
+// (poisoning std mutexes) until it came back. So its green sleep returns at
+// once, and no other task ever observes the panic.
+#[test]
+fn a_greenlet_switched_to_during_a_panic_does_not_park_and_leak_the_panic() {
+    let (slept, leaked) = with_deadline(Duration::from_secs(10), || {
+        let slept = Rc::new(Cell::new(None));
+        let leaked = Rc::new(Cell::new(false));
+        let (record, seen) = (slept.clone(), leaked.clone());
+        corolab::block_on(async move {
+            let observer = corolab::spawn(async move {
+                for _ in 0..40 {
+                    seen.set(seen.get() || std::thread::panicking());
+                    corolab::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+            let thread = green::spawn(move || {
+                let panicking = Greenlet::new(move |()| -> () {
+                    let sleeper = Greenlet::new(|()| {
+                        let start = Instant::now();
+                        green::sleep(Duration::from_millis(100));
+                        start.elapsed()
+                    });
+                    let _on_unwind = SwitchOnDrop(sleeper, record);
+                    panic!("a panic whose unwinding switches to another greenlet");
+                });
+                let caught = catch_unwind(AssertUnwindSafe(|| panicking.switch::<(), ()>(())));
+                assert!(caught.is_err());
+            });
+            thread.await.unwrap();
+            observer.await.unwrap();
+        });
+        (slept.get(), leaked.get())
+    });
+    assert!(!leaked, "another task saw std::thread::panicking()");
+    let slept = slept.expect("the sleeper ran from the destructor");
+    assert!(slept < Duration::from_millis(100), "it could not park: {slept:?}");
 }

@@ -92,7 +92,7 @@ pub fn http_send(request: Request, config: &HttpConfig) -> Result<Response, Erro
                 match stream.read(&mut buf[..want]) {
                     Ok(0) => reader.feed_eof(),
                     Ok(n) => reader.feed(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted && !std::thread::panicking() => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {} // EINTR: try again
                     Err(e) => return Err(Error::from_io(e, phase)),
                 }
             }

@@ -132,6 +132,10 @@ struct Inner {
     stack: Cell<Option<Stack>>,
     /// True for the thread's root greenlet (never killed, never finishes).
     is_root: bool,
+    /// Set when this greenlet receives [`Transfer::Exit`]: it is being
+    /// unwound and will never be resumed usefully again. Per greenlet, unlike
+    /// `std::thread::panicking()`, which is per OS thread.
+    exiting: Cell<bool>,
 }
 
 impl Drop for Inner {
@@ -245,6 +249,7 @@ impl ThreadState {
                         parent: Cell::new(ParentLink::None),
                         stack: Cell::new(None),
                         is_root: true,
+                        exiting: Cell::new(false),
                     }),
                 };
                 self.root.set(Some(root.clone()));
@@ -322,6 +327,9 @@ fn switch_to(target: Greenlet, message: Transfer) -> Transfer {
         // Take the value first: dropping `switched_from` may switch again
         // (to unwind a greenlet whose last handle that was).
         let reply = t.transfer.take().expect("every switch carries a message");
+        if matches!(reply, Transfer::Exit) {
+            t.current().inner.exiting.set(true); // we are asked to unwind
+        }
         drop(t.switched_from.take());
         reply
     })
@@ -337,7 +345,11 @@ fn switch_to(target: Greenlet, message: Transfer) -> Transfer {
 pub(crate) extern "C" fn greenlet_entry() -> ! {
     let (first, body) = THREAD.with(|t| {
         let first = t.transfer.take().unwrap_or(Transfer::Exit);
-        let body = t.current().inner.body.take();
+        let me = t.current();
+        if matches!(first, Transfer::Exit) {
+            me.inner.exiting.set(true);
+        }
+        let body = me.inner.body.take();
         drop(t.switched_from.take());
         (first, body)
     });
@@ -518,6 +530,7 @@ impl Greenlet {
                 parent: Cell::new(ParentLink::Strong(parent)),
                 stack: Cell::new(Some(stack)),
                 is_root: false,
+                exiting: Cell::new(false),
             }),
         })
     }
@@ -624,6 +637,14 @@ impl Greenlet {
         if let Some(reply) = send_exit(&self.inner) {
             pass_on(reply);
         }
+    }
+
+    /// True once this greenlet has been asked to exit (by [`exit`](Greenlet::exit)
+    /// or because its last handle was dropped): its stack is being unwound,
+    /// or was, and nobody will resume it to continue its work. Stays true
+    /// even if it catches the `GreenletExit` panic.
+    pub(crate) fn is_exiting(&self) -> bool {
+        self.inner.exiting.get()
     }
 
     /// True once the greenlet's function has returned or panicked.
