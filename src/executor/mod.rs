@@ -14,7 +14,8 @@
 //! future takes its turn in the same FIFO queue. `poll_task` polls one task inside
 //! `catch_unwind`. Wakers point at a
 //! `TaskHeader` (see `waker.rs`), built with futures-task's `ArcWake` and `waker_ref`, so no
-//! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result.
+//! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result;
+//! `task.rs` holds what the slab stores per task, `spawn.rs` the free functions tasks call.
 //!
 //! **In the debugger.** `break corolab::executor::Executor::poll_task` stops before every poll;
 //! `print header.ptr.pointer.data.id.v.value` says which task (the id sits inside an `Arc`
@@ -22,10 +23,17 @@
 
 mod blocking;
 mod join;
+mod spawn;
+mod task;
 mod waker;
 
 pub use blocking::spawn_blocking;
 pub use join::{JoinError, JoinHandle};
+use spawn::current_or_panic;
+pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
+use task::{
+    BoxedTask, DoneCallback, Stage, TaskEntry, TaskExtras, drop_future, panic_message, run_callbacks,
+};
 pub use waker::Unpark;
 
 use crate::slab::{Key, Slab};
@@ -55,56 +63,6 @@ const MAX_SPARE_HEADERS: usize = 1024;
 
 /// A task's id: 1, 2, 3, ... in spawn order (0 is the `block_on` future in traces).
 pub type TaskId = u64;
-
-type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
-type DoneCallback = Box<dyn FnOnce(&Result<Box<dyn Any>, JoinError>)>;
-
-/// Where a task is in its life.
-enum Stage {
-    /// Waiting in the queue or for a wake.
-    Runnable(BoxedTask),
-    /// Being polled right now (its future is on the poller's stack).
-    Polling,
-    /// Done; the result waits for the `JoinHandle`.
-    Finished(Result<Box<dyn Any>, JoinError>),
-    /// Done and the result was taken.
-    Taken,
-}
-
-/// A task as the executor stores it: 64 bytes, so a slab of a million tasks stays compact.
-/// The id lives in the header; rarely used parts (a name, done-callbacks) live in `extras`.
-struct TaskEntry {
-    header: Arc<TaskHeader>,
-    stage: Stage,
-    join_waker: Option<Waker>,
-    extras: Option<Box<TaskExtras>>,
-    has_handle: bool,
-    abort_requested: bool,
-}
-
-/// The parts of a task most tasks never use.
-#[derive(Default)]
-struct TaskExtras {
-    name: Option<Box<str>>,
-    on_done: Vec<DoneCallback>,
-}
-
-impl TaskEntry {
-    fn id(&self) -> TaskId {
-        self.header.id.load(Ordering::Relaxed)
-    }
-
-    fn name(&self) -> Option<&str> {
-        self.extras.as_ref().and_then(|x| x.name.as_deref())
-    }
-
-    fn take_callbacks(&mut self) -> Vec<DoneCallback> {
-        self.extras
-            .as_mut()
-            .map(|x| std::mem::take(&mut x.on_done))
-            .unwrap_or_default()
-    }
-}
 
 /// Counters kept by the executor (see `Runtime::stats` for all of them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -500,84 +458,6 @@ impl Executor {
         }
     }
 
-    // ---- used by JoinHandle ----
-
-    pub(crate) fn poll_join(&self, key: Key, cx: &mut Context<'_>) -> Poll<Result<Box<dyn Any>, JoinError>> {
-        {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else {
-                return Poll::Ready(Err(JoinError::Cancelled));
-            };
-            match entry.stage {
-                Stage::Finished(_) => {}
-                Stage::Taken => return Poll::Ready(Err(JoinError::Cancelled)),
-                Stage::Runnable(_) | Stage::Polling => {
-                    match &mut entry.join_waker {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        slot => *slot = Some(cx.waker().clone()),
-                    }
-                    return Poll::Pending;
-                }
-            }
-        }
-        let result = self.take_result(key).unwrap_or(Err(JoinError::Cancelled));
-        Poll::Ready(result)
-    }
-
-    pub(crate) fn detach(&self, key: Key) {
-        let finished = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else { return };
-            entry.has_handle = false;
-            matches!(entry.stage, Stage::Finished(_) | Stage::Taken)
-        };
-        if finished {
-            self.release(key);
-        }
-    }
-
-    pub(crate) fn abort(&self, key: Key) {
-        let header = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else { return };
-            if matches!(entry.stage, Stage::Finished(_) | Stage::Taken) {
-                return;
-            }
-            entry.abort_requested = true;
-            entry.header.clone()
-        };
-        futures_task::ArcWake::wake_by_ref(&header);
-    }
-
-    pub(crate) fn is_finished(&self, key: Key) -> bool {
-        self.tasks
-            .borrow()
-            .get(key)
-            .is_none_or(|e| matches!(e.stage, Stage::Finished(_) | Stage::Taken))
-    }
-
-    pub(crate) fn add_done_callback(&self, key: Key, callback: DoneCallback) {
-        let mut callback = Some(callback);
-        {
-            let mut tasks = self.tasks.borrow_mut();
-            if let Some(entry) = tasks.get_mut(key)
-                && matches!(entry.stage, Stage::Runnable(_) | Stage::Polling)
-            {
-                let extras = entry.extras.get_or_insert_with(Default::default);
-                extras.on_done.extend(callback.take());
-            }
-        }
-        // Already finished: run it now, with the stored result.
-        if let Some(callback) = callback
-            && let Some(result) = self.take_result(key)
-        {
-            run_callbacks(vec![callback], &result);
-            if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
-                entry.stage = Stage::Finished(result);
-            }
-        }
-    }
-
     /// Drops every task (used when `block_on` returns). Tasks dropped here may spawn or wake
     /// others from their destructors; those are dropped in the next round.
     pub fn shutdown(&self) {
@@ -679,90 +559,6 @@ fn current_poller() -> TaskId {
     POLLER.with(Cell::get)
 }
 
-/// Drops a task's future; a panic inside its destructors becomes `JoinError::Panic`.
-fn drop_future(id: TaskId, future: BoxedTask) -> Result<(), JoinError> {
-    catch_unwind(AssertUnwindSafe(move || drop(future))).map_err(|p| {
-        JoinError::Panic(format!(
-            "task {id} panicked while being dropped: {}",
-            panic_message(&*p)
-        ))
-    })
-}
-
-/// Runs done-callbacks; one that panics is reported on stderr and does not stop the others
-/// (nor the run loop, which is what would be unwinding).
-fn run_callbacks(callbacks: Vec<DoneCallback>, result: &Result<Box<dyn Any>, JoinError>) {
-    for callback in callbacks {
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| callback(result))) {
-            eprintln!(
-                "corolab: a JoinHandle::on_done callback panicked: {}",
-                panic_message(&*p)
-            );
-        }
-    }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "task panicked with a non-string payload".to_string()
-    }
-}
-
-fn current_or_panic(what: &str) -> Rc<Executor> {
-    Executor::current().unwrap_or_else(|| {
-        panic!("corolab::{what} called outside a runtime: call it from inside Runtime::block_on (or corolab::block_on)")
-    })
-}
-
-/// Starts `future` as a new task on the current runtime and returns a handle to its result.
-/// The future need not be `Send`. Panics (with a clear message) outside `block_on`.
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    current_or_panic("spawn").spawn_task(None, future)
-}
-
-/// Like [`spawn`], with a name that appears in the trace and in `Debug` output.
-pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    current_or_panic("spawn_named").spawn_task(Some(name.into()), future)
-}
-
-/// Gives other tasks, timers and sockets a turn: the task is parked until the reactor has
-/// checked for I/O once, then queued again (asyncio's `await asyncio.sleep(0)`).
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
-}
-
-/// Future returned by [`yield_now`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless awaited"]
-pub struct YieldNow {
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
-        if Executor::with_current(|executor| executor.defer_until_after_io(cx.waker())).is_none() {
-            cx.waker().wake_by_ref(); // polled outside a runtime: just ask to be polled again
-        }
-        Poll::Pending
-    }
-}
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
     // Why: the task slab is the executor's biggest memory cost per task (the sleepers
