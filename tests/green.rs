@@ -6,10 +6,12 @@ mod common;
 use common::with_deadline;
 use corolab::JoinError;
 use corolab::green;
+use corolab::greenlet::Greenlet;
 use corolab::net::TcpListener;
 use std::cell::Cell;
 use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -230,4 +232,232 @@ fn read_timeout_bounds_a_green_read() {
         elapsed >= Duration::from_millis(50) && elapsed < Duration::from_secs(2),
         "{elapsed:?}"
     );
+}
+
+/// Starts an async server that accepts one connection and reads until the
+/// peer closes it. Returns its address and a handle that resolves when the
+/// server saw end of file.
+fn spawn_eof_watcher() -> (SocketAddr, corolab::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let saw_eof = corolab::spawn(async move {
+        let (conn, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = conn.read(&mut buf).await {
+            if n == 0 {
+                return;
+            }
+        }
+    });
+    (addr, saw_eof)
+}
+
+// Why: a green thread may run a child greenlet that waits on green I/O;
+// cancelling the green thread must unwind both stacks (the child's socket
+// closes), although each holds a handle to the other.
+#[test]
+fn aborting_a_green_thread_unwinds_a_nested_greenlet_parked_in_green_io() {
+    let (result, drops, socket_closed) = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        let (result, socket_closed) = corolab::block_on(async move {
+            let (addr, saw_eof) = spawn_eof_watcher();
+            let thread = green::spawn(move || {
+                let _outer = DropCounter(counter.clone());
+                let child = Greenlet::new(move |()| {
+                    let _inner = DropCounter(counter);
+                    let stream = green::TcpStream::connect(addr).unwrap();
+                    let _ = stream.read(&mut [0u8; 16]); // parks: the server never writes
+                });
+                let () = child.switch(());
+            });
+            corolab::time::sleep(Duration::from_millis(50)).await; // let the child park
+            thread.abort();
+            let result = thread.await;
+            let closed = corolab::time::timeout(Duration::from_secs(2), saw_eof).await;
+            (result, closed.is_ok())
+        });
+        (result, drops.get(), socket_closed)
+    });
+    assert_eq!(result, Err(JoinError::Cancelled));
+    assert_eq!(drops, 2, "both the green thread's and the child's guards ran");
+    assert!(socket_closed, "the child's socket was closed");
+}
+
+// Why: the plain generator pattern: a green thread holds a child greenlet
+// that is suspended (it switched back to the green thread), then parks
+// itself. The child's parent link and the green thread's stack hold each
+// other, so cancelling must still unwind both.
+#[test]
+fn aborting_a_green_thread_that_holds_a_suspended_child_unwinds_both() {
+    let drops = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        corolab::block_on(async move {
+            let thread = green::spawn(move || {
+                let _guard = DropCounter(counter.clone());
+                let child = Greenlet::new(move |()| {
+                    let _guard = DropCounter(counter);
+                    // (No handle to itself on its own stack: that cycle would leak.)
+                    let thread = Greenlet::current().parent().unwrap();
+                    let () = thread.switch(()); // suspend, never resumed
+                });
+                let () = child.switch(());
+                green::sleep(Duration::from_secs(30)); // the green thread parks itself
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            assert_eq!(thread.await, Err(JoinError::Cancelled));
+        });
+        drops.get()
+    });
+    assert_eq!(drops, 2, "both guards ran");
+}
+
+// Why: the same for a deeper chain (thread -> child -> grandchild, the
+// grandchild parked): every stack in the chain must be unwound, not only
+// the two the task knows about.
+#[test]
+fn aborting_a_green_thread_unwinds_every_greenlet_of_a_nested_chain() {
+    let drops = with_deadline(Duration::from_secs(10), || {
+        let drops = Rc::new(Cell::new(0));
+        let counter = drops.clone();
+        corolab::block_on(async move {
+            let thread = green::spawn(move || {
+                let _guard = DropCounter(counter.clone());
+                let child = Greenlet::new(move |()| {
+                    let _guard = DropCounter(counter.clone());
+                    let grandchild = Greenlet::new(move |()| {
+                        let _guard = DropCounter(counter);
+                        green::sleep(Duration::from_secs(30));
+                    });
+                    let () = grandchild.switch(());
+                });
+                let () = child.switch(());
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            assert_eq!(thread.await, Err(JoinError::Cancelled));
+        });
+        drops.get()
+    });
+    assert_eq!(drops, 3, "all three guards ran");
+}
+
+// Why: a cancelled green thread that catches its exit (catch_unwind) has no
+// poll left to come back to; waiting again must return at once, not panic
+// out of the executor's drop or hang.
+#[test]
+fn a_cancelled_green_thread_that_catches_its_exit_cannot_wait_again() {
+    let (result, waited) = with_deadline(Duration::from_secs(10), || {
+        let waited = Rc::new(Cell::new(None));
+        let record = waited.clone();
+        let result = corolab::block_on(async move {
+            let thread = green::spawn(move || {
+                let caught = catch_unwind(|| green::sleep(Duration::from_secs(30)));
+                assert!(caught.is_err(), "the exit unwound the first sleep");
+                let start = Instant::now();
+                green::sleep(Duration::from_secs(30));
+                record.set(Some(start.elapsed()));
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            thread.await
+        });
+        (result, waited.get())
+    });
+    assert_eq!(result, Err(JoinError::Cancelled));
+    let waited = waited.expect("the green thread ran to its end");
+    assert!(waited < Duration::from_secs(1), "{waited:?}");
+}
+
+/// Reads the stream to its end when dropped and records how that ended.
+struct ReadToEndOnDrop(green::TcpStream, Rc<Cell<Option<ErrorKind>>>);
+
+impl Drop for ReadToEndOnDrop {
+    fn drop(&mut self) {
+        let mut rest = Vec::new();
+        // std's read_to_end, which retries `Interrupted` errors forever.
+        let kind = Read::read_to_end(&mut &self.0, &mut rest).err().map(|e| e.kind());
+        self.1.set(kind);
+    }
+}
+
+// Why: destructors that do green I/O run while a cancelled green thread
+// unwinds; the "cannot wait" error must end std's I/O helpers (which retry
+// `Interrupted` forever), or cancellation spins at 100% CPU.
+#[test]
+fn green_io_in_a_destructor_during_cancellation_fails_instead_of_spinning() {
+    let kind = with_deadline(Duration::from_secs(10), || {
+        let kind = Rc::new(Cell::new(None));
+        let record = kind.clone();
+        corolab::block_on(async move {
+            let (addr, _saw_eof) = spawn_eof_watcher();
+            let thread = green::spawn(move || {
+                let stream = green::TcpStream::connect(addr).unwrap();
+                let _reader = ReadToEndOnDrop(stream, record);
+                green::sleep(Duration::from_secs(30));
+            });
+            corolab::time::sleep(Duration::from_millis(20)).await;
+            thread.abort();
+            assert_eq!(thread.await, Err(JoinError::Cancelled));
+        });
+        kind.get()
+    });
+    assert_eq!(
+        kind,
+        Some(ErrorKind::Other),
+        "the read failed, not with Interrupted"
+    );
+}
+
+/// Switches to a greenlet when dropped and records the `Duration` it returns.
+struct SwitchOnDrop(Greenlet, Rc<Cell<Option<Duration>>>);
+
+impl Drop for SwitchOnDrop {
+    fn drop(&mut self) {
+        let slept: Duration = self.0.switch(());
+        self.1.set(Some(slept));
+    }
+}
+
+// Why: Rust's panic count is per OS thread, not per greenlet. A greenlet
+// switched into from a destructor while another greenlet's panic unwinds
+// must not park: every other task would see `std::thread::panicking()`
+// (poisoning std mutexes) until it came back. So its green sleep returns at
+// once, and no other task ever observes the panic.
+#[test]
+fn a_greenlet_switched_to_during_a_panic_does_not_park_and_leak_the_panic() {
+    let (slept, leaked) = with_deadline(Duration::from_secs(10), || {
+        let slept = Rc::new(Cell::new(None));
+        let leaked = Rc::new(Cell::new(false));
+        let (record, seen) = (slept.clone(), leaked.clone());
+        corolab::block_on(async move {
+            let observer = corolab::spawn(async move {
+                for _ in 0..40 {
+                    seen.set(seen.get() || std::thread::panicking());
+                    corolab::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+            let thread = green::spawn(move || {
+                let panicking = Greenlet::new(move |()| -> () {
+                    let sleeper = Greenlet::new(|()| {
+                        let start = Instant::now();
+                        green::sleep(Duration::from_millis(100));
+                        start.elapsed()
+                    });
+                    let _on_unwind = SwitchOnDrop(sleeper, record);
+                    panic!("a panic whose unwinding switches to another greenlet");
+                });
+                let caught = catch_unwind(AssertUnwindSafe(|| panicking.switch::<(), ()>(())));
+                assert!(caught.is_err());
+            });
+            thread.await.unwrap();
+            observer.await.unwrap();
+        });
+        (slept.get(), leaked.get())
+    });
+    assert!(!leaked, "another task saw std::thread::panicking()");
+    let slept = slept.expect("the sleeper ran from the destructor");
+    assert!(slept < Duration::from_millis(100), "it could not park: {slept:?}");
 }

@@ -389,3 +389,97 @@ fn panic_backtrace_inside_greenlet_ends_at_the_trampoline() {
         "backtrace should show greenlet_entry:\n{stderr}"
     );
 }
+
+// Why: rounding a huge size up to whole pages used to overflow: a panic in
+// debug builds, and in release a stack of zero usable bytes that the first
+// switch wrote into the guard page (SIGSEGV from safe code).
+#[test]
+fn stack_size_that_overflows_page_rounding_is_an_invalid_input_error() {
+    for size in [usize::MAX, usize::MAX - 1, usize::MAX - 4096, usize::MAX / 2 + 2] {
+        let result = catch_unwind(|| Greenlet::with_stack_size(size, |()| ()).map(|_| ()));
+        let err = result
+            .unwrap_or_else(|_| panic!("size {size} panicked"))
+            .expect_err("no stack of that size can exist");
+        assert!(
+            matches!(
+                err.kind(),
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::OutOfMemory
+            ),
+            "size {size}: {err}"
+        );
+    }
+    let err = Greenlet::with_stack_size(usize::MAX, |()| ()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+}
+
+// Why: MIN_STACK_SIZE promises that a greenlet of that size can at least
+// panic; with RUST_BACKTRACE set the panic hook symbolizes a backtrace on
+// the greenlet's stack, and a too-small minimum made that a segfault.
+#[test]
+fn min_size_greenlet_survives_a_panic_with_a_full_backtrace() {
+    if std::env::var(CHILD_ENV).as_deref() == Ok("min_stack_backtrace") {
+        let g = Greenlet::with_stack_size(MIN_STACK_SIZE, |()| -> () {
+            panic!("panic on a minimum-size stack")
+        })
+        .unwrap();
+        let r = catch_unwind(AssertUnwindSafe(|| g.switch::<(), ()>(())));
+        assert!(r.is_err());
+        println!("child survived the backtrace");
+        return;
+    }
+    let test = "min_size_greenlet_survives_a_panic_with_a_full_backtrace";
+    for backtrace in ["1", "full"] {
+        let out = run_child(test, "min_stack_backtrace", backtrace);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "RUST_BACKTRACE={backtrace}: child failed: {:?}\n{stderr}",
+            out.status
+        );
+        assert!(stdout.contains("child survived the backtrace"), "{stdout}");
+    }
+}
+
+// Why: a finished child must not keep its parent alive: the parent's stack
+// holds the child's handle, so a strong link back would be a reference cycle
+// and dropping the suspended parent would never unwind it.
+#[test]
+fn dropping_a_suspended_greenlet_that_holds_its_finished_child_unwinds_it() {
+    let drops = Rc::new(Cell::new(0));
+    let counter = drops.clone();
+    let g = Greenlet::new(move |()| {
+        let _guard = DropCounter(counter);
+        let child = Greenlet::new(|()| 7_u32);
+        let seven: u32 = child.switch(());
+        let () = parent().switch(seven);
+        drop(child);
+    });
+    let seven: u32 = g.switch(());
+    assert_eq!(seven, 7);
+    drop(g);
+    assert_eq!(drops.get(), 1, "the suspended parent was unwound");
+}
+
+// Why: a finished greenlet still reports its parent (as in Python), and a
+// child whose parent has finished hands its result to the nearest ancestor
+// that is still alive.
+#[test]
+fn finished_greenlet_still_knows_its_parent_and_results_skip_dead_parents() {
+    let main = Greenlet::current();
+    let middle = Greenlet::new(|()| {
+        let grandchild = Greenlet::new(|()| {
+            let () = parent().switch(()); // back to `middle`, which then finishes
+            "from the grandchild"
+        });
+        let () = grandchild.switch(());
+        grandchild
+    });
+    let grandchild: Greenlet = middle.switch(());
+    assert!(middle.is_dead());
+    assert_eq!(grandchild.parent(), Some(middle.clone()));
+    assert_eq!(middle.parent(), Some(main));
+    // `middle` is dead, so the grandchild's result skips it and comes to us.
+    let text: &str = grandchild.switch(());
+    assert_eq!(text, "from the grandchild");
+}

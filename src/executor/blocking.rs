@@ -38,7 +38,7 @@ impl<T> Future for WaitForThread<T> {
 
 /// Runs `f` on a new OS thread and returns a handle that resolves to its result without
 /// blocking the runtime. A panic in `f` becomes `JoinError::Panic`.
-/// Panics (clearly) when called outside `block_on`, like [`spawn`].
+/// Panics (clearly) when called outside `block_on`, like [`spawn`](super::spawn).
 pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,

@@ -1,6 +1,6 @@
 //! `JoinHandle`: the caller's side of a spawned task.
 
-use super::{Executor, TaskId};
+use super::{DoneCallback, Executor, Stage, TaskId, run_callbacks};
 use crate::slab::Key;
 use std::any::Any;
 use std::fmt;
@@ -119,5 +119,84 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle").field("task", &self.id).finish()
+    }
+}
+
+/// The executor's side of `JoinHandle`: reading results, detaching, aborting.
+impl Executor {
+    pub(crate) fn poll_join(&self, key: Key, cx: &mut Context<'_>) -> Poll<Result<Box<dyn Any>, JoinError>> {
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else {
+                return Poll::Ready(Err(JoinError::Cancelled));
+            };
+            match entry.stage {
+                Stage::Finished(_) => {}
+                Stage::Taken => return Poll::Ready(Err(JoinError::Cancelled)),
+                Stage::Runnable(_) | Stage::Polling => {
+                    match &mut entry.join_waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        slot => *slot = Some(cx.waker().clone()),
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+        let result = self.take_result(key).unwrap_or(Err(JoinError::Cancelled));
+        Poll::Ready(result)
+    }
+
+    pub(crate) fn detach(&self, key: Key) {
+        let finished = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else { return };
+            entry.has_handle = false;
+            matches!(entry.stage, Stage::Finished(_) | Stage::Taken)
+        };
+        if finished {
+            self.release(key);
+        }
+    }
+
+    pub(crate) fn abort(&self, key: Key) {
+        let header = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(entry) = tasks.get_mut(key) else { return };
+            if matches!(entry.stage, Stage::Finished(_) | Stage::Taken) {
+                return;
+            }
+            entry.abort_requested = true;
+            entry.header.clone()
+        };
+        futures_task::ArcWake::wake_by_ref(&header);
+    }
+
+    pub(crate) fn is_finished(&self, key: Key) -> bool {
+        self.tasks
+            .borrow()
+            .get(key)
+            .is_none_or(|e| matches!(e.stage, Stage::Finished(_) | Stage::Taken))
+    }
+
+    pub(crate) fn add_done_callback(&self, key: Key, callback: DoneCallback) {
+        let mut callback = Some(callback);
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            if let Some(entry) = tasks.get_mut(key)
+                && matches!(entry.stage, Stage::Runnable(_) | Stage::Polling)
+            {
+                let extras = entry.extras.get_or_insert_with(Default::default);
+                extras.on_done.extend(callback.take());
+            }
+        }
+        // Already finished: run it now, with the stored result.
+        if let Some(callback) = callback
+            && let Some(result) = self.take_result(key)
+        {
+            run_callbacks(vec![callback], &result);
+            if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
+                entry.stage = Stage::Finished(result);
+            }
+        }
     }
 }

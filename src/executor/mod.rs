@@ -14,7 +14,8 @@
 //! future takes its turn in the same FIFO queue. `poll_task` polls one task inside
 //! `catch_unwind`. Wakers point at a
 //! `TaskHeader` (see `waker.rs`), built with futures-task's `ArcWake` and `waker_ref`, so no
-//! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result.
+//! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result;
+//! `task.rs` holds what the slab stores per task, `spawn.rs` the free functions tasks call.
 //!
 //! **In the debugger.** `break corolab::executor::Executor::poll_task` stops before every poll;
 //! `print header.ptr.pointer.data.id.v.value` says which task (the id sits inside an `Arc`
@@ -22,10 +23,17 @@
 
 mod blocking;
 mod join;
+mod spawn;
+mod task;
 mod waker;
 
 pub use blocking::spawn_blocking;
 pub use join::{JoinError, JoinHandle};
+use spawn::current_or_panic;
+pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
+use task::{
+    BoxedTask, DoneCallback, Stage, TaskEntry, TaskExtras, drop_future, panic_message, run_callbacks,
+};
 pub use waker::Unpark;
 
 use crate::slab::{Key, Slab};
@@ -55,32 +63,6 @@ const MAX_SPARE_HEADERS: usize = 1024;
 
 /// A task's id: 1, 2, 3, ... in spawn order (0 is the `block_on` future in traces).
 pub type TaskId = u64;
-
-type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
-type DoneCallback = Box<dyn FnOnce(&Result<Box<dyn Any>, JoinError>)>;
-
-/// Where a task is in its life.
-enum Stage {
-    /// Waiting in the queue or for a wake.
-    Runnable(BoxedTask),
-    /// Being polled right now (its future is on the poller's stack).
-    Polling,
-    /// Done; the result waits for the `JoinHandle`.
-    Finished(Result<Box<dyn Any>, JoinError>),
-    /// Done and the result was taken.
-    Taken,
-}
-
-struct TaskEntry {
-    id: TaskId,
-    name: Option<Box<str>>,
-    header: Arc<TaskHeader>,
-    stage: Stage,
-    join_waker: Option<Waker>,
-    has_handle: bool,
-    abort_requested: bool,
-    on_done: Vec<DoneCallback>,
-}
 
 /// Counters kept by the executor (see `Runtime::stats` for all of them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -227,15 +209,19 @@ impl Executor {
                 scheduled: AtomicBool::new(false),
             })
         });
+        let extras = name.map(|name| {
+            Box::new(TaskExtras {
+                name: Some(name.into_boxed_str()),
+                on_done: Vec::new(),
+            })
+        });
         let key = self.tasks.borrow_mut().insert(TaskEntry {
-            id,
-            name: name.map(String::into_boxed_str),
             header: header.clone(),
             stage: Stage::Runnable(boxed),
             join_waker: None,
+            extras,
             has_handle: true,
             abort_requested: false,
-            on_done: Vec::new(),
         });
         header.key.store(key.to_u64(), Ordering::Relaxed);
         header.id.store(id, Ordering::Relaxed);
@@ -358,7 +344,7 @@ impl Executor {
             header.scheduled.store(false, Ordering::Release);
             let aborted = std::mem::replace(&mut entry.abort_requested, false);
             match std::mem::replace(&mut entry.stage, Stage::Polling) {
-                Stage::Runnable(future) => (entry.id, future, aborted),
+                Stage::Runnable(future) => (entry.id(), future, aborted),
                 other => {
                     entry.stage = other;
                     return;
@@ -424,11 +410,7 @@ impl Executor {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
             entry.stage = Stage::Finished(result);
-            (
-                entry.id,
-                std::mem::take(&mut entry.on_done),
-                entry.join_waker.take(),
-            )
+            (entry.id(), entry.take_callbacks(), entry.join_waker.take())
         };
         self.live_tasks.set(self.live_tasks.get() - 1);
         trace::emit(|| Event::TaskFinished { task: id, outcome });
@@ -476,83 +458,6 @@ impl Executor {
         }
     }
 
-    // ---- used by JoinHandle ----
-
-    pub(crate) fn poll_join(&self, key: Key, cx: &mut Context<'_>) -> Poll<Result<Box<dyn Any>, JoinError>> {
-        {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else {
-                return Poll::Ready(Err(JoinError::Cancelled));
-            };
-            match entry.stage {
-                Stage::Finished(_) => {}
-                Stage::Taken => return Poll::Ready(Err(JoinError::Cancelled)),
-                Stage::Runnable(_) | Stage::Polling => {
-                    match &mut entry.join_waker {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        slot => *slot = Some(cx.waker().clone()),
-                    }
-                    return Poll::Pending;
-                }
-            }
-        }
-        let result = self.take_result(key).unwrap_or(Err(JoinError::Cancelled));
-        Poll::Ready(result)
-    }
-
-    pub(crate) fn detach(&self, key: Key) {
-        let finished = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else { return };
-            entry.has_handle = false;
-            matches!(entry.stage, Stage::Finished(_) | Stage::Taken)
-        };
-        if finished {
-            self.release(key);
-        }
-    }
-
-    pub(crate) fn abort(&self, key: Key) {
-        let header = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else { return };
-            if matches!(entry.stage, Stage::Finished(_) | Stage::Taken) {
-                return;
-            }
-            entry.abort_requested = true;
-            entry.header.clone()
-        };
-        futures_task::ArcWake::wake_by_ref(&header);
-    }
-
-    pub(crate) fn is_finished(&self, key: Key) -> bool {
-        self.tasks
-            .borrow()
-            .get(key)
-            .is_none_or(|e| matches!(e.stage, Stage::Finished(_) | Stage::Taken))
-    }
-
-    pub(crate) fn add_done_callback(&self, key: Key, callback: DoneCallback) {
-        let mut callback = Some(callback);
-        {
-            let mut tasks = self.tasks.borrow_mut();
-            if let Some(entry) = tasks.get_mut(key)
-                && matches!(entry.stage, Stage::Runnable(_) | Stage::Polling)
-            {
-                entry.on_done.extend(callback.take());
-            }
-        }
-        // Already finished: run it now, with the stored result.
-        if let Some(callback) = callback
-            && let Some(result) = self.take_result(key)
-        {
-            run_callbacks(vec![callback], &result);
-            if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
-                entry.stage = Stage::Finished(result);
-            }
-        }
-    }
-
     /// Drops every task (used when `block_on` returns). Tasks dropped here may spawn or wake
     /// others from their destructors; those are dropped in the next round.
     pub fn shutdown(&self) {
@@ -565,10 +470,10 @@ impl Executor {
                 if matches!(entry.stage, Stage::Runnable(_) | Stage::Polling) {
                     self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
                     trace::emit(|| Event::TaskFinished {
-                        task: entry.id,
+                        task: entry.id(),
                         outcome: TaskOutcome::Cancelled,
                     });
-                    run_callbacks(std::mem::take(&mut entry.on_done), &Err(JoinError::Cancelled));
+                    run_callbacks(entry.take_callbacks(), &Err(JoinError::Cancelled));
                 }
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
             }
@@ -615,8 +520,8 @@ impl fmt::Debug for Executor {
             };
             list.entry(&format_args!(
                 "task {} {:?}: {stage}",
-                e.id,
-                e.name.as_deref().unwrap_or("")
+                e.id(),
+                e.name().unwrap_or("")
             ));
         }
         list.finish()
@@ -654,87 +559,12 @@ fn current_poller() -> TaskId {
     POLLER.with(Cell::get)
 }
 
-/// Drops a task's future; a panic inside its destructors becomes `JoinError::Panic`.
-fn drop_future(id: TaskId, future: BoxedTask) -> Result<(), JoinError> {
-    catch_unwind(AssertUnwindSafe(move || drop(future))).map_err(|p| {
-        JoinError::Panic(format!(
-            "task {id} panicked while being dropped: {}",
-            panic_message(&*p)
-        ))
-    })
-}
-
-/// Runs done-callbacks; one that panics is reported on stderr and does not stop the others
-/// (nor the run loop, which is what would be unwinding).
-fn run_callbacks(callbacks: Vec<DoneCallback>, result: &Result<Box<dyn Any>, JoinError>) {
-    for callback in callbacks {
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| callback(result))) {
-            eprintln!(
-                "corolab: a JoinHandle::on_done callback panicked: {}",
-                panic_message(&*p)
-            );
-        }
-    }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "task panicked with a non-string payload".to_string()
-    }
-}
-
-fn current_or_panic(what: &str) -> Rc<Executor> {
-    Executor::current().unwrap_or_else(|| {
-        panic!("corolab::{what} called outside a runtime: call it from inside Runtime::block_on (or corolab::block_on)")
-    })
-}
-
-/// Starts `future` as a new task on the current runtime and returns a handle to its result.
-/// The future need not be `Send`. Panics (with a clear message) outside `block_on`.
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    current_or_panic("spawn").spawn_task(None, future)
-}
-
-/// Like [`spawn`], with a name that appears in the trace and in `Debug` output.
-pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    current_or_panic("spawn_named").spawn_task(Some(name.into()), future)
-}
-
-/// Gives other tasks, timers and sockets a turn: the task is parked until the reactor has
-/// checked for I/O once, then queued again (asyncio's `await asyncio.sleep(0)`).
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
-}
-
-/// Future returned by [`yield_now`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless awaited"]
-pub struct YieldNow {
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
-        if Executor::with_current(|executor| executor.defer_until_after_io(cx.waker())).is_none() {
-            cx.waker().wake_by_ref(); // polled outside a runtime: just ask to be polled again
-        }
-        Poll::Pending
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    // Why: the task slab is the executor's biggest memory cost per task (the sleepers
+    // benchmark); a field added carelessly would grow every task by a cache line's worth.
+    #[test]
+    fn task_entry_stays_within_one_cache_line() {
+        assert!(std::mem::size_of::<super::TaskEntry>() <= 64);
     }
 }

@@ -8,9 +8,10 @@
 //! the hub. One connection per request (no keep-alive pool, to keep this
 //! driver short; the async client has the pool).
 
-use super::hub::{CannotWait, wait_for};
+use super::hub::wait_for;
 use super::tcp::TcpStream;
 use crate::http::{Error, Event, Limits, Phase, Request, Response, ResponseReader, Url, encode_request};
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -19,7 +20,8 @@ use std::time::{Duration, Instant};
 /// `http::blocking::Client`, with the same defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpConfig {
-    /// Longest wait for the TCP handshake (default 10 s).
+    /// Longest wait for resolving a host name, and for each TCP handshake
+    /// (default 10 s).
     pub connect_timeout: Duration,
     /// Longest silence while reading or writing (default 30 s).
     pub read_timeout: Duration,
@@ -92,7 +94,7 @@ pub fn http_send(request: Request, config: &HttpConfig) -> Result<Response, Erro
                 match stream.read(&mut buf[..want]) {
                     Ok(0) => reader.feed_eof(),
                     Ok(n) => reader.feed(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted && !std::thread::panicking() => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {} // EINTR: try again
                     Err(e) => return Err(Error::from_io(e, phase)),
                 }
             }
@@ -100,20 +102,10 @@ pub fn http_send(request: Request, config: &HttpConfig) -> Result<Response, Erro
     }
 }
 
-/// Tries each address of the URL's host in turn, each connect bounded. A
-/// host name is resolved on a helper thread (the OS resolver blocks) while
-/// the green thread is parked; an IP literal needs no resolving.
+/// Tries each address of the URL's host in turn, each connect bounded.
 fn connect(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<TcpStream, Error> {
     let authority = url.authority();
-    let addrs: Vec<SocketAddr> = match url.host().parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, url.port())],
-        Err(_) => wait_for(crate::net::resolve(url.host(), url.port()))
-            .map_err(|cannot| Error::Io(CannotWait::into_io(cannot)))?
-            .map_err(|source| Error::Connect {
-                addr: authority.clone(),
-                source,
-            })?,
-    };
+    let addrs = resolve(url, connect_timeout, deadline)?;
     let mut last_error = None;
     for addr in addrs {
         let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
@@ -136,6 +128,40 @@ fn connect(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<Tc
         addr: authority,
         source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
     }))
+}
+
+/// The addresses of the URL's host. An IP literal needs no resolving; a host
+/// name is resolved on a helper thread (the OS resolver blocks) while the
+/// green thread is parked, bounded like the TCP handshake.
+fn resolve(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
+    if let Ok(ip) = url.host().parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, url.port())]);
+    }
+    let lookup = crate::net::resolve(url.host(), url.port());
+    wait_for_lookup(lookup, url.authority(), connect_timeout, deadline)
+}
+
+/// Parks the green thread until `lookup` (a name resolution) finishes, at
+/// most `connect_timeout` and never past the request `deadline`: the same
+/// bound as the async client. A lookup that runs out of time keeps running
+/// on its helper thread (the OS resolver cannot be interrupted); its answer
+/// is dropped.
+fn wait_for_lookup(
+    lookup: impl Future<Output = io::Result<Vec<SocketAddr>>>,
+    authority: String,
+    connect_timeout: Duration,
+    deadline: Instant,
+) -> Result<Vec<SocketAddr>, Error> {
+    let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
+    match wait_for(crate::time::timeout(wait, lookup)) {
+        Err(cannot) => Err(Error::Io(cannot.into_io())),
+        Ok(Err(_elapsed)) => Err(Error::Timeout(phase)),
+        Ok(Ok(Err(source))) => Err(Error::Connect {
+            addr: authority,
+            source,
+        }),
+        Ok(Ok(Ok(addrs))) => Ok(addrs),
+    }
 }
 
 /// Writes the whole request; each write may wait at most `silence`.
@@ -169,5 +195,54 @@ fn bounded_wait(limit: Duration, phase: Phase, deadline: Instant) -> Result<(Dur
         Ok((left, Phase::Total))
     } else {
         Ok((limit.max(Duration::from_millis(1)), phase))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The name-resolution bound, with a lookup that never finishes standing
+    //! in for a resolver that hangs (a real one cannot be made to hang
+    //! deterministically without the network).
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Runs `wait_for_lookup` on a never-finishing lookup in a green thread on
+    /// a fresh thread; fails the test if that takes more than 5 s.
+    fn wait_for_a_hanging_lookup(
+        connect_timeout: Duration,
+        request_timeout: Duration,
+    ) -> Result<Vec<SocketAddr>, Error> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let result = crate::green::run(move || {
+                let deadline = crate::time::deadline_after(request_timeout);
+                let never = std::future::pending::<io::Result<Vec<SocketAddr>>>();
+                wait_for_lookup(never, "hangs.test:80".to_string(), connect_timeout, deadline)
+            });
+            let _ = tx.send(result.expect("the green thread did not panic"));
+        });
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("a hanging DNS lookup must be bounded, not wait forever")
+    }
+
+    // Why: every network wait needs a bound; a resolver that never answers
+    // must end in the connect phase's timeout, like the TCP handshake.
+    #[test]
+    fn a_hanging_name_lookup_times_out_in_the_connect_phase() {
+        let start = Instant::now();
+        let result = wait_for_a_hanging_lookup(Duration::from_millis(50), Duration::from_secs(30));
+        assert!(
+            matches!(result, Err(Error::Timeout(Phase::Connect))),
+            "{result:?}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    }
+
+    // Why: the lookup counts against the whole-request budget too, so a
+    // short request_timeout also ends it (reported as Phase::Total).
+    #[test]
+    fn a_hanging_name_lookup_is_counted_in_the_request_deadline() {
+        let result = wait_for_a_hanging_lookup(Duration::from_secs(30), Duration::from_millis(50));
+        assert!(matches!(result, Err(Error::Timeout(Phase::Total))), "{result:?}");
     }
 }

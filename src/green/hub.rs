@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -42,32 +43,55 @@ thread_local! {
 pub(crate) enum CannotWait {
     /// Not called from inside a green thread (but from async code or plain code).
     NotInGreenThread,
-    /// The green thread is being unwound (cancelled or panicking): waiting
-    /// now would suspend a stack that is being torn down.
-    Unwinding,
+    /// The running greenlet was asked to exit (its green thread was
+    /// cancelled): its stack is being unwound and no poll will ever switch
+    /// back to it. This is a flag on the greenlet, so it holds even if the
+    /// greenlet caught the exit panic.
+    Cancelled,
+    /// A panic is unwinding somewhere on this OS thread, maybe on another
+    /// greenlet's stack that switched here from a destructor. Rust's panic
+    /// count is per OS thread, not per greenlet: parking now would let every
+    /// other task see `std::thread::panicking()` until we are resumed (and,
+    /// for example, poison each `std::sync::Mutex` they unlock meanwhile).
+    Panicking,
 }
 
 impl CannotWait {
     /// As an I/O error, for the socket functions.
+    ///
+    /// Not `ErrorKind::Interrupted`: std's I/O helpers (`read_to_end`,
+    /// `write_all`, `io::copy`, ...) retry that kind forever, so a green
+    /// socket used through them in a destructor would spin instead of failing.
     pub(crate) fn into_io(self) -> io::Error {
         match self {
             CannotWait::NotInGreenThread => io::Error::new(
                 io::ErrorKind::Unsupported,
                 "corolab::green I/O must run inside a green thread (green::spawn or green::run)",
             ),
-            CannotWait::Unwinding => io::Error::new(
-                io::ErrorKind::Interrupted,
-                "green thread is being cancelled: it cannot wait any more",
+            CannotWait::Cancelled => {
+                io::Error::other("green thread is being cancelled: it cannot wait any more")
+            }
+            CannotWait::Panicking => io::Error::other(
+                "a panic is unwinding on this thread: a green thread cannot wait until it is over",
             ),
         }
     }
 }
 
+/// Whether the running greenlet may switch to the hub and wait now.
+fn check_can_wait() -> Result<(), CannotWait> {
+    if Greenlet::current().is_exiting() {
+        return Err(CannotWait::Cancelled);
+    }
+    if std::thread::panicking() {
+        return Err(CannotWait::Panicking);
+    }
+    Ok(())
+}
+
 /// The waker of the poll currently running this green thread.
 pub(crate) fn current_waker() -> Result<Waker, CannotWait> {
-    if std::thread::panicking() {
-        return Err(CannotWait::Unwinding);
-    }
+    check_can_wait()?;
     POLL.with(|p| p.borrow().as_ref().map(|ctx| ctx.waker.clone()))
         .ok_or(CannotWait::NotInGreenThread)
 }
@@ -85,9 +109,7 @@ pub fn in_green_thread() -> bool {
 /// This is the whole trick of gevent: a "blocking" call that would block
 /// becomes a switch to the hub.
 pub(crate) fn park() -> Result<(), CannotWait> {
-    if std::thread::panicking() {
-        return Err(CannotWait::Unwinding);
-    }
+    check_can_wait()?;
     let hub = POLL.with(|p| {
         let mut p = p.borrow_mut();
         let ctx = p.as_mut()?;
@@ -176,6 +198,36 @@ impl<T: 'static> Future for GreenTask<T> {
     }
 }
 
+impl<T> Drop for GreenTask<T> {
+    /// Cancellation (the task was aborted, or the runtime is shutting down
+    /// while the green thread is parked): unwind its stacks now.
+    ///
+    /// Dropping our two handles is not enough when the green thread runs a
+    /// nested greenlet: if that one parked (`resume`), its parent link holds
+    /// the task's greenlet and the task's stack holds its handle, so neither
+    /// handle would be the last and neither stack would ever be unwound. So
+    /// we [`exit`](Greenlet::exit) them explicitly, innermost first: the
+    /// greenlet that parked, then the task's own (which, while unwinding,
+    /// drops the handles of any greenlets between the two).
+    fn drop(&mut self) {
+        let parked = self.resume.take();
+        let own = self.greenlet.take();
+        // If the parked greenlet's destructors panic, still unwind our own
+        // stack before passing the panic on.
+        let first = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(parked) = parked {
+                parked.exit();
+            }
+        }));
+        if let Some(own) = own {
+            own.exit(); // nothing happens if `parked` was `own`: it is dead now
+        }
+        if let Err(payload) = first {
+            resume_unwind(payload);
+        }
+    }
+}
+
 impl<T: 'static> GreenTask<T> {
     fn new(f: impl FnOnce() -> T + 'static) -> GreenTask<T> {
         GreenTask {
@@ -211,13 +263,18 @@ impl<T: 'static> JoinHandle<T> {
     /// Waits for the green thread to finish, switching to the hub meanwhile.
     /// Call it from a green thread; from async code, `.await` the handle.
     ///
+    /// # Errors
+    /// The green thread's `JoinError`; and `JoinError::Cancelled` at once,
+    /// without waiting, if the calling green thread cannot wait any more (it
+    /// is itself being cancelled, or a panic is unwinding on this thread).
+    ///
     /// # Panics
     /// When called outside a green thread (it could not wait without blocking
     /// the whole runtime).
     pub fn join(self) -> Result<T, JoinError> {
         match wait_for(self) {
             Ok(result) => result,
-            Err(CannotWait::Unwinding) => Err(JoinError::Cancelled),
+            Err(CannotWait::Cancelled | CannotWait::Panicking) => Err(JoinError::Cancelled),
             Err(CannotWait::NotInGreenThread) => {
                 panic!("green::JoinHandle::join called outside a green thread; use .await in async code")
             }
@@ -287,13 +344,15 @@ pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> 
 ///
 /// # Panics
 /// When called outside a green thread; in async code use
-/// `corolab::time::sleep(d).await`. During unwinding it returns at once.
+/// `corolab::time::sleep(d).await`. It returns at once, without sleeping,
+/// while the green thread is being cancelled or a panic is unwinding on this
+/// OS thread (no green wait is possible then; see `CannotWait` in `hub.rs`).
 pub fn sleep(duration: Duration) {
     let mut timer = crate::time::sleep(duration);
     loop {
         let waker = match current_waker() {
             Ok(waker) => waker,
-            Err(CannotWait::Unwinding) => return,
+            Err(CannotWait::Cancelled | CannotWait::Panicking) => return,
             Err(CannotWait::NotInGreenThread) => {
                 panic!(
                     "green::sleep called outside a green thread; use corolab::time::sleep(d).await in async code"

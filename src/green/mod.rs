@@ -63,8 +63,12 @@
 //! `COROLAB_TRACE=1` shows green threads as tasks named `green`.
 //!
 //! Cancelling a green thread (aborting its handle, or the runtime shutting
-//! down) drops its task, which drops the greenlet, which unwinds its stack:
-//! destructors run, sockets close. A green thread must not be switched into
+//! down) drops its task, and the task's `Drop` unwinds its stacks: first the
+//! greenlet that parked, if the green thread was waiting inside a nested
+//! greenlet of its own, then the green thread's greenlet, which drops any
+//! greenlets in between. Destructors run, sockets close. While a stack is
+//! being unwound it cannot wait any more: green calls there fail at once
+//! (see `CannotWait` in `hub.rs`). A green thread must not be switched into
 //! by hand with [`Greenlet::switch`](crate::greenlet::Greenlet::switch).
 
 mod http;

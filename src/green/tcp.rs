@@ -23,7 +23,11 @@ use std::time::Duration;
 /// [`set_write_timeout`](TcpStream::set_write_timeout).
 ///
 /// Used outside a green thread, every waiting method returns an error of
-/// kind `Unsupported` instead of blocking the runtime.
+/// kind `Unsupported` instead of blocking the runtime. While the green
+/// thread is being cancelled (its stack unwinds) or a panic is unwinding on
+/// this OS thread, a method that would have to wait fails at once with an
+/// error of kind `Other` (not `Interrupted`, which std's helpers such as
+/// `read_to_end` would retry forever).
 pub struct TcpStream {
     stream: net::TcpStream,
     read_timeout: Cell<Option<Duration>>,

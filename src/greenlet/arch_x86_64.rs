@@ -202,7 +202,7 @@ mod tests {
     //! keeps its values in memory), so these two helpers put marker values
     //! in every callee-saved register themselves.
     use super::*;
-    use crate::greenlet::stack::Stack;
+    use crate::greenlet::stack::{MIN_STACK_SIZE, Stack};
 
     /// Puts markers 0x1001..0x1006 in rbp, rbx, r12..r15 and MXCSR = 0x7F80
     /// (round toward zero), calls `greenlet_switch(save_sp, load_sp)`, and
@@ -307,15 +307,15 @@ mod tests {
     // registers and MXCSR, even when the other side changed all of them.
     #[test]
     fn switch_preserves_exactly_the_callee_saved_registers() {
-        let stack = Stack::new(16 * 1024).unwrap();
+        let stack = Stack::new(MIN_STACK_SIZE).unwrap();
         let mut main_sp: *mut u8 = std::ptr::null_mut();
         let mut other_sp: *mut u8 = std::ptr::null_mut();
         let main_sp_ptr = &raw mut main_sp;
         let other_sp_ptr = &raw mut other_sp;
         let frame = stack.top().cast::<SavedRegisters>().wrapping_sub(1);
         let entry: unsafe extern "C" fn() = clobber_then_switch_back;
-        // SAFETY: the 64 bytes below the top of the fresh 16 KiB stack are
-        // in bounds, aligned and unused.
+        // SAFETY: the 64 bytes below the top of the fresh stack (at least
+        // MIN_STACK_SIZE usable bytes) are in bounds, aligned and unused.
         unsafe {
             frame.write(SavedRegisters {
                 fp_control: MXCSR_DEFAULT | (X87_CW_DEFAULT << 32),

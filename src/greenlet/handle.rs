@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::arch::{greenlet_switch, init_stack};
 use super::stack::Stack;
@@ -19,13 +19,10 @@ use super::stack::Stack;
 /// RAM it actually touches (typically a few pages), while the address space
 /// is cheap on 64-bit machines. A panic inside a greenlet runs the panic hook
 /// on the greenlet's stack, and with `RUST_BACKTRACE=1` symbolizing a
-/// backtrace in a debug build needs tens of KiB; 64 KiB would be tight there.
+/// backtrace needs about 22 KiB in a debug build, on top of whatever the
+/// greenlet's own frames use at that moment; 256 KiB leaves room for both
+/// ([`MIN_STACK_SIZE`](super::MIN_STACK_SIZE) is the floor, not a recommendation).
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
-
-/// The smallest stack size [`Greenlet::with_stack_size`] accepts (16 KiB).
-/// Anything smaller would overflow as soon as the greenlet formats a panic
-/// message.
-pub const MIN_STACK_SIZE: usize = 16 * 1024;
 
 /// Life cycle of a greenlet. Exactly one greenlet per thread is `Running`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,6 +76,43 @@ enum Transfer {
 /// [`greenlet_entry`] knows that a payload of this type means "asked to exit".
 struct GreenletExit;
 
+/// A greenlet's link to its parent.
+///
+/// Strong while the greenlet can still run (it needs the parent when it
+/// finishes), weak once it is dead. The parent's stack very often holds the
+/// child's handle (`let child = Greenlet::new(..)`), so a finished child
+/// keeping a strong link back would be a reference cycle: dropping the
+/// suspended parent would then never unwind it.
+#[derive(Default)]
+enum ParentLink {
+    /// A root greenlet has no parent.
+    #[default]
+    None,
+    /// The parent of a greenlet that has not finished.
+    Strong(Greenlet),
+    /// The parent of a finished greenlet: only for [`Greenlet::parent`].
+    Weak(Weak<Inner>),
+}
+
+impl ParentLink {
+    /// A new handle to the parent, if it still exists.
+    fn get(&self) -> Option<Greenlet> {
+        match self {
+            ParentLink::None => None,
+            ParentLink::Strong(parent) => Some(parent.clone()),
+            ParentLink::Weak(parent) => parent.upgrade().map(|inner| Greenlet { inner }),
+        }
+    }
+
+    /// The same link, but one that no longer keeps the parent alive.
+    fn into_weak(self) -> ParentLink {
+        match self {
+            ParentLink::Strong(parent) => ParentLink::Weak(Rc::downgrade(&parent.inner)),
+            other => other,
+        }
+    }
+}
+
 /// The boxed function a greenlet runs, with its argument and result erased
 /// to [`Value`].
 type Body = Box<dyn FnOnce(Value) -> Value>;
@@ -93,11 +127,15 @@ struct Inner {
     /// The function to run; taken by `greenlet_entry`.
     body: Cell<Option<Body>>,
     /// Who receives our return value (or panic) when we finish.
-    parent: Cell<Option<Greenlet>>,
+    parent: Cell<ParentLink>,
     /// `None` for a thread's root greenlet, which runs on the thread's stack.
     stack: Cell<Option<Stack>>,
     /// True for the thread's root greenlet (never killed, never finishes).
     is_root: bool,
+    /// Set when this greenlet receives [`Transfer::Exit`]: it is being
+    /// unwound and will never be resumed usefully again. Per greenlet, unlike
+    /// `std::thread::panicking()`, which is per OS thread.
+    exiting: Cell<bool>,
 }
 
 impl Drop for Inner {
@@ -208,9 +246,10 @@ impl ThreadState {
                         state: Cell::new(State::Running),
                         saved_sp: Cell::new(std::ptr::null_mut()),
                         body: Cell::new(None),
-                        parent: Cell::new(None),
+                        parent: Cell::new(ParentLink::None),
                         stack: Cell::new(None),
                         is_root: true,
+                        exiting: Cell::new(false),
                     }),
                 };
                 self.root.set(Some(root.clone()));
@@ -288,6 +327,9 @@ fn switch_to(target: Greenlet, message: Transfer) -> Transfer {
         // Take the value first: dropping `switched_from` may switch again
         // (to unwind a greenlet whose last handle that was).
         let reply = t.transfer.take().expect("every switch carries a message");
+        if matches!(reply, Transfer::Exit) {
+            t.current().inner.exiting.set(true); // we are asked to unwind
+        }
         drop(t.switched_from.take());
         reply
     })
@@ -303,7 +345,11 @@ fn switch_to(target: Greenlet, message: Transfer) -> Transfer {
 pub(crate) extern "C" fn greenlet_entry() -> ! {
     let (first, body) = THREAD.with(|t| {
         let first = t.transfer.take().unwrap_or(Transfer::Exit);
-        let body = t.current().inner.body.take();
+        let me = t.current();
+        if matches!(first, Transfer::Exit) {
+            me.inner.exiting.set(true);
+        }
+        let body = me.inner.body.take();
         drop(t.switched_from.take());
         (first, body)
     });
@@ -332,14 +378,13 @@ pub(crate) extern "C" fn greenlet_entry() -> ! {
     let parent = THREAD.with(|t| {
         let me = t.current();
         me.inner.state.set(State::Dead);
-        let mut next = me.parent();
-        while let Some(p) = next {
-            if !p.is_dead() {
-                return p;
-            }
-            next = p.parent();
-        }
-        t.root()
+        let receiver = nearest_live_ancestor(&me).unwrap_or_else(|| t.root());
+        // Dead, we no longer need our parent: keep only a weak link (see
+        // `ParentLink`). `receiver` holds a handle, so if it is our parent
+        // this does not drop its last one.
+        let link = me.inner.parent.take();
+        me.inner.parent.set(link.into_weak());
+        receiver
     });
     // No value with a destructor is left in this frame: the stack can be
     // unmapped as soon as the parent drops our handle.
@@ -349,29 +394,46 @@ pub(crate) extern "C" fn greenlet_entry() -> ! {
     std::process::abort()
 }
 
-/// Called when the last handle to a suspended greenlet is dropped: resume it
-/// with [`Transfer::Exit`] so its pending switch panics with
-/// [`GreenletExit`] and unwinds its stack.
-fn kill(inner: &Rc<Inner>) {
+/// The greenlet that receives `me`'s result: its parent, or if that has
+/// finished too, the parent's parent, and so on (as in Python).
+fn nearest_live_ancestor(me: &Greenlet) -> Option<Greenlet> {
+    let mut next = me.parent();
+    while let Some(p) = next {
+        if !p.is_dead() {
+            return Some(p);
+        }
+        next = p.parent();
+    }
+    None
+}
+
+/// Resumes the suspended greenlet `inner` with [`Transfer::Exit`]: its
+/// pending switch panics with [`GreenletExit`], which unwinds its stack, and
+/// it reports back to us (its parent for the moment, like Python's
+/// `GreenletExit`, which goes back to whoever killed the greenlet). Returns
+/// its reply, or `None` if the thread is shutting down and its bookkeeping is
+/// gone, so we cannot switch any more.
+fn send_exit(inner: &Rc<Inner>) -> Option<Transfer> {
     let victim = Greenlet {
         inner: Rc::clone(inner),
     };
-    let Ok(killer) = THREAD.try_with(ThreadState::current) else {
-        // The thread is shutting down and its bookkeeping is gone: we cannot
-        // switch any more. `Inner::drop` leaks the stack.
-        return;
-    };
-    // Like Python: the dying greenlet reports back to whoever dropped it.
-    let old_parent = inner.parent.replace(Some(killer));
+    let killer = THREAD.try_with(ThreadState::current).ok()?;
+    let old_parent = inner.parent.replace(ParentLink::Strong(killer));
     let reply = switch_to(victim, Transfer::Exit);
-    drop(inner.parent.replace(old_parent));
-    if inner.state.get() != State::Dead {
-        // It caught the GreenletExit panic and switched away again instead of
-        // finishing. Keep one handle forever, so its stack is never unmapped.
-        std::mem::forget(Greenlet {
-            inner: Rc::clone(inner),
-        });
-    }
+    // Put the real parent back (weak if the victim is now dead, as always
+    // for a finished greenlet); this drops the link to the killer.
+    let restored = if inner.state.get() == State::Dead {
+        old_parent.into_weak()
+    } else {
+        old_parent
+    };
+    drop(inner.parent.replace(restored));
+    Some(reply)
+}
+
+/// Continues, in the greenlet that sent the exit, a panic that the exiting
+/// greenlet raised instead of finishing quietly.
+fn pass_on(reply: Transfer) {
     match reply {
         Transfer::Value(_) => {}
         // Never start a second panic while one is unwinding: that aborts.
@@ -379,6 +441,22 @@ fn kill(inner: &Rc<Inner>) {
         Transfer::Panic(payload) => resume_unwind(payload),
         Transfer::Exit => resume_unwind(Box::new(GreenletExit)),
     }
+}
+
+/// Called when the last handle to a suspended greenlet is dropped: unwind
+/// it, so every destructor on its stack runs.
+fn kill(inner: &Rc<Inner>) {
+    let Some(reply) = send_exit(inner) else {
+        return; // `Inner::drop` leaks the stack
+    };
+    if inner.state.get() != State::Dead {
+        // It caught the GreenletExit panic and switched away again instead of
+        // finishing. Keep one handle forever, so its stack is never unmapped.
+        std::mem::forget(Greenlet {
+            inner: Rc::clone(inner),
+        });
+    }
+    pass_on(reply);
 }
 
 impl Drop for Greenlet {
@@ -417,23 +495,20 @@ impl Greenlet {
     /// to whole pages) plus a guard page.
     ///
     /// # Errors
-    /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`]; the
-    /// `mmap`/`mprotect` error if the stack cannot be mapped.
+    /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`](super::MIN_STACK_SIZE) or too
+    /// large to round up to whole pages; the `mmap`/`mprotect` error if the
+    /// stack cannot be mapped (for example `OutOfMemory`).
     pub fn with_stack_size<A, R, F>(stack_size: usize, f: F) -> io::Result<Greenlet>
     where
         A: 'static,
         R: 'static,
         F: FnOnce(A) -> R + 'static,
     {
-        if stack_size < MIN_STACK_SIZE {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("greenlet stack size {stack_size} is below the minimum {MIN_STACK_SIZE}"),
-            ));
-        }
         let stack = Stack::new(stack_size)?;
         // SAFETY: `stack` is freshly mapped and not used by anything else;
-        // its top is page aligned, hence 16-byte aligned.
+        // `Stack::new` guarantees at least MIN_STACK_SIZE readable and
+        // writable bytes below its top (far more than the frame `init_stack`
+        // writes there), and its top is page aligned, hence 16-byte aligned.
         let initial_sp = unsafe { init_stack(stack.top()) };
         let body: Body = Box::new(move |value: Value| {
             let argument = value.downcast::<A>().unwrap_or_else(|v| {
@@ -452,9 +527,10 @@ impl Greenlet {
                 state: Cell::new(State::NotStarted),
                 saved_sp: Cell::new(initial_sp),
                 body: Cell::new(Some(body)),
-                parent: Cell::new(Some(parent)),
+                parent: Cell::new(ParentLink::Strong(parent)),
                 stack: Cell::new(Some(stack)),
                 is_root: false,
+                exiting: Cell::new(false),
             }),
         })
     }
@@ -468,11 +544,16 @@ impl Greenlet {
 
     /// The greenlet that receives this one's return value (or panic) when
     /// it finishes: the greenlet that created it. `None` for a root greenlet.
+    ///
+    /// Once this greenlet has finished it keeps only a weak link to its
+    /// parent (a strong one would form a reference cycle with the parent's
+    /// stack, which usually holds the child's handle), so then this is
+    /// `None` if nothing else keeps the parent alive.
     pub fn parent(&self) -> Option<Greenlet> {
-        let parent = self.inner.parent.take();
-        let copy = parent.clone();
-        self.inner.parent.set(parent);
-        copy
+        let link = self.inner.parent.take();
+        let parent = link.get();
+        self.inner.parent.set(link);
+        parent
     }
 
     /// Suspends the running greenlet and runs `self` until some greenlet
@@ -533,6 +614,37 @@ impl Greenlet {
             // Our last handle was dropped: unwind this stack.
             Transfer::Exit => resume_unwind(Box::new(GreenletExit)),
         }
+    }
+
+    /// Unwinds this greenlet now if it is suspended, however many other
+    /// handles to it exist: it is resumed once with the exit message, its
+    /// pending `switch` panics with the private `GreenletExit` payload, every
+    /// destructor on its stack runs, and it finishes (its result is
+    /// discarded). Does nothing if it has not started, is running or is dead.
+    ///
+    /// Dropping the last handle does the same. `exit` is for an owner that
+    /// knows the greenlet can never be resumed usefully even though handles
+    /// remain, typically in a cycle: a green thread's task, when it is
+    /// cancelled, exits the greenlet that was parked in it.
+    ///
+    /// If the greenlet catches the panic and switches away instead of
+    /// finishing, it is simply suspended again (and `exit` returns when it
+    /// switches back here).
+    pub(crate) fn exit(&self) {
+        if self.inner.state.get() != State::Suspended || self.inner.is_root {
+            return;
+        }
+        if let Some(reply) = send_exit(&self.inner) {
+            pass_on(reply);
+        }
+    }
+
+    /// True once this greenlet has been asked to exit (by [`exit`](Greenlet::exit)
+    /// or because its last handle was dropped): its stack is being unwound,
+    /// or was, and nobody will resume it to continue its work. Stays true
+    /// even if it catches the `GreenletExit` panic.
+    pub(crate) fn is_exiting(&self) -> bool {
+        self.inner.exiting.get()
     }
 
     /// True once the greenlet's function has returned or panicked.

@@ -113,4 +113,6 @@ mod handle;
 mod stack;
 
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub use handle::{DEFAULT_STACK_SIZE, Greenlet, MIN_STACK_SIZE, SwitchError};
+pub use handle::{DEFAULT_STACK_SIZE, Greenlet, SwitchError};
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub use stack::MIN_STACK_SIZE;

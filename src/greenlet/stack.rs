@@ -43,14 +43,48 @@ pub(crate) fn page_size() -> usize {
     if page <= 0 { 4096 } else { page as usize }
 }
 
+/// The smallest stack `Stack::new` maps, and so the smallest size
+/// `Greenlet::with_stack_size` accepts (64 KiB).
+///
+/// Why this much: a panic runs the panic hook on the panicking greenlet's
+/// own stack, and with `RUST_BACKTRACE=1` (or `full`) the hook symbolizes a
+/// backtrace there. On x86_64 Linux that took about 22 KiB in a debug build
+/// (16 KiB segfaulted), so 64 KiB leaves about three times that, plus room
+/// for the greenlet's own frames. A test panics with a full backtrace on a
+/// stack of exactly this size, in a child process.
+pub const MIN_STACK_SIZE: usize = 64 * 1024;
+
 impl Stack {
     /// Maps `usable` bytes (rounded up to whole pages) plus one guard page.
+    ///
+    /// Every `Stack` has at least [`MIN_STACK_SIZE`] usable bytes: callers
+    /// (`init_stack`) rely on that to write the first frame below `top()`.
+    ///
+    /// # Errors
+    /// `InvalidInput` if `usable` is below [`MIN_STACK_SIZE`], or so large
+    /// that rounding it up to whole pages and adding the guard page
+    /// overflows `usize`; the `mmap`/`mprotect` error if the kernel refuses.
     pub(crate) fn new(usable: usize) -> io::Result<Stack> {
+        if usable < MIN_STACK_SIZE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("greenlet stack size {usable} is below the minimum {MIN_STACK_SIZE}"),
+            ));
+        }
         let page = page_size();
-        let usable = usable.div_ceil(page) * page;
+        // Checked: `usize::MAX` rounded up to a page would wrap to 0 and
+        // leave only the guard page (the first frame would land in it).
         let len = usable
-            .checked_add(page)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "stack size overflows"))?;
+            .checked_next_multiple_of(page)
+            .and_then(|rounded| rounded.checked_add(page))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "greenlet stack size {usable} is too large: rounding it up to whole pages overflows"
+                    ),
+                )
+            })?;
         // SAFETY: an anonymous private mapping with a null hint asks the kernel
         // for fresh zeroed pages at an address of its choice; no existing
         // memory is affected. MAP_NORESERVE: do not reserve swap for pages
@@ -79,7 +113,12 @@ impl Stack {
             return Err(err);
         }
         let base = NonNull::new(ptr.cast::<u8>()).expect("mmap returned a non-null address");
-        Ok(Stack { base, len, page })
+        let stack = Stack { base, len, page };
+        assert!(
+            stack.usable_size() >= MIN_STACK_SIZE,
+            "a Stack has at least MIN_STACK_SIZE usable bytes"
+        );
+        Ok(stack)
     }
 
     /// One past the highest usable byte: where the first push lands below.

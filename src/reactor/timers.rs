@@ -119,10 +119,17 @@ impl Timers {
         None
     }
 
-    /// Marks every timer due at `now` as fired (deadline equal to now counts) and returns
-    /// `(timer id, deadline, waker)` for each, in (deadline, sequence) order.
-    pub(crate) fn take_expired(&mut self, now: Instant, out: &mut Vec<(u64, Instant, Option<Waker>)>) {
-        while let Some(Reverse(top)) = self.heap.peek() {
+    /// Marks up to `limit` timers due at `now` as fired (deadline equal to now counts) and
+    /// appends `(timer id, deadline, waker)` for each, in (deadline, sequence) order.
+    pub(crate) fn take_expired(
+        &mut self,
+        now: Instant,
+        limit: usize,
+        out: &mut Vec<(u64, Instant, Option<Waker>)>,
+    ) {
+        while out.len() < limit
+            && let Some(Reverse(top)) = self.heap.peek()
+        {
             if top.deadline > now {
                 break;
             }

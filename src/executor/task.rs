@@ -1,0 +1,96 @@
+//! What the executor stores per task: the entry in the task slab and its stage.
+//!
+//! A task's future is boxed (one allocation per task) and type-erased: its output is boxed as
+//! `dyn Any` when it finishes (free for `()`), and `JoinHandle<T>` downcasts it back to `T`.
+
+use super::{JoinError, TaskHeader, TaskId};
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::Waker;
+
+pub(super) type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
+pub(super) type DoneCallback = Box<dyn FnOnce(&Result<Box<dyn Any>, JoinError>)>;
+
+/// Where a task is in its life.
+pub(super) enum Stage {
+    /// Waiting in the queue or for a wake.
+    Runnable(BoxedTask),
+    /// Being polled right now (its future is on the poller's stack).
+    Polling,
+    /// Done; the result waits for the `JoinHandle`.
+    Finished(Result<Box<dyn Any>, JoinError>),
+    /// Done and the result was taken.
+    Taken,
+}
+
+/// A task as the executor stores it: 64 bytes, so a slab of a million tasks stays compact.
+/// The id lives in the header; rarely used parts (a name, done-callbacks) live in `extras`.
+pub(super) struct TaskEntry {
+    pub(super) header: Arc<TaskHeader>,
+    pub(super) stage: Stage,
+    pub(super) join_waker: Option<Waker>,
+    pub(super) extras: Option<Box<TaskExtras>>,
+    pub(super) has_handle: bool,
+    pub(super) abort_requested: bool,
+}
+
+/// The parts of a task most tasks never use.
+#[derive(Default)]
+pub(super) struct TaskExtras {
+    pub(super) name: Option<Box<str>>,
+    pub(super) on_done: Vec<DoneCallback>,
+}
+
+impl TaskEntry {
+    pub(super) fn id(&self) -> TaskId {
+        self.header.id.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn name(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|x| x.name.as_deref())
+    }
+
+    pub(super) fn take_callbacks(&mut self) -> Vec<DoneCallback> {
+        self.extras
+            .as_mut()
+            .map(|x| std::mem::take(&mut x.on_done))
+            .unwrap_or_default()
+    }
+}
+
+/// Drops a task's future; a panic inside its destructors becomes `JoinError::Panic`.
+pub(super) fn drop_future(id: TaskId, future: BoxedTask) -> Result<(), JoinError> {
+    catch_unwind(AssertUnwindSafe(move || drop(future))).map_err(|p| {
+        JoinError::Panic(format!(
+            "task {id} panicked while being dropped: {}",
+            panic_message(&*p)
+        ))
+    })
+}
+
+/// Runs done-callbacks; one that panics is reported on stderr and does not stop the others
+/// (nor the run loop, which is what would be unwinding).
+pub(super) fn run_callbacks(callbacks: Vec<DoneCallback>, result: &Result<Box<dyn Any>, JoinError>) {
+    for callback in callbacks {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| callback(result))) {
+            eprintln!(
+                "corolab: a JoinHandle::on_done callback panicked: {}",
+                panic_message(&*p)
+            );
+        }
+    }
+}
+
+pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "task panicked with a non-string payload".to_string()
+    }
+}
