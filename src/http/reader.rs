@@ -132,6 +132,8 @@ pub struct ResponseReader {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// Length of the room the last `read_buffer` call offered (what `filled` may accept).
+    offered: usize,
     eof: bool,
     received: usize,
     head_bytes: usize,
@@ -156,6 +158,7 @@ impl ResponseReader {
             buf: buffer,
             start: 0,
             end: 0,
+            offered: 0,
             eof: false,
             received: 0,
             head_bytes: 0,
@@ -172,6 +175,7 @@ impl ResponseReader {
 
     /// Append bytes read from the connection (a copy; see [`ResponseReader::read_buffer`]).
     pub fn feed(&mut self, data: &[u8]) {
+        self.offered = 0;
         self.make_room(data.len());
         self.buf[self.end..self.end + data.len()].copy_from_slice(data);
         self.end += data.len();
@@ -196,13 +200,15 @@ impl ResponseReader {
     pub fn read_buffer(&mut self) -> &mut [u8] {
         let want = self.read_hint();
         self.make_room(want);
+        self.offered = want;
         &mut self.buf[self.end..self.end + want]
     }
 
-    /// `n` bytes were written at the start of [`ResponseReader::read_buffer`]
-    /// (more than it offered counts as what it offered).
+    /// `n` bytes were written at the start of the last [`ResponseReader::read_buffer`]
+    /// (more than it offered counts as what it offered; without it, nothing counts).
     pub fn filled(&mut self, n: usize) {
-        let n = n.min(self.buf.len() - self.end);
+        let n = n.min(self.offered);
+        self.offered = 0;
         self.end += n;
         self.received += n;
     }

@@ -155,6 +155,19 @@ fn the_buffer_is_handed_back_for_the_next_response() {
     assert_eq!(reader.read_buffer().len(), room);
 }
 
+// `filled` can only count bytes of the room `read_buffer` offered: a caller that claims
+// more (or claims without asking) cannot make stale buffer bytes part of the response.
+#[test]
+fn filled_counts_only_the_offered_room() {
+    let stale = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".repeat(1000);
+    let mut reader = ResponseReader::with_buffer(Limits::default(), false, stale);
+    reader.filled(100); // never offered: nothing counts
+    assert_eq!(reader.bytes_received(), 0);
+    let offered = reader.read_buffer().len();
+    reader.filled(offered + 1000);
+    assert_eq!(reader.bytes_received(), offered);
+}
+
 // Keep-alive is the HTTP/1.1 default when the length is known and nothing follows.
 #[test]
 fn content_length_body_is_reusable() {
