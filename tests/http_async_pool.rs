@@ -313,8 +313,7 @@ async fn labels_in_completion_order(
     order.take()
 }
 
-// FIFO across hosts: a finished connection must not go to later requests for its own host
-// while an earlier request for another host waits for the slot (it would starve).
+// FIFO across hosts: later requests for the busy host must not starve an earlier one for another host.
 #[test]
 fn waiter_for_another_host_is_served_before_later_requests_for_the_busy_host() {
     let busy = ScriptServer::start(vec![serve_many(5, Duration::from_millis(20), OK)]);
@@ -328,8 +327,7 @@ fn waiter_for_another_host_is_served_before_later_requests_for_the_busy_host() {
     assert_eq!(order[..2], ["busy", "other"], "{order:?}");
 }
 
-// Requests held by *another* host's per-host limit cannot use a freed global slot, so they
-// must not make this host's connections close after every request (keep-alive lost).
+// Waiters a freed global slot cannot help (held by their own host's limit) must not cost keep-alive here.
 #[test]
 fn waiters_on_another_hosts_limit_do_not_disable_keep_alive() {
     let slow = ScriptServer::start(vec![serve_many(1, Duration::from_millis(200), OK)]);
@@ -370,8 +368,7 @@ fn self_wakes<F: std::future::Future<Output = ()> + 'static>(f: F) -> usize {
         .count()
 }
 
-// Connecting must not wake the request's own task (an extra poll per new connection):
-// neither on an empty pool nor after waiting in the queue for a freed slot.
+// A new connection must not wake its own task (a needless poll), with or without queueing for a slot.
 #[test]
 fn getting_a_fresh_connection_does_not_wake_the_task_itself() {
     let server = ScriptServer::start(vec![vec![

@@ -121,8 +121,7 @@ fn connect_timeout_bounds_a_hanging_connect() {
     assert!(started.elapsed() < Duration::from_millis(1000));
 }
 
-// Host names go through the (now bounded) resolver thread and still connect: `localhost`
-// is answered from /etc/hosts, so this stays on loopback.
+// Host names still resolve through the bounded resolver thread (`localhost`: /etc/hosts, loopback only).
 #[test]
 fn host_names_are_resolved_and_connected() {
     let server = ScriptServer::start(vec![vec![Step::ReadRequest, send(OK), Step::WaitForClose]]);

@@ -120,9 +120,7 @@ fn read_into_buffer(bytes: &[u8], piece: usize, buffer: Vec<u8>) -> Outcome {
     }
 }
 
-// Reading into the reader's own buffer and collecting with next_event_into (what the
-// clients do) must mean exactly what feeding copies and next_event mean, whatever the
-// read sizes and whatever the reused buffer held.
+// The clients' zero-copy path must decode exactly like feed + next_event, whatever the reads and the reused buffer.
 #[test]
 fn reading_into_the_buffer_matches_feeding() {
     let samples: Vec<&[u8]> = vec![
@@ -259,8 +257,7 @@ fn bad_chunked_bodies_are_errors() {
     }
 }
 
-// Bare LF after chunk data must not pass as CRLF: the chunk framing has no leniency
-// (only header lines do), and a lenient decoder would reuse a connection out of step.
+// A bare LF is not the CRLF that ends chunk data: accepting it could reuse a connection out of step.
 #[test]
 fn bare_lf_after_chunk_data_is_an_error() {
     let bytes = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n";
