@@ -120,7 +120,7 @@ fn read_into_buffer(bytes: &[u8], piece: usize, buffer: Vec<u8>) -> Outcome {
     }
 }
 
-// The clients' zero-copy path must decode exactly like feed + next_event, whatever the reads and the reused buffer.
+// The clients' path (read_buffer, next_event_into, reused buffer) must decode exactly like feed + next_event.
 #[test]
 fn reading_into_the_buffer_matches_feeding() {
     let samples: Vec<&[u8]> = vec![
