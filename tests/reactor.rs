@@ -445,3 +445,24 @@ fn huge_durations_do_not_overflow() {
         assert!(s.deadline() > Instant::now() + Duration::from_secs(86_400 * 365));
     });
 }
+
+// Why: a short read clears readiness early to save a system call; if it also cleared the
+// "peer closed" bit that came in the same epoll event, the next read would wait for an edge
+// that was already delivered, and hang instead of returning EOF.
+#[test]
+fn short_read_keeps_a_hangup_seen_in_the_same_event() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (ours, mut theirs) = socket_pair().await;
+            theirs.write_all(b"abc").unwrap();
+            theirs.shutdown(std::net::Shutdown::Write).unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+            // Let the reactor dispatch the event carrying both "readable" and "read closed".
+            corolab::time::sleep(Duration::from_millis(5)).await;
+            let mut buf = [0u8; 16];
+            assert_eq!(ours.read(&mut buf).await.unwrap(), 3, "a short read");
+            let eof = timeout(Duration::from_secs(2), ours.read(&mut buf)).await;
+            assert_eq!(eof.map(|r| r.unwrap()), Ok(0), "EOF must still be seen");
+        });
+    });
+}

@@ -72,8 +72,19 @@ impl TcpStream {
     }
 
     /// Reads into `buf` once it is readable. `Ok(0)` means EOF (or an empty `buf`).
+    /// A short read (fewer bytes than `buf` holds) means the kernel's buffer is empty now, so
+    /// readiness is cleared at once: the next read waits for the next edge instead of first
+    /// spending a system call to learn `WouldBlock` (tokio does the same).
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::Read, |s| (&*s).read(buf))
+        let wanted = buf.len();
+        let result = ready!(self.io.poll_io(cx, Interest::Read, |s| (&*s).read(buf)));
+        if let Ok(n) = result
+            && n > 0
+            && n < wanted
+        {
+            self.io.clear_readable_after_short_read();
+        }
+        Poll::Ready(result)
     }
 
     /// Writes some of `buf` once there is room in the send buffer.

@@ -39,6 +39,11 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
         self.reactor.poll_ready(self.key, interest, cx)
     }
 
+    /// A read returned less than asked for; see `Reactor::clear_readable_after_short_read`.
+    pub fn clear_readable_after_short_read(&self) {
+        self.reactor.clear_readable_after_short_read(self.key);
+    }
+
     /// Forgets readiness for `interest` (after `WouldBlock`).
     pub fn clear_readiness(&self, interest: Interest) {
         self.reactor.clear_readiness(self.key, interest);

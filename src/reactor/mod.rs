@@ -225,6 +225,17 @@ impl Reactor {
         std::task::Poll::Pending
     }
 
+    /// A read returned fewer bytes than asked for: the receive buffer was empty at that
+    /// moment, so clear `READABLE` now instead of paying a system call for the `WouldBlock`
+    /// that the next read would return. Only `READABLE`: a hang-up or error reported in the
+    /// same event must stay visible, or the next read would wait for an edge already gone.
+    /// Data arriving later makes a new edge, which sets the bit again.
+    pub fn clear_readable_after_short_read(&self, key: Key) {
+        if let Some(slot) = self.io.borrow_mut().get_mut(key) {
+            slot.readiness &= !bits::READABLE;
+        }
+    }
+
     /// An operation returned `WouldBlock`: forget that `interest` was ready.
     pub fn clear_readiness(&self, key: Key, interest: Interest) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {

@@ -41,9 +41,13 @@ impl WaitQueue {
 
     /// Leaves the queue (a cancelled waiter). Returns true if it was at the front.
     pub(crate) fn remove(&mut self, ticket: u64) -> bool {
-        let was_first = self.is_first(ticket);
-        self.waiters.retain(|(t, _)| *t != ticket);
-        was_first
+        match self.waiters.iter().position(|(t, _)| *t == ticket) {
+            Some(i) => {
+                self.waiters.remove(i);
+                i == 0
+            }
+            None => false,
+        }
     }
 
     /// Wakes the front waiter (it stays queued until it takes its turn).
