@@ -1,5 +1,6 @@
 //! `JoinHandle`: the caller's side of a spawned task.
 
+use super::task::{output_ref, unbox_output};
 use super::{DoneCallback, Executor, Stage, TaskId, run_callbacks};
 use crate::slab::Key;
 use std::any::Any;
@@ -82,7 +83,7 @@ impl<T: 'static> JoinHandle<T> {
         executor.add_done_callback(
             self.key,
             Box::new(move |result: &Result<Box<dyn Any>, JoinError>| match result {
-                Ok(output) => match output.downcast_ref::<T>() {
+                Ok(output) => match output_ref::<T>(&**output) {
                     Some(value) => callback(Ok(value)),
                     None => unreachable!("task output has the JoinHandle's type"),
                 },
@@ -100,9 +101,9 @@ impl<T: 'static> Future for JoinHandle<T> {
             return Poll::Ready(Err(JoinError::Cancelled));
         };
         executor.poll_join(self.key, cx).map(|result| {
-            result.map(|output| match output.downcast::<T>() {
-                Ok(value) => *value,
-                Err(_) => unreachable!("task output has the JoinHandle's type"),
+            result.map(|output| match unbox_output::<T>(output) {
+                Some(value) => value,
+                None => unreachable!("task output has the JoinHandle's type"),
             })
         })
     }

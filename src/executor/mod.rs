@@ -198,9 +198,9 @@ impl Executor {
             let name = name.clone();
             trace::emit(|| Event::TaskSpawned { task: id, name });
         }
-        // One allocation: the future and the small wrapper that boxes its output as `dyn Any`
-        // (boxing `()` allocates nothing). The header is recycled from finished tasks.
-        let boxed: BoxedTask = Box::pin(async move { Box::new(future.await) as Box<dyn Any> });
+        // The future is boxed with a small wrapper that hands its output back as `dyn Any`; the
+        // header is recycled from finished tasks. See `task::box_task` for where the output goes.
+        let boxed: BoxedTask = task::box_task(future);
         let header = self.spare_headers.borrow_mut().pop().unwrap_or_else(|| {
             Arc::new(TaskHeader {
                 shared: self.shared.clone(),
