@@ -10,6 +10,7 @@
 
 use super::hub::wait_for;
 use super::tcp::TcpStream;
+use crate::http::deadline::bounded_wait;
 use crate::http::{Error, Event, Limits, Phase, Request, Response, ResponseReader, Url, encode_request};
 use std::future::Future;
 use std::io;
@@ -181,21 +182,6 @@ fn write_all(
         }
     }
     Ok(())
-}
-
-/// The next wait: `limit` (a timeout then reports `phase`), or what is left
-/// of the whole-request budget if that is shorter (reported as
-/// `Phase::Total`). The same rule as the other two clients use.
-fn bounded_wait(limit: Duration, phase: Phase, deadline: Instant) -> Result<(Duration, Phase), Error> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(Error::Timeout(Phase::Total));
-    }
-    if left < limit {
-        Ok((left, Phase::Total))
-    } else {
-        Ok((limit.max(Duration::from_millis(1)), phase))
-    }
 }
 
 #[cfg(test)]

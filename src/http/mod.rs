@@ -39,7 +39,7 @@
 
 pub mod blocking;
 mod client;
-mod deadline;
+pub(crate) mod deadline;
 mod error;
 mod reader;
 mod request;
