@@ -8,47 +8,21 @@ mod support;
 use common::with_deadline;
 use corolab::green::{self, HttpConfig};
 use corolab::http::{Limits, Request, Url};
-use corolab::net::TcpListener;
+use corolab::server::{Response, Server};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use support::server::ScriptServer;
 
-/// A stackless page server on the current runtime: `GET /pages/N` waits
-/// `delay`, then answers `page N` (HTTP/1.1, Connection: close).
+/// A stackless `corolab::server` on the current runtime: `GET /pages/N` waits `delay`, then
+/// answers `page N`. It serves until `block_on` returns.
 fn spawn_page_server(delay: Duration) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(corolab::spawn(async move {
-        while let Ok((conn, _)) = listener.accept().await {
-            drop(corolab::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let line = String::from_utf8_lossy(&head)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                let page = line
-                    .split(' ')
-                    .nth(1)
-                    .and_then(|p| p.strip_prefix("/pages/"))
-                    .unwrap_or("?");
-                let body = format!("page {page}");
-                corolab::time::sleep(delay).await;
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = conn.write_all(reply.as_bytes()).await;
-            }));
-        }
-    }));
+    let server = Server::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    drop(corolab::spawn(server.serve(move |request| async move {
+        let page = request.path().strip_prefix("/pages/").unwrap_or("?").to_string();
+        corolab::time::sleep(delay).await;
+        Response::new(200).with_body(format!("page {page}").into_bytes())
+    })));
     addr
 }
 
