@@ -10,8 +10,9 @@
 //! 2. `corolab::future::select` is `asyncio.wait(..., return_when=FIRST_COMPLETED)` for two
 //!    futures: the first to finish wins and the other is **dropped**, which cancels it.
 //! 3. `corolab::time::timeout` is `asyncio.wait_for`: the future wins or is dropped at the deadline.
-//! 4. Requests with `corolab::http::Client` to a local slow server (it answers `/sleep/<ms>`
-//!    after that many milliseconds): one task per request, each sending its answer into a
+//! 4. Requests with `corolab::http::Client` to a local slow server (`corolab::server` on its own
+//!    thread, via `spawn_on_thread`; it answers `/sleep/<ms>` after that many milliseconds, on
+//!    a timer): one task per request, each sending its answer into a
 //!    channel, so the answers are handled in the order they arrive, like `asyncio.as_completed`.
 //! 5. `timeout` around a request: giving up drops the request future and closes its socket.
 //!
@@ -24,11 +25,11 @@
 
 mod common;
 
-use common::raw_server::ServerThread;
 use common::{Args, now, secs};
 use corolab::future::{Either, join_all, select};
 use corolab::http::Client;
 use corolab::reactor::Reactor;
+use corolab::server::{Config, Request, Response, ServerHandle, spawn_on_thread};
 use corolab::sync::channel;
 use corolab::time::{sleep, timeout};
 use std::cell::RefCell;
@@ -144,15 +145,25 @@ pub fn with_timeouts(unit: Duration) -> [bool; 2] {
     })
 }
 
-/// The local slow server's only view: `/sleep/<ms>` waits that long (on a timer), then answers.
-async fn sleep_then_answer(path: String) -> String {
+/// The local slow server's only view: `/sleep/<ms>` waits that long (on a timer), then answers
+/// `slept <ms> ms` (exactly those bytes: `Response::text` would add a newline). Other paths: 404.
+async fn sleep_then_answer(request: Request) -> Response {
+    let path = request.path();
     match path.strip_prefix("/sleep/").and_then(|ms| ms.parse::<u64>().ok()) {
         Some(ms) => {
             sleep(Duration::from_millis(ms)).await;
-            format!("slept {ms} ms")
+            Response::new(200)
+                .with_header("Content-Type", "text/plain; charset=utf-8")
+                .with_body(format!("slept {ms} ms").into_bytes())
         }
-        None => format!("unknown page {path}; try /sleep/<ms>"),
+        None => Response::text(404, format!("unknown page {path}; try /sleep/<ms>")),
     }
+}
+
+/// Starts the slow server (`corolab::server`) on its own thread and runtime, on a free
+/// loopback port. It stops when the handle is shut down or dropped.
+fn start_slow_server() -> io::Result<ServerHandle> {
+    spawn_on_thread("127.0.0.1:0", Config::default(), sleep_then_answer)
 }
 
 /// The path that makes the server wait `units` times `unit`.
@@ -163,8 +174,8 @@ fn sleep_path(units: u32, unit: Duration) -> String {
 /// Part 4: requests that take 3, 1 and 2 units, one task each; answers are handled as they arrive.
 /// Returns the durations (in units) in the order their answers were handled.
 pub fn requests_as_completed(unit: Duration) -> io::Result<Vec<u32>> {
-    let server = ServerThread::start(sleep_then_answer)?;
-    let addr = server.addr();
+    let server = start_slow_server()?;
+    let base = server.url().to_string();
     let limit = unit * 10; // every request gets a bound
     let handled = corolab::block_on(async move {
         let client = Client::builder().request_timeout(limit).build();
@@ -172,7 +183,7 @@ pub fn requests_as_completed(unit: Duration) -> io::Result<Vec<u32>> {
         for units in DURATIONS {
             let (client, answers) = (client.clone(), answers.clone());
             let path = sleep_path(units, unit);
-            let url = format!("http://{addr}{path}");
+            let url = format!("{base}{path}");
             println!("{} request {url}", now());
             // Detached task: it reports through the channel, not through its handle.
             drop(corolab::spawn(async move {
@@ -191,17 +202,18 @@ pub fn requests_as_completed(unit: Duration) -> io::Result<Vec<u32>> {
         }
         handled
     });
+    server.shutdown();
     println!("-> answers handled in the order {handled:?}: whoever returns first is handled first");
     Ok(handled)
 }
 
 /// Part 5: a request that takes 3 units, under a `timeout` of 1.5 units. Returns whether it gave up.
 pub fn request_with_timeout(unit: Duration) -> io::Result<bool> {
-    let server = ServerThread::start(sleep_then_answer)?;
-    let addr = server.addr();
+    let server = start_slow_server()?;
+    let base = server.url().to_string();
     let gave_up = corolab::block_on(async move {
         let client = Client::new();
-        let url = format!("http://{addr}{}", sleep_path(3, unit));
+        let url = format!("{base}{}", sleep_path(3, unit));
         let limit = unit * 3 / 2;
         println!("{} request {url}, giving it {}", now(), secs(limit));
         // `timeout` works on any future; the client also offers `.timeout(d)` on a request.
@@ -219,6 +231,7 @@ pub fn request_with_timeout(unit: Duration) -> io::Result<bool> {
             }
         }
     });
+    server.shutdown();
     Ok(gave_up)
 }
 

@@ -13,8 +13,8 @@
 //! Flask without `threaded=True`, and every request now waits for the ones before it.
 //!
 //! The client is `corolab::http::Client`, the counterpart of the seed's aiohttp session. The
-//! server is written by hand on `corolab::net` (see `common/raw_server.rs`): it reads a request
-//! head and answers `200 hello world` with `Connection: close`.
+//! server is `corolab::server`, started with `spawn_on_thread`: it parses each request, calls
+//! the view, and answers `200 hello world` (the body is exactly those 11 bytes).
 //!
 //! **What to look for in the output.**
 //! - Part 1: 50 "request" lines within the same second, then 50 "got response hello world"
@@ -29,12 +29,11 @@
 
 mod common;
 
-use common::raw_server::ServerThread;
 use common::{Args, now, secs, thousands};
 use corolab::http::{self, Client};
+use corolab::server::{Config, Request, Response, ServerHandle, spawn_on_thread};
 use corolab::time::sleep;
 use std::io;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -48,16 +47,24 @@ const PRINT_EACH_UP_TO: usize = 50;
 
 /// The seeds' Flask view, the corolab way: wait on a timer, then answer. While this task
 /// waits, the thread serves every other connection.
-async fn index(delay: Duration) -> String {
+async fn index(delay: Duration) -> Response {
     sleep(delay).await;
-    "hello world".to_string()
+    hello_world()
 }
 
 /// The same view written like the Flask one (`time.sleep(3)`): it blocks the server's only
-/// thread, so no other connection is served until it returns.
-async fn index_blocking(delay: Duration) -> String {
+/// thread, so no other connection is served until it returns. The `async fn` body runs when
+/// the server polls the handler's future, so the sleep happens on the server thread.
+async fn index_blocking(delay: Duration) -> Response {
     std::thread::sleep(delay);
-    "hello world".to_string()
+    hello_world()
+}
+
+/// `200` with the body `hello world`, byte for byte (`Response::text` would add a newline).
+fn hello_world() -> Response {
+    Response::new(200)
+        .with_header("Content-Type", "text/plain; charset=utf-8")
+        .with_body(b"hello world".to_vec())
 }
 
 /// Which view the server uses.
@@ -70,10 +77,11 @@ pub enum View {
 }
 
 /// Starts the slow server on its own thread (one thread, one runtime) on a free loopback port.
-pub fn start_server(view: View, delay: Duration) -> io::Result<ServerThread> {
+pub fn start_server(view: View, delay: Duration) -> io::Result<ServerHandle> {
+    let addr = "127.0.0.1:0";
     match view {
-        View::Timer => ServerThread::start(move |_path| index(delay)),
-        View::Blocking => ServerThread::start(move |_path| index_blocking(delay)),
+        View::Timer => spawn_on_thread(addr, Config::default(), move |_: Request| index(delay)),
+        View::Blocking => spawn_on_thread(addr, Config::default(), move |_: Request| index_blocking(delay)),
     }
 }
 
@@ -103,9 +111,10 @@ async fn request(number: usize, client: Client, url: Rc<str>, print: bool) -> Re
     Ok(body)
 }
 
-/// Fires `requests` concurrent requests at `addr` (one task each, all on this thread) and
+/// Fires `requests` concurrent requests at `url` (one task each, all on this thread) and
 /// waits for every answer, each bounded by `limit`.
-pub fn fire_requests(addr: SocketAddr, requests: usize, limit: Duration) -> Burst {
+pub fn fire_requests(url: &str, requests: usize, limit: Duration) -> Burst {
+    let url: Rc<str> = url.into();
     let print = requests <= PRINT_EACH_UP_TO;
     corolab::block_on(async move {
         // Like aiohttp's connector (seed 004: `TCPConnector(limit=100)`), the client keeps at
@@ -115,7 +124,6 @@ pub fn fire_requests(addr: SocketAddr, requests: usize, limit: Duration) -> Burs
             .max_connections(requests)
             .request_timeout(limit)
             .build();
-        let url: Rc<str> = format!("http://{addr}/").into();
         let start = Instant::now();
         let handles: Vec<_> = (1..=requests)
             .map(|number| corolab::spawn(request(number, client.clone(), url.clone(), print)))
@@ -153,8 +161,8 @@ pub fn run(view: View, delay: Duration, requests: usize) -> io::Result<Burst> {
             delay * u32::try_from(requests.saturating_add(1)).unwrap_or(u32::MAX) + Duration::from_secs(5)
         }
     };
-    let burst = fire_requests(server.addr(), requests, limit);
-    drop(server);
+    let burst = fire_requests(&format!("{}/", server.url()), requests, limit);
+    server.shutdown();
     Ok(burst)
 }
 

@@ -1,10 +1,8 @@
 //! Small helpers shared by the seed examples: the `HH:MM:SS` clock the seeds print, command-line
-//! flags, and (in `raw_server`) a minimal HTTP server on raw `corolab::net` sockets.
+//! flags, memory readings. (The examples' HTTP servers are `corolab::server`.)
 //!
 //! Each example pulls this in with `mod common;`, so an example may use only part of it.
 #![allow(dead_code)]
-
-pub mod raw_server;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
