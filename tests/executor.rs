@@ -425,3 +425,41 @@ fn spawn_blocking_outside_a_runtime_refuses_before_running_the_closure() {
     std::thread::sleep(Duration::from_millis(50));
     assert!(!*ran.lock().unwrap(), "the closure must not have run");
 }
+
+// Why: spawn_blocking must not start a thread per call (a burst of a thousand lookups would
+// start a thousand threads), yet calls below the cap must still run side by side.
+#[test]
+fn spawn_blocking_uses_a_bounded_pool_and_still_runs_calls_in_parallel() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    with_deadline(Duration::from_secs(30), || {
+        block_on(async {
+            let running = Arc::new(AtomicUsize::new(0));
+            let peak = Arc::new(AtomicUsize::new(0));
+            let started = std::time::Instant::now();
+            let calls: Vec<_> = (0..200)
+                .map(|_| {
+                    let (running, peak) = (running.clone(), peak.clone());
+                    spawn_blocking(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                })
+                .collect();
+            for call in calls {
+                call.await.unwrap();
+            }
+            let peak = peak.load(Ordering::SeqCst);
+            let cap = corolab::executor::blocking_pool::MAX_THREADS;
+            assert!(peak <= cap, "{peak} blocking calls ran at once, cap is {cap}");
+            assert!(peak >= 8, "calls below the cap must overlap (peak {peak})");
+            // 200 x 20 ms one at a time would be 4 s; with the pool it is a few rounds.
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                started.elapsed()
+            );
+        });
+    });
+}

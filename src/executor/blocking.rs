@@ -1,10 +1,11 @@
 //! `spawn_blocking`: run a blocking closure on a helper thread (asyncio's `run_in_executor`).
 //!
-//! The closure runs on a fresh OS thread. The task that waits for it is an ordinary corolab task
-//! whose waker is called *from that other thread* when the closure returns: this is the
-//! cross-thread wake path (injector queue plus a poke of the reactor's eventfd).
+//! The closure runs on a helper thread from a small pool (`blocking_pool.rs`: at most 64
+//! threads; more calls wait their turn in FIFO order). The task that waits for it is an ordinary
+//! corolab task whose waker is called *from that other thread* when the closure returns: this is
+//! the cross-thread wake path (injector queue plus a poke of the reactor's eventfd).
 
-use super::{JoinHandle, current_or_panic};
+use super::{JoinHandle, blocking_pool, current_or_panic};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,8 @@ impl<T> Future for WaitForThread<T> {
     }
 }
 
-/// Runs `f` on a new OS thread and returns a handle that resolves to its result without
+/// Runs `f` on a helper thread (a pool of at most [`blocking_pool::MAX_THREADS`]; more calls wait
+/// their turn) and returns a handle that resolves to its result without
 /// blocking the runtime. A panic in `f` becomes `JoinError::Panic`.
 /// Panics (clearly) when called outside `block_on`, like [`spawn`](super::spawn).
 pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
@@ -51,20 +53,19 @@ where
         waker: None,
     }));
     let for_thread = slot.clone();
-    let started = thread::Builder::new()
-        .name("corolab-blocking".into())
-        .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-            let waker = {
-                let mut slot = for_thread.lock().unwrap_or_else(|e| e.into_inner());
-                slot.result = Some(result);
-                slot.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake(); // a wake from another thread
-            }
-        });
-    if let Err(e) = started {
+    let job = Box::new(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let waker = {
+            let mut slot = for_thread.lock().unwrap_or_else(|e| e.into_inner());
+            slot.result = Some(result);
+            slot.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake(); // a wake from another thread
+        }
+    });
+    if let Err((job, e)) = blocking_pool::submit(job) {
+        drop(job);
         let message = format!("spawn_blocking could not start a thread: {e}");
         slot.lock().unwrap_or_else(|e| e.into_inner()).result = Some(Err(Box::new(message)));
     }

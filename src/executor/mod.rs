@@ -22,6 +22,7 @@
 //! and an atomic). `{:?}` on a `Runtime` dumps every task and its stage.
 
 mod blocking;
+pub mod blocking_pool;
 mod join;
 mod spawn;
 mod task;
