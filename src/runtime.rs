@@ -191,6 +191,12 @@ impl Runtime {
         self.executor.wake_yielded();
     }
 
+    /// This runtime's id: unique in the process, 1 for the first runtime created (it is its
+    /// reactor's id). Traces and cross-runtime errors name runtimes by it.
+    pub fn id(&self) -> u64 {
+        self.reactor.id()
+    }
+
     /// Counters: polls, wakes, reactor waits, I/O events, timers fired, tasks, peak live tasks.
     pub fn stats(&self) -> Stats {
         Stats::combine(self.executor.stats(), self.reactor.stats())

@@ -29,6 +29,16 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
         &self.source
     }
 
+    /// The id of the reactor this source is registered with (see `Reactor::id`).
+    pub fn reactor_id(&self) -> u64 {
+        self.reactor.id()
+    }
+
+    /// Whether this source belongs to the runtime running on this thread now.
+    pub fn belongs_to_current_reactor(&self) -> bool {
+        Reactor::current_id() == Some(self.reactor.id())
+    }
+
     /// The packed token (for traces and tests).
     pub fn token(&self) -> u64 {
         self.key.to_u64()

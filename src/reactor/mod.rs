@@ -88,6 +88,8 @@ pub struct ReactorStats {
 
 /// See the module docs.
 pub struct Reactor {
+    /// This reactor's number, unique in the process (see [`Reactor::id`]).
+    id: u64,
     poll: RefCell<Poll>,
     events: RefCell<Events>,
     io: RefCell<Slab<IoSlot>>,
@@ -103,6 +105,9 @@ pub struct Reactor {
 /// How many expired timers `fire_timers` takes out of the heap at a time.
 const TIMER_BATCH: usize = 64;
 
+/// Numbers handed to reactors (and so runtimes) in creation order, starting at 1.
+static NEXT_REACTOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
 }
@@ -113,6 +118,7 @@ impl Reactor {
         let poll = Poll::new()?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE_TOKEN)?);
         Ok(Reactor {
+            id: NEXT_REACTOR_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             poll: RefCell::new(poll),
             events: RefCell::new(Events::with_capacity(1024)),
             io: RefCell::new(Slab::default()),
@@ -122,6 +128,17 @@ impl Reactor {
             to_wake: RefCell::new(Vec::new()),
             expired: Cell::new(Vec::new()),
         })
+    }
+
+    /// This reactor's number: unique in the process, 1 for the first runtime created. Sockets
+    /// and timers remember it, so using one from another runtime can be named in an error.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The id of this thread's current reactor, if a runtime is running here.
+    pub fn current_id() -> Option<u64> {
+        CURRENT.with(|c| c.borrow().as_ref().map(|r| r.id))
     }
 
     /// A handle other threads can use to interrupt `wait_for_io`.
