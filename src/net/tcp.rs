@@ -155,6 +155,18 @@ impl TcpStream {
         self.io.get_ref().as_raw_fd()
     }
 
+    /// Whether this stream is registered with the runtime running on this thread now. A
+    /// stream belongs to the runtime that created it; the HTTP pool uses this to never hand a
+    /// connection to another runtime.
+    pub fn belongs_to_current_runtime(&self) -> bool {
+        self.io.belongs_to_current_reactor()
+    }
+
+    /// The id of the runtime this stream is registered with (see `Runtime::id`).
+    pub fn runtime_id(&self) -> u64 {
+        self.io.reactor_id()
+    }
+
     /// The reactor token of this socket (as shown in traces).
     pub fn token(&self) -> u64 {
         self.io.token()
