@@ -1,0 +1,513 @@
+//! Every printed output a chapter shows is one a command really prints.
+//!
+//! The convention (also in `docs/README.md`, "Conventions for chapter authors"): a ```` ```text ````
+//! block in `docs/` is preceded by one HTML comment (invisible in the book) saying what it is.
+//!
+//! - `<!-- output: cargo run --example NAME -- ARGS | RULE RULE ... -->`: the block is what that
+//!   command prints (stdout and stderr, in the order written). This test builds the example in
+//!   the debug profile (a `--release` in the command is what the reader should use, not what the
+//!   test needs), runs it with the ARGS, normalises both the block and the real output with the
+//!   RULEs, and checks that every line of the block appears in the output, in the same order.
+//!   So a sample may be cut: a line that starts with `...` stands for lines left out.
+//!   `COROLAB_TRACE=1 cargo run ...` sets that variable.
+//! - `<!-- output: scripts/check-debugger-guide.sh -->`: a debugger transcript; that script
+//!   (run by `.ci/run` when gdb exists) compares it with a real session.
+//! - `<!-- not output: WHY -->`: a picture, a list of commands, a table to read; nothing prints it.
+//!
+//! RULEs say what truly varies between runs and are applied to both sides:
+//!
+//! | rule | replaces | with |
+//! |---|---|---|
+//! | `times` | durations (`2.00 s`, `5.000 ms`, `442 µs`, `19.830463ms`), clock times (`04:51:45`), trace stamps (`[ 0.055 ms]`, a leading `50.575`) | `<t>` |
+//! | `ports` | a port after `127.0.0.1:` or `[::1]:` | `<port>` |
+//! | `fds` | the number after `fd ` (and `token 0x..`) | `<fd>` |
+//! | `addrs` | hex addresses of 6+ digits (`0x55555563f020`) | `<addr>` |
+//! | `numbers` | every run of digits (a table whose values vary: only its shape is compared) | `N` |
+//! | `prefix` | nothing; a sample line may be the start of an output line (columns cut on the right) | |
+//! | `extra=ARGS` | nothing; appends ARGS at test time, such as `--quick` or `--pages 20` to keep the run short | |
+//!
+//! Runs of spaces are always collapsed, so column widths may change. Each command has a time
+//! bound ([`RUN_LIMIT`]); a hang fails the test instead of hanging it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The longest any one documented command may run in the test.
+const RUN_LIMIT: Duration = Duration::from_secs(90);
+
+/// Chapters whose text blocks are not yet annotated (owned by another branch). Empty when done.
+const NOT_YET_ANNOTATED: &[&str] = &[];
+
+fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+// ------------------------------------------------------------------------------ the convention
+
+/// What the comment before a text block says about it.
+#[derive(Debug, Clone, PartialEq)]
+enum Marker {
+    /// Printed by this command, compared after these rules.
+    Output { command: String, rules: Vec<String> },
+    /// A debugger transcript, checked by this script.
+    Script(String),
+    /// Not an output (a picture, commands to type, ...).
+    NotOutput,
+}
+
+/// One ```` ```text ```` block of a chapter.
+#[derive(Debug)]
+struct Sample {
+    chapter: String,
+    line: usize,
+    marker: Option<Marker>,
+    body: Vec<String>,
+}
+
+fn parse_marker(comment: &str) -> Option<Marker> {
+    let inner = comment.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
+    if inner.starts_with("not output") {
+        return Some(Marker::NotOutput);
+    }
+    let spec = inner.strip_prefix("output:")?.trim();
+    let (command, rules) = match spec.split_once(" | ") {
+        Some((c, r)) => (c.trim(), r.split_whitespace().map(String::from).collect()),
+        None => (spec, Vec::new()),
+    };
+    if command.starts_with("scripts/") {
+        return Some(Marker::Script(command.to_string()));
+    }
+    Some(Marker::Output {
+        command: command.to_string(),
+        rules,
+    })
+}
+
+/// The text blocks of one chapter, each with the marker comment on the nearest non-blank line
+/// above it (if that line is a comment).
+fn samples_in(chapter: &str, text: &str) -> Vec<Sample> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(info) = lines[i].trim_start().strip_prefix("```") else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        let mut body = Vec::new();
+        i += 1;
+        while i < lines.len() && !lines[i].trim_start().starts_with("```") {
+            body.push(lines[i].to_string());
+            i += 1;
+        }
+        i += 1;
+        if info.split([',', ' ']).next() != Some("text") {
+            continue;
+        }
+        let above = lines[..start].iter().rev().find(|l| !l.trim().is_empty());
+        out.push(Sample {
+            chapter: chapter.to_string(),
+            line: start + 1,
+            marker: above.and_then(|l| parse_marker(l)),
+            body,
+        });
+    }
+    out
+}
+
+fn all_samples() -> Vec<Sample> {
+    let docs = crate_root().join("docs");
+    let mut chapters: Vec<PathBuf> = std::fs::read_dir(&docs)
+        .expect("docs/ exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    chapters.sort();
+    chapters
+        .iter()
+        .flat_map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(p).expect("chapter is readable");
+            samples_in(&name, &text)
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------------------ normalising
+
+fn is_time_unit(word: &str) -> bool {
+    matches!(word, "s" | "ms" | "us" | "µs" | "ns" | "sec")
+}
+
+/// Replaces `2.00 s`, `5.000ms`, `19.830463ms`, `04:51:45`, `+10.01 s` with `<t>`.
+fn normalise_times(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let starts_number = c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric());
+        if !starts_number {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.' || chars[j] == ':') {
+            j += 1;
+        }
+        let number: String = chars[i..j].iter().collect();
+        let number = number.trim_end_matches(['.', ':']);
+        let j = i + number.chars().count();
+        // Clock time HH:MM:SS.
+        if number.matches(':').count() == 2 && !number.contains('.') {
+            out.push_str("<t>");
+            i = j;
+            continue;
+        }
+        // A number followed (maybe after one space) by a unit.
+        let mut k = j;
+        if k < chars.len() && chars[k] == ' ' {
+            k += 1;
+        }
+        let mut unit = String::new();
+        let mut m = k;
+        while m < chars.len() && chars[m].is_alphabetic() {
+            unit.push(chars[m]);
+            m += 1;
+        }
+        if !number.contains(':') && is_time_unit(&unit) {
+            out.push_str("<t>");
+            i = m;
+            continue;
+        }
+        out.push_str(number);
+        i = j;
+    }
+    // Trace stamps: `[     0.055 ms]` became `[ <t>]`; a leading `50.575` (fetch_pages --trace).
+    let out = out.replace("[ <t>]", "[<t>]");
+    let trimmed = out.trim_start();
+    let first = trimmed.split(' ').next().unwrap_or_default();
+    if first.contains('.')
+        && first.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && first.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return format!("<t>{}", &trimmed[first.len()..]);
+    }
+    out
+}
+
+/// Replaces the digits right after each `prefix` with `with`.
+fn replace_number_after(line: &str, prefix: &str, with: &str, hex: bool) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(pos) = rest.find(prefix) {
+        out.push_str(&rest[..pos + prefix.len()]);
+        rest = &rest[pos + prefix.len()..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_digit() || hex && c.is_ascii_hexdigit()))
+            .unwrap_or(rest.len());
+        if len > 0 {
+            out.push_str(with);
+            rest = &rest[len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn normalise_addrs(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(pos) = rest.find("0x") {
+        out.push_str(&rest[..pos]);
+        let digits = rest[pos + 2..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len() - pos - 2);
+        if digits >= 6 {
+            out.push_str("<addr>");
+        } else {
+            out.push_str(&rest[pos..pos + 2 + digits]);
+        }
+        rest = &rest[pos + 2 + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn normalise_numbers(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in line.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One line with every rule applied and runs of whitespace collapsed.
+fn normalise(line: &str, rules: &[String]) -> String {
+    let mut line = line.to_string();
+    let has = |r: &str| rules.iter().any(|x| x == r);
+    if has("addrs") {
+        line = normalise_addrs(&line);
+    }
+    if has("ports") {
+        line = replace_number_after(&line, "127.0.0.1:", "<port>", false);
+        line = replace_number_after(&line, "[::1]:", "<port>", false);
+    }
+    if has("fds") {
+        line = replace_number_after(&line, "fd ", "<fd>", false);
+        line = replace_number_after(&line, "token 0x", "<fd>", true);
+    }
+    if has("times") {
+        line = normalise_times(&line);
+    }
+    if has("numbers") {
+        line = normalise_numbers(&line);
+    }
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A sample line that stands for lines left out.
+fn is_elision(line: &str) -> bool {
+    let t = line.trim().trim_start_matches(['|', ' ']);
+    t.is_empty() || t.starts_with("...")
+}
+
+/// The sample lines that do not appear, in order, among the output lines (empty: it matches).
+fn unmatched(sample: &[String], output: &str, rules: &[String]) -> Vec<String> {
+    let out: Vec<String> = output.lines().map(|l| normalise(l, rules)).collect();
+    let prefix = rules.iter().any(|r| r == "prefix");
+    let mut at = 0;
+    let mut missing = Vec::new();
+    for line in sample.iter().filter(|l| !is_elision(l)) {
+        let want = normalise(line, rules);
+        let matches = |o: &String| *o == want || prefix && o.starts_with(&want);
+        match out[at..].iter().position(matches) {
+            Some(pos) => at += pos + 1,
+            None => missing.push(format!("{line}\n        (normalised: {want})")),
+        }
+    }
+    missing
+}
+
+// ------------------------------------------------------------------------------ running
+
+/// A documented command, taken apart: the example to build, its arguments, its environment.
+#[derive(Debug, PartialEq)]
+struct Run {
+    example: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+fn parse_command(command: &str, rules: &[String]) -> Result<Run, String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let mut env = Vec::new();
+    let mut i = 0;
+    while let Some((k, v)) = words.get(i).and_then(|w| w.split_once('=')) {
+        env.push((k.to_string(), v.to_string()));
+        i += 1;
+    }
+    if words.get(i..i + 2) != Some(&["cargo", "run"][..]) {
+        return Err(format!("`{command}`: expected `cargo run --example NAME [-- ARGS]`"));
+    }
+    let rest = &words[i + 2..];
+    let split = rest.iter().position(|w| *w == "--").unwrap_or(rest.len());
+    let (cargo_args, prog_args) = rest.split_at(split);
+    let example = cargo_args
+        .iter()
+        .position(|w| *w == "--example")
+        .and_then(|p| cargo_args.get(p + 1))
+        .ok_or_else(|| format!("`{command}`: no `--example NAME`"))?;
+    let mut args: Vec<String> = prog_args.iter().skip(1).map(|s| s.to_string()).collect();
+    for extra in rules.iter().filter_map(|r| r.strip_prefix("extra=")) {
+        args.extend(extra.split(',').map(String::from));
+    }
+    Ok(Run {
+        example: example.to_string(),
+        args,
+        env,
+    })
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_root().join("target"))
+}
+
+/// Builds the example (debug profile) and returns its binary.
+fn build_example(name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(crate_root())
+        .args(["build", "--quiet", "--example", name])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example {name} failed");
+    target_dir().join("debug").join("examples").join(name)
+}
+
+/// Runs `bin` with stdout and stderr into one pipe (so their lines keep the order they were
+/// written in), killing it after `limit`.
+fn run_bounded(bin: &Path, run: &Run, limit: Duration) -> Result<String, String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\" 2>&1")
+        .arg(bin)
+        .args(&run.args)
+        .env_remove("COROLAB_TRACE") // only what the command itself sets
+        .envs(run.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let mut pipe = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = pipe.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            let text = reader.join().unwrap_or_default();
+            if !status.success() {
+                return Err(format!("{} exited with {status}:\n{text}", bin.display()));
+            }
+            return Ok(text);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{} ran longer than {limit:?}", bin.display()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ------------------------------------------------------------------------------ the tests
+
+// Why: a text block nobody labels is a sample output nobody checks; the label is what makes
+// the next test check it.
+#[test]
+fn every_text_block_says_whether_it_is_an_output() {
+    let unlabelled: Vec<String> = all_samples()
+        .into_iter()
+        .filter(|s| s.marker.is_none() && !NOT_YET_ANNOTATED.contains(&s.chapter.as_str()))
+        .map(|s| format!("docs/{}:{}", s.chapter, s.line))
+        .collect();
+    assert!(
+        unlabelled.is_empty(),
+        "text blocks without `<!-- output: ... -->` or `<!-- not output: ... -->` before them \
+         (see tests/doc_outputs.rs):\n{}",
+        unlabelled.join("\n")
+    );
+}
+
+// Why: this is the test that fails when a chapter's sample goes stale (a renamed trace line,
+// a changed dump format, a line the program never prints).
+#[test]
+fn every_sample_output_is_what_its_command_prints() {
+    let samples: Vec<Sample> = all_samples()
+        .into_iter()
+        .filter(|s| matches!(s.marker, Some(Marker::Output { .. })))
+        .collect();
+    assert!(samples.len() >= 5, "expected sample outputs in the chapters, found {}", samples.len());
+    let mut failures = Vec::new();
+    for sample in &samples {
+        let Some(Marker::Output { command, rules }) = &sample.marker else {
+            continue;
+        };
+        let place = format!("docs/{}:{}", sample.chapter, sample.line);
+        let run = match parse_command(command, rules) {
+            Ok(run) => run,
+            Err(e) => {
+                failures.push(format!("{place}: {e}"));
+                continue;
+            }
+        };
+        let bin = build_example(&run.example);
+        match run_bounded(&bin, &run, RUN_LIMIT) {
+            Err(e) => failures.push(format!("{place}: {e}")),
+            Ok(output) => {
+                let missing = unmatched(&sample.body, &output, rules);
+                if !missing.is_empty() {
+                    failures.push(format!(
+                        "{place}: `{command}` (test args {:?}) does not print, in this order:\n    {}\n\
+                         --- it printed ---\n{output}",
+                        run.args,
+                        missing.join("\n    ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "stale sample outputs:\n\n{}", failures.join("\n\n"));
+}
+
+#[test]
+fn markers_parse() {
+    assert_eq!(
+        parse_marker("<!-- output: cargo run --example x -- --a 1 | times fds -->"),
+        Some(Marker::Output {
+            command: "cargo run --example x -- --a 1".into(),
+            rules: vec!["times".into(), "fds".into()],
+        })
+    );
+    assert_eq!(
+        parse_marker("<!-- output: scripts/check-debugger-guide.sh -->"),
+        Some(Marker::Script("scripts/check-debugger-guide.sh".into()))
+    );
+    assert_eq!(parse_marker("<!-- not output: a picture -->"), Some(Marker::NotOutput));
+    assert_eq!(parse_marker("plain prose"), None);
+    let run = parse_command(
+        "COROLAB_TRACE=1 cargo run --release --example fetch_pages -- --pages 2",
+        &["extra=--latency-ms,5".into()],
+    )
+    .unwrap();
+    assert_eq!(run.example, "fetch_pages");
+    assert_eq!(run.args, ["--pages", "2", "--latency-ms", "5"]);
+    assert_eq!(run.env, [("COROLAB_TRACE".to_string(), "1".to_string())]);
+}
+
+#[test]
+fn normalising_hides_only_what_varies() {
+    let t = |s: &str| normalise(s, &["times".into()]);
+    assert_eq!(t("04:51:45 task start"), "<t> task start");
+    assert_eq!(t("done running it (ok), took 2.00 s"), "done running it (ok), took <t>");
+    assert_eq!(t("[     0.055 ms]   wake main"), "[<t>] wake main");
+    assert_eq!(t("   50.575  epoll_wait returned 2 event(s)"), "<t> epoll_wait returned 2 event(s)");
+    assert_eq!(t("19.830463ms,"), "<t>,");
+    assert_eq!(t("read=0 write=0"), "read=0 write=0");
+    assert_ne!(t("read=false write=false"), t("read=0 write=0"));
+    assert_eq!(t("100 orders"), "100 orders");
+    let all: Vec<String> = ["ports", "fds", "addrs"].map(String::from).to_vec();
+    assert_eq!(
+        normalise("GET http://127.0.0.1:35257/x fd 8 (token 0x2) at 0x55555563f020", &all),
+        "GET http://127.0.0.1:<port>/x fd <fd> (token 0x<fd>) at <addr>"
+    );
+    assert_eq!(normalise("684 polls, 1.26", &["numbers".into()]), "N polls, N.N");
+}
+
+#[test]
+fn a_cut_sample_matches_in_order_and_a_made_up_line_does_not() {
+    let output = "a 1\nb 2\nc 3\nd 4\n";
+    let sample = |s: &str| s.lines().map(String::from).collect::<Vec<_>>();
+    assert!(unmatched(&sample("a 1\n...\nc 3"), output, &[]).is_empty());
+    assert_eq!(unmatched(&sample("c 3\na 1"), output, &[]).len(), 1, "order matters");
+    assert_eq!(unmatched(&sample("a 1\ntask 1 wakes itself"), output, &[]).len(), 1);
+}
