@@ -4,19 +4,27 @@
 //!
 //! - `reader` accepts one loopback connection and reads from it: its first read answers
 //!   `WouldBlock`, so it parks on the socket until epoll reports the socket readable;
-//! - `sleeper` sleeps 30 ms: it parks on a timer until `fire_timers` wakes it;
-//! - the main future connects, waits 10 ms (so both tasks are parked), prints the `{:?}` dump
-//!   of the runtime, then writes `hello` and waits for both tasks.
+//! - `sleeper` sleeps 20 ms longer than the main future waits (30 ms): it parks on a timer
+//!   until `fire_timers` wakes it;
+//! - the main future connects, waits `--wait-ms` (10 ms; so both tasks are parked), prints the
+//!   `{:?}` dump of the runtime, then writes `hello` and waits for both tasks.
 //!
 //! The trace (on stderr) is on by default here; `COROLAB_TRACE=json` switches it to JSON lines.
 //!
 //! ```text
 //! cargo run --example debugger_demo
-//! rust-gdb -q target/debug/examples/debugger_demo
+//! rust-gdb -q target/debug/examples/debugger_demo      # then: run --wait-ms 2000
 //! ```
 //!
+//! Under a debugger use `--wait-ms 2000`: every stop at a breakpoint costs wall time (tens of
+//! milliseconds even in batch mode), and with 10 ms the main future's timer would fire while
+//! you look, so what the guide shows would depend on how fast the debugger is. With 2 s, no
+//! timer is due before the first `epoll_wait`, on any machine.
 //! `scripts/check-debugger-guide.sh` runs this program under gdb with the guide's breakpoints.
 
+mod common;
+
+use common::Args;
 use corolab::net::{TcpListener, TcpStream};
 use corolab::time::sleep;
 use corolab::trace::{self, StderrSink};
@@ -24,32 +32,37 @@ use corolab::{Runtime, spawn_named};
 use std::io;
 use std::time::Duration;
 
+const USAGE: &str = "usage: debugger_demo [--wait-ms N]
+  --wait-ms N   how long the main future waits before it writes (default 10; 2000 under a debugger)";
+
 fn main() -> io::Result<()> {
+    let args = Args::parse(&[], &["--wait-ms"], USAGE);
+    let wait = Duration::from_millis(args.number("--wait-ms", USAGE).unwrap_or(10) as u64);
     // `COROLAB_TRACE` chooses the sink if set; otherwise this demo traces to stderr anyway.
     if std::env::var_os("COROLAB_TRACE").is_none() {
         trace::set_sink(Box::new(StderrSink::new()));
     }
     let rt = Runtime::new();
-    let (received, slept) = rt.block_on(demo(&rt))?;
+    let (received, slept) = rt.block_on(demo(&rt, wait))?;
     println!("reader got {received:?}; sleeper says {slept:?}");
     println!("stats: {:?}", rt.stats());
     Ok(())
 }
 
 /// The main future: two tasks, one dump of the runtime while both are parked.
-async fn demo(rt: &Runtime) -> io::Result<(String, &'static str)> {
+async fn demo(rt: &Runtime, wait: Duration) -> io::Result<(String, &'static str)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
 
     let reader = spawn_named("reader", read_one_message(listener));
-    let sleeper = spawn_named("sleeper", async {
-        sleep(Duration::from_millis(30)).await;
+    let sleeper = spawn_named("sleeper", async move {
+        sleep(wait + Duration::from_millis(20)).await; // still asleep at the dump
         "done sleeping"
     });
 
     let client = TcpStream::connect_addr(addr).await?;
     // Let both tasks run until they park: reader on its socket, sleeper on its timer.
-    sleep(Duration::from_millis(10)).await;
+    sleep(wait).await;
     println!("state while both tasks wait: {rt:#?}");
 
     client.write_all(b"hello").await?;

@@ -6,7 +6,12 @@
 # 2. Checks that every `(gdb) break corolab::...` line in the runtime chapters (3-6, 10) names
 #    a function gdb can find in that binary.
 # 3. Runs scripts/debugger-guide.gdb (the session the guide quotes) in batch mode and checks that
-#    each breakpoint was hit and each `print` shows what the guide says it shows.
+#    each breakpoint was hit, each `print` shows what the guide's explanations say it shows,
+#    and every line of the chapter's transcript (the text block after
+#    `<!-- output: scripts/check-debugger-guide.sh -->`) appears in the real session, with
+#    addresses, times, the process id and the timeout's nanoseconds left out of the comparison.
+#    The demo runs with `--wait-ms 2000`, so no timer is due while gdb stops: the values do
+#    not depend on how fast the machine or the debugger is.
 #
 # 4. If lldb is installed, runs scripts/debugger-guide.lldb and checks the same values.
 #
@@ -89,9 +94,11 @@ expect_print() { # where, which print (1, 2, ...), extended regex for the value,
 expect_print "Runtime::tick" 1 '^\$[0-9]+ = 0$' "live tasks at the first tick (nothing spawned yet)"
 expect_print "Runtime::tick" 2 '^\$[0-9]+ = 1$' "run queue length at the first tick (the main future)"
 expect_print "Executor::poll_task" 1 '^\$[0-9]+ = 1$' "the first task polled is task 1 (reader)"
-expect_print "Reactor::wait_for_io" 1 'Option<core::time::Duration>::Some\(core::time::Duration' \
-    "the epoll_wait timeout (Some: a timer is pending)"
-expect_print "Reactor::dispatch_io_events" 1 'reactor_waits: 1,' "stats right after the first epoll_wait"
+expect_print "Reactor::wait_for_io" 1 \
+    'Option<core::time::Duration>::Some\(core::time::Duration \{secs: 1, nanos: [^)]*\(9[0-9]{2}000000\)\}\)$' \
+    "the epoll_wait timeout: a little under the 2 s timer, in whole milliseconds"
+expect_print "Reactor::dispatch_io_events" 1 'ReactorStats \{reactor_waits: 1, io_events: 0, timers_fired: 0\}$' \
+    "stats right after the first epoll_wait (no event counted yet, no timer fired)"
 
 if grep -A8 -xF "HIT Executor::poll_task" "$OUT" | grep -q 'in corolab::runtime::Runtime::tick '; then
     ok "backtrace from poll_task goes through Runtime::tick (run_ready_tasks is phase 1)"
@@ -100,10 +107,36 @@ else
 fi
 
 polls=$(grep -cxF "HIT read_one_message" "$OUT" || true)
-if [ "$polls" -ge 2 ]; then
+if [ "$polls" -eq 2 ]; then
     ok "the reader task's body was polled $polls times (parked on WouldBlock, then woken by the fd)"
 else
-    fail "read_one_message polled $polls times, expected at least 2"
+    fail "read_one_message polled $polls times, the guide says twice (park, then finish)"
+fi
+
+# Every line of the chapter's transcript must be in the session (order aside: gdb's output and
+# the program's stderr and stdout are written by different processes).
+normalise() {
+    sed -E -e 's/0x[0-9a-f]{6,}/ADDR/g' -e 's/\[ *[0-9.]+ ms\]/[T]/g' \
+        -e 's/[0-9]+(\.[0-9]+)? (ms|us)/N \2/g' -e 's/\(process [0-9]+\)/(process N)/' \
+        -e 's/Nanoseconds \([0-9]+\)/Nanoseconds (N)/' -e 's/[[:space:]]+/ /g' -e 's/^ //; s/ $//'
+}
+SESSION=$(mktemp)
+trap 'rm -f "$OUT" "$SESSION"' EXIT
+normalise <"$OUT" >"$SESSION"
+transcript_lines=0
+while IFS= read -r line; do
+    transcript_lines=$((transcript_lines + 1))
+    if ! grep -qxF -- "$line" "$SESSION"; then
+        fail "the chapter's transcript shows a line the session does not print: $line"
+    fi
+done < <(awk '/<!-- output: scripts\/check-debugger-guide.sh -->/ {on=1; next}
+              on && /^```text/ {inside=1; next}
+              inside && /^```/ {exit}
+              inside {print}' docs/10-debugging.md | normalise | grep -v -E '^(\.\.\.|)$')
+if [ "$transcript_lines" -lt 20 ]; then
+    fail "found only $transcript_lines transcript lines in docs/10-debugging.md"
+else
+    ok "all $transcript_lines lines of the chapter's transcript appear in the session"
 fi
 
 for want in 'task 1 "reader": waiting' 'waiting: read=1' 'wake task 1 (reader) (by fd' \

@@ -52,5 +52,5 @@ commands
   continue
 end
 
-run
+run --wait-ms 2000
 info breakpoints

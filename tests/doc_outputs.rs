@@ -22,6 +22,7 @@
 //! | `ports` | a port after `127.0.0.1:` or `[::1]:` | `<port>` |
 //! | `fds` | the number after `fd ` (and `token 0x..`) | `<fd>` |
 //! | `addrs` | hex addresses of 6+ digits (`0x55555563f020`) | `<addr>` |
+//! | `paths` | digits inside a word with a `/` (`/sleep/3000`: `--quick` shortens it) | `N` |
 //! | `numbers` | every run of digits (a table whose values vary: only its shape is compared) | `N` |
 //! | `prefix` | nothing; a sample line may be the start of an output line (columns cut on the right) | |
 //! | `extra=ARGS` | nothing; appends ARGS at test time, such as `--quick` or `--pages 20` to keep the run short | |
@@ -271,6 +272,13 @@ fn normalise(line: &str, rules: &[String]) -> String {
         line = replace_number_after(&line, "fd ", "<fd>", false);
         line = replace_number_after(&line, "token 0x", "<fd>", true);
     }
+    if has("paths") {
+        line = line
+            .split(' ')
+            .map(|w| if w.contains('/') { normalise_numbers(w) } else { w.to_string() })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     if has("times") {
         line = normalise_times(&line);
     }
@@ -501,6 +509,7 @@ fn normalising_hides_only_what_varies() {
         "GET http://127.0.0.1:<port>/x fd <fd> (token 0x<fd>) at <addr>"
     );
     assert_eq!(normalise("684 polls, 1.26", &["numbers".into()]), "N polls, N.N");
+    assert_eq!(normalise("handled /sleep/1000: slept", &["paths".into()]), "handled /sleep/N: slept");
 }
 
 #[test]
