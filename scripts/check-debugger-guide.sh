@@ -165,7 +165,7 @@ if command -v lldb >/dev/null 2>&1; then
     else
         fail "lldb backtrace at poll_task does not show Runtime::tick"
     fi
-    for want in 'live_tasks.value.value = 0' 'run_queue.value.value.len = 1' 'id.v.value = 1' '(reactor_waits = 1,' 'exited with status = 0'; do
+    for want in 'live_tasks.value.value = 0' 'run_queue.value.value.len = 1' 'id.v.value = 1' 'reactor_waits = 1' 'io_events = 0' 'timers_fired = 0' 'exited with status = 0'; do
         if grep -qF "$want" "$OUT"; then
             ok "lldb output contains: $want"
         else
