@@ -46,7 +46,11 @@ ok() {
 
 # --- 2. every breakpoint the runtime chapters give must exist in the binary -------------------
 mapfile -t breakpoints < <(
-    grep -ho '^(gdb) break corolab::[^ ]*' docs/0[3-6]-*.md docs/10-debugging.md | sed 's/^(gdb) break //' | sort -u
+    {
+        grep -ho '^(gdb) break corolab::[^ ]*' docs/0[3-6]-*.md docs/10-debugging.md | sed 's/^(gdb) break //'
+        # .vscode/launch.json's breakpoints (cppdbg's -break-insert lines) must exist too.
+        grep -o -- '-break-insert [-tf ]*[a-z_]*::[^" ]*' .vscode/launch.json | awk '{print $NF}'
+    } | sort -u
 )
 if [ "${#breakpoints[@]}" -lt 5 ]; then
     fail "found only ${#breakpoints[@]} '(gdb) break corolab::...' lines in the guide"

@@ -24,6 +24,7 @@
 //! | `addrs` | hex addresses of 6+ digits (`0x55555563f020`) | `<addr>` |
 //! | `paths` | digits inside a word with a `/` (`/sleep/3000`: `--quick` shortens it) | `N` |
 //! | `numbers` | every run of digits (a table whose values vary: only its shape is compared) | `N` |
+//! | `annotated` | nothing; a sample line may be an output line followed by a comment, and a line starting with `---` is only a comment | |
 //! | `prefix` | nothing; a sample line may be the start of an output line (columns cut on the right) | |
 //! | `extra=ARGS` | nothing; appends ARGS at test time, such as `--quick` or `--pages 20` to keep the run short | |
 //!
@@ -39,7 +40,15 @@ use std::time::{Duration, Instant};
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
 /// Chapters whose text blocks are not yet annotated (owned by another branch). Empty when done.
-const NOT_YET_ANNOTATED: &[&str] = &[];
+/// (The runtime and server branches are rewriting these chapters; the book branch labels their
+/// blocks after merging them.)
+const NOT_YET_ANNOTATED: &[&str] = &[
+    "03-executor.md",
+    "04-reactor.md",
+    "05-timers.md",
+    "06-sockets.md",
+    "09-stackful-coroutines.md",
+];
 
 fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -189,8 +198,7 @@ fn normalise_times(line: &str) -> String {
         out.push_str(number);
         i = j;
     }
-    // Trace stamps: `[     0.055 ms]` became `[ <t>]`; a leading `50.575` (fetch_pages --trace).
-    let out = out.replace("[ <t>]", "[<t>]");
+    // A leading `50.575` is a trace stamp (fetch_pages --trace).
     let trimmed = out.trim_start();
     let first = trimmed.split(' ').next().unwrap_or_default();
     if first.contains('.')
@@ -240,11 +248,14 @@ fn normalise_addrs(line: &str) -> String {
     out
 }
 
+/// Every number becomes `N`; a thousands separator (`1,000`) is part of its number.
 fn normalise_numbers(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
     let mut out = String::new();
     let mut in_number = false;
-    for c in line.chars() {
-        if c.is_ascii_digit() {
+    for (i, &c) in chars.iter().enumerate() {
+        let separator = c == ',' && in_number && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit());
+        if c.is_ascii_digit() || separator {
             if !in_number {
                 out.push('N');
             }
@@ -275,7 +286,13 @@ fn normalise(line: &str, rules: &[String]) -> String {
     if has("paths") {
         line = line
             .split(' ')
-            .map(|w| if w.contains('/') { normalise_numbers(w) } else { w.to_string() })
+            .map(|w| {
+                if w.contains('/') {
+                    normalise_numbers(w)
+                } else {
+                    w.to_string()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ");
     }
@@ -285,24 +302,33 @@ fn normalise(line: &str, rules: &[String]) -> String {
     if has("numbers") {
         line = normalise_numbers(&line);
     }
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Trace stamps: `[     0.055 ms]` became `[ <t>]`.
+    line.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("[ <t>]", "[<t>]")
 }
 
-/// A sample line that stands for lines left out.
-fn is_elision(line: &str) -> bool {
+/// A sample line that stands for lines left out (or, in an `annotated` sample, a comment line).
+fn is_elision(line: &str, annotated: bool) -> bool {
     let t = line.trim().trim_start_matches(['|', ' ']);
-    t.is_empty() || t.starts_with("...")
+    t.is_empty() || t.starts_with("...") || annotated && t.starts_with("---")
 }
 
 /// The sample lines that do not appear, in order, among the output lines (empty: it matches).
 fn unmatched(sample: &[String], output: &str, rules: &[String]) -> Vec<String> {
     let out: Vec<String> = output.lines().map(|l| normalise(l, rules)).collect();
     let prefix = rules.iter().any(|r| r == "prefix");
+    let annotated = rules.iter().any(|r| r == "annotated");
     let mut at = 0;
     let mut missing = Vec::new();
-    for line in sample.iter().filter(|l| !is_elision(l)) {
+    for line in sample.iter().filter(|l| !is_elision(l, annotated)) {
         let want = normalise(line, rules);
-        let matches = |o: &String| *o == want || prefix && o.starts_with(&want);
+        let matches = |o: &String| {
+            *o == want
+                || prefix && o.starts_with(&want)
+                || annotated && o.len() >= 10 && want.starts_with(o.as_str())
+        };
         match out[at..].iter().position(matches) {
             Some(pos) => at += pos + 1,
             None => missing.push(format!("{line}\n        (normalised: {want})")),
@@ -330,7 +356,9 @@ fn parse_command(command: &str, rules: &[String]) -> Result<Run, String> {
         i += 1;
     }
     if words.get(i..i + 2) != Some(&["cargo", "run"][..]) {
-        return Err(format!("`{command}`: expected `cargo run --example NAME [-- ARGS]`"));
+        return Err(format!(
+            "`{command}`: expected `cargo run --example NAME [-- ARGS]`"
+        ));
     }
     let rest = &words[i + 2..];
     let split = rest.iter().position(|w| *w == "--").unwrap_or(rest.len());
@@ -434,7 +462,11 @@ fn every_sample_output_is_what_its_command_prints() {
         .into_iter()
         .filter(|s| matches!(s.marker, Some(Marker::Output { .. })))
         .collect();
-    assert!(samples.len() >= 5, "expected sample outputs in the chapters, found {}", samples.len());
+    assert!(
+        samples.len() >= 5,
+        "expected sample outputs in the chapters, found {}",
+        samples.len()
+    );
     let mut failures = Vec::new();
     for sample in &samples {
         let Some(Marker::Output { command, rules }) = &sample.marker else {
@@ -464,7 +496,11 @@ fn every_sample_output_is_what_its_command_prints() {
             }
         }
     }
-    assert!(failures.is_empty(), "stale sample outputs:\n\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "stale sample outputs:\n\n{}",
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -480,7 +516,10 @@ fn markers_parse() {
         parse_marker("<!-- output: scripts/check-debugger-guide.sh -->"),
         Some(Marker::Script("scripts/check-debugger-guide.sh".into()))
     );
-    assert_eq!(parse_marker("<!-- not output: a picture -->"), Some(Marker::NotOutput));
+    assert_eq!(
+        parse_marker("<!-- not output: a picture -->"),
+        Some(Marker::NotOutput)
+    );
     assert_eq!(parse_marker("plain prose"), None);
     let run = parse_command(
         "COROLAB_TRACE=1 cargo run --release --example fetch_pages -- --pages 2",
@@ -496,20 +535,32 @@ fn markers_parse() {
 fn normalising_hides_only_what_varies() {
     let t = |s: &str| normalise(s, &["times".into()]);
     assert_eq!(t("04:51:45 task start"), "<t> task start");
-    assert_eq!(t("done running it (ok), took 2.00 s"), "done running it (ok), took <t>");
+    assert_eq!(
+        t("done running it (ok), took 2.00 s"),
+        "done running it (ok), took <t>"
+    );
     assert_eq!(t("[     0.055 ms]   wake main"), "[<t>] wake main");
-    assert_eq!(t("   50.575  epoll_wait returned 2 event(s)"), "<t> epoll_wait returned 2 event(s)");
+    assert_eq!(
+        t("   50.575  epoll_wait returned 2 event(s)"),
+        "<t> epoll_wait returned 2 event(s)"
+    );
     assert_eq!(t("19.830463ms,"), "<t>,");
     assert_eq!(t("read=0 write=0"), "read=0 write=0");
     assert_ne!(t("read=false write=false"), t("read=0 write=0"));
     assert_eq!(t("100 orders"), "100 orders");
     let all: Vec<String> = ["ports", "fds", "addrs"].map(String::from).to_vec();
     assert_eq!(
-        normalise("GET http://127.0.0.1:35257/x fd 8 (token 0x2) at 0x55555563f020", &all),
+        normalise(
+            "GET http://127.0.0.1:35257/x fd 8 (token 0x2) at 0x55555563f020",
+            &all
+        ),
         "GET http://127.0.0.1:<port>/x fd <fd> (token 0x<fd>) at <addr>"
     );
     assert_eq!(normalise("684 polls, 1.26", &["numbers".into()]), "N polls, N.N");
-    assert_eq!(normalise("handled /sleep/1000: slept", &["paths".into()]), "handled /sleep/N: slept");
+    assert_eq!(
+        normalise("handled /sleep/1000: slept", &["paths".into()]),
+        "handled /sleep/N: slept"
+    );
 }
 
 #[test]
@@ -517,6 +568,28 @@ fn a_cut_sample_matches_in_order_and_a_made_up_line_does_not() {
     let output = "a 1\nb 2\nc 3\nd 4\n";
     let sample = |s: &str| s.lines().map(String::from).collect::<Vec<_>>();
     assert!(unmatched(&sample("a 1\n...\nc 3"), output, &[]).is_empty());
-    assert_eq!(unmatched(&sample("c 3\na 1"), output, &[]).len(), 1, "order matters");
-    assert_eq!(unmatched(&sample("a 1\ntask 1 wakes itself"), output, &[]).len(), 1);
+    assert_eq!(
+        unmatched(&sample("c 3\na 1"), output, &[]).len(),
+        1,
+        "order matters"
+    );
+    assert_eq!(
+        unmatched(&sample("a 1\ntask 1 wakes itself"), output, &[]).len(),
+        1
+    );
+    let notes = ["annotated".to_string()];
+    let trace = "[ 1 ms] poll task 1 -> Pending\n[ 2 ms] epoll_wait(timeout 10 ms)\n";
+    let commented = sample(
+        "[ 1 ms] poll task 1 -> Pending    the task parked\n    --- phase 3\n[ 2 ms] epoll_wait(timeout 10 ms)",
+    );
+    assert!(unmatched(&commented, trace, &notes).is_empty());
+    assert_eq!(
+        unmatched(
+            &sample("[ 1 ms] poll task 2 -> Pending    made up"),
+            trace,
+            &notes
+        )
+        .len(),
+        1
+    );
 }
