@@ -148,31 +148,6 @@ impl Timers {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    // Why: an idle timeout reset on every request is the common pattern; each reset leaves a
-    // stale heap entry, and they must not pile up while a long-lived timer sits on top.
-    #[test]
-    fn resetting_a_timer_many_times_keeps_the_heap_small() {
-        let mut timers = Timers::default();
-        let now = Instant::now();
-        let _heartbeat = timers.insert(now + Duration::from_secs(60), None);
-        let idle = timers.insert(now + Duration::from_secs(3600), None);
-        for i in 0..100_000u64 {
-            timers.reset(idle, now + Duration::from_secs(3600 + i));
-        }
-        assert!(
-            timers.heap.len() <= 2048,
-            "heap has {} entries for 2 timers",
-            timers.heap.len()
-        );
-        assert_eq!(timers.next_deadline(), Some(now + Duration::from_secs(60)));
-    }
-}
-
 /// The reactor's timer calls, used by `time::Sleep` (`fire_timers`, a run-loop phase, is in
 /// `mod.rs`).
 impl Reactor {
@@ -206,5 +181,30 @@ impl Reactor {
     pub fn remove_timer(&self, key: TimerKey) {
         let entry = self.timers.borrow_mut().remove(key);
         drop(entry); // its waker is dropped with no borrow held
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    // Why: an idle timeout reset on every request is the common pattern; each reset leaves a
+    // stale heap entry, and they must not pile up while a long-lived timer sits on top.
+    #[test]
+    fn resetting_a_timer_many_times_keeps_the_heap_small() {
+        let mut timers = Timers::default();
+        let now = Instant::now();
+        let _heartbeat = timers.insert(now + Duration::from_secs(60), None);
+        let idle = timers.insert(now + Duration::from_secs(3600), None);
+        for i in 0..100_000u64 {
+            timers.reset(idle, now + Duration::from_secs(3600 + i));
+        }
+        assert!(
+            timers.heap.len() <= 2048,
+            "heap has {} entries for 2 timers",
+            timers.heap.len()
+        );
+        assert_eq!(timers.next_deadline(), Some(now + Duration::from_secs(60)));
     }
 }
