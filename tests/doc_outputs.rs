@@ -23,6 +23,7 @@
 //! | `fds` | the number after `fd ` (and `token 0x..`) | `<fd>` |
 //! | `addrs` | hex addresses of 6+ digits (`0x55555563f020`) | `<addr>` |
 //! | `paths` | digits inside a word with a `/` (`/sleep/3000`: `--quick` shortens it) | `N` |
+//! | `ratios` | a measured ratio: `80.3x`, `5.0 x the delay` | `<r>` |
 //! | `numbers` | every run of digits (a table whose values vary: only its shape is compared) | `N` |
 //! | `annotated` | nothing; a sample line may be an output line followed by a comment, and a line starting with `---` is only a comment | |
 //! | `prefix` | nothing; a sample line may be the start of an output line (columns cut on the right) | |
@@ -302,11 +303,20 @@ fn normalise(line: &str, rules: &[String]) -> String {
     if has("numbers") {
         line = normalise_numbers(&line);
     }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let is_number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        if has("ratios") && w.strip_suffix('x').is_some_and(is_number) {
+            out.push("<r>x".into());
+        } else if has("ratios") && is_number(w) && words.get(i + 1) == Some(&"x") {
+            out.push("<r>".into());
+        } else {
+            out.push(w.to_string());
+        }
+    }
     // Trace stamps: `[     0.055 ms]` became `[ <t>]`.
-    line.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace("[ <t>]", "[<t>]")
+    out.join(" ").replace("[ <t>]", "[<t>]")
 }
 
 /// A sample line that stands for lines left out (or, in an `annotated` sample, a comment line).
@@ -557,6 +567,10 @@ fn normalising_hides_only_what_varies() {
         "GET http://127.0.0.1:<port>/x fd <fd> (token 0x<fd>) at <addr>"
     );
     assert_eq!(normalise("684 polls, 1.26", &["numbers".into()]), "N polls, N.N");
+    assert_eq!(
+        normalise("5 of 5 (5.0 x the delay), 80.3x", &["ratios".into()]),
+        "5 of 5 (<r> x the delay), <r>x"
+    );
     assert_eq!(
         normalise("handled /sleep/1000: slept", &["paths".into()]),
         "handled /sleep/N: slept"
