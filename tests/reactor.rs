@@ -252,6 +252,9 @@ fn fairness_a_self_waking_task_does_not_starve_io_or_timers() {
                 ours.read(&mut buf).await.unwrap()
             });
             let timer = spawn(sleep(Duration::from_millis(20)));
+            // Let the reader park on WouldBlock first: the ping must then come through epoll,
+            // which only a fair loop still asks (a first read would find it without epoll).
+            yield_now().await;
             theirs.write_all(b"ping").unwrap();
             assert_eq!(reader.await, Ok(4));
             timer.await.unwrap();
