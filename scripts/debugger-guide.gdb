@@ -3,6 +3,7 @@
 #   rust-gdb -q -batch -x scripts/debugger-guide.gdb target/debug/examples/debugger_demo
 # scripts/check-debugger-guide.sh runs it and checks the output against the guide.
 # Each stop prints a line "HIT <where>", then the values the guide explains.
+# ANCHOR: session
 set pagination off
 set confirm off
 
@@ -54,3 +55,4 @@ end
 
 run --wait-ms 2000
 info breakpoints
+# ANCHOR_END: session

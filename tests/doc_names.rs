@@ -579,6 +579,46 @@ impl Index {
     /// A quote: the first line names a file (`// file: path`, or `# file: path` in a non-Rust
     /// block), and the rest of the block must appear in that file, in order. Lines are compared
     /// trimmed, blank lines are ignored, and a line `// ...` (or `# ...`) skips any number of lines.
+    /// `{{#include ../src/x.rs:name}}` (mdBook): the file exists and, when an anchor is given,
+    /// holds `ANCHOR: name` and `ANCHOR_END: name`. Line numbers (`:10:20`) are refused: they
+    /// drift when the file changes, anchors move with the code. Returns the resolved path.
+    fn check_include(&self, line: &str) -> Result<String, String> {
+        let mut words = line
+            .trim_start_matches("{{")
+            .trim_end_matches("}}")
+            .split_whitespace();
+        let directive = words.next().unwrap_or_default();
+        if !matches!(directive, "#include" | "#rustdoc_include") {
+            return Err(format!(
+                "`{line}`: only {{{{#include path:anchor}}}} is used in this course"
+            ));
+        }
+        let target = words.next().unwrap_or_default();
+        let (path, anchor) = target
+            .split_once(':')
+            .map_or((target, None), |(p, a)| (p, Some(a)));
+        let resolved = normalize(&format!("docs/{path}"));
+        if !self.all_files.contains(&resolved) {
+            return Err(format!("include of missing file `{resolved}`"));
+        }
+        if let Some(anchor) = anchor {
+            if anchor.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(format!(
+                    "`{line}`: include by line numbers drifts; mark the lines with `ANCHOR: name`"
+                ));
+            }
+            let text = std::fs::read_to_string(crate_root().join(&resolved)).map_err(|e| e.to_string())?;
+            for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
+                if !text.contains(&marker) {
+                    return Err(format!(
+                        "include of `{resolved}:{anchor}`: the file has no `{marker}`"
+                    ));
+                }
+            }
+        }
+        Ok(resolved)
+    }
+
     fn check_quote(&self, header: &str, body: &[&str]) -> Result<(), String> {
         let path = header
             .trim_start_matches("// file:")
@@ -769,6 +809,12 @@ impl Index {
                         problems.push(problem(fence_start, e));
                     }
                 }
+                for l in body.iter().map(|l| l.trim()).filter(|l| l.starts_with("{{#")) {
+                    match self.check_include(l) {
+                        Ok(resolved) => checked.push(resolved),
+                        Err(e) => problems.push(problem(fence_start, e)),
+                    }
+                }
                 if !is_rust {
                     for path in body.iter().flat_map(|l| corolab_paths(l)) {
                         checked.push(path.clone());
@@ -785,22 +831,7 @@ impl Index {
                     .iter()
                     .all(|l| l.trim().is_empty() || l.trim().starts_with("{{#"))
                 {
-                    for l in body.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
-                        let target = l
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or_default()
-                            .trim_end_matches("}}");
-                        let target = target.split(':').next().unwrap_or_default();
-                        let resolved = normalize(&format!("docs/{target}"));
-                        checked.push(resolved.clone());
-                        if !self.all_files.contains(&resolved) {
-                            problems.push(problem(
-                                fence_start,
-                                format!("include of missing file `{resolved}`"),
-                            ));
-                        }
-                    }
+                    // checked above
                 } else if tags.is_empty() && !doctested {
                     problems.push(problem(
                         fence_start,
@@ -1023,6 +1054,26 @@ fn checker_rejects_untagged_and_uncompiled_rust_blocks() {
     );
     assert!(problems_in("```text\nanything\n```").is_empty());
     assert!(problems_in("```python\nawait asyncio.sleep(1)\n```").is_empty());
+}
+
+// Why: an include whose anchor is gone renders as an empty block in the book; the chapter
+// must fail instead.
+#[test]
+fn includes_need_an_existing_file_and_anchor() {
+    assert!(problems_in("```rust\n{{#include ../src/runtime.rs}}\n```").is_empty());
+    assert_eq!(problems_in("```rust\n{{#include ../src/nope.rs}}\n```").len(), 1);
+    assert_eq!(
+        problems_in("```rust\n{{#include ../src/runtime.rs:no_such_anchor}}\n```").len(),
+        1
+    );
+    assert_eq!(
+        problems_in("```rust\n{{#include ../src/runtime.rs:10:20}}\n```").len(),
+        1
+    );
+    assert_eq!(
+        problems_in("```text\n{{#include ../scripts/nope.gdb}}\n```").len(),
+        1
+    );
 }
 
 // Why: a quoted excerpt must match its file line for line, so a refactor that changes the code
