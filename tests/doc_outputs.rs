@@ -41,15 +41,7 @@ use std::time::{Duration, Instant};
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
 /// Chapters whose text blocks are not yet annotated (owned by another branch). Empty when done.
-/// (The runtime and server branches are rewriting these chapters; the book branch labels their
-/// blocks after merging them.)
-const NOT_YET_ANNOTATED: &[&str] = &[
-    "03-executor.md",
-    "04-reactor.md",
-    "05-timers.md",
-    "06-sockets.md",
-    "09-stackful-coroutines.md",
-];
+const NOT_YET_ANNOTATED: &[&str] = &[];
 
 fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -307,10 +299,12 @@ fn normalise(line: &str, rules: &[String]) -> String {
     let is_number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     for (i, w) in words.iter().enumerate() {
-        if has("ratios") && w.strip_suffix('x').is_some_and(is_number) {
-            out.push("<r>x".into());
-        } else if has("ratios") && is_number(w) && words.get(i + 1) == Some(&"x") {
-            out.push("<r>".into());
+        let core = w.trim_start_matches('(');
+        let open = &w[..w.len() - core.len()];
+        if has("ratios") && core.strip_suffix('x').is_some_and(is_number) {
+            out.push(format!("{open}<r>x"));
+        } else if has("ratios") && is_number(core) && words.get(i + 1) == Some(&"x") {
+            out.push(format!("{open}<r>"));
         } else {
             out.push(w.to_string());
         }
