@@ -28,12 +28,20 @@ fn chapter_7_shows_the_real_trace_of_a_keep_alive_get() {
         return two_gets_on_one_connection();
     }
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "chapter_7_shows_the_real_trace_of_a_keep_alive_get", "--nocapture"])
+        .args([
+            "--exact",
+            "chapter_7_shows_the_real_trace_of_a_keep_alive_get",
+            "--nocapture",
+        ])
         .env(CHILD, "1")
         .env("COROLAB_TRACE", "1")
         .output()
         .expect("run the test binary as a child");
-    assert!(output.status.success(), "child failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let fresh = excerpt_of(&stderr);
     let chapter = std::fs::read_to_string(CHAPTER).unwrap();
@@ -85,7 +93,11 @@ fn shown_excerpt(chapter: &str) -> String {
     let end = chapter.find(END).expect("excerpt end marker in ch7");
     let block = chapter[start..end].trim();
     let block = block.strip_prefix("```text").expect("a text block").trim_end();
-    block.strip_suffix("```").expect("a closed block").trim_matches('\n').to_string()
+    block
+        .strip_suffix("```")
+        .expect("a closed block")
+        .trim_matches('\n')
+        .to_string()
 }
 
 /// Every number becomes `#` and runs of spaces one space: times, fds, tokens and
@@ -95,7 +107,11 @@ fn normalise(text: &str) -> String {
     for line in text.lines() {
         let mut last = ' ';
         for c in line.trim().chars() {
-            let c = if c.is_ascii_digit() || (c == '.' && last == '#') { '#' } else { c };
+            let c = if c.is_ascii_digit() || (c == '.' && last == '#') {
+                '#'
+            } else {
+                c
+            };
             let hex = c.is_ascii_hexdigit() && last == '#';
             if (c == '#' || hex) && last == '#' || (c == ' ' && last == ' ') {
                 continue;
@@ -111,6 +127,10 @@ fn normalise(text: &str) -> String {
 fn bless(chapter: &str, fresh: &str) {
     let start = chapter.find(BEGIN).expect("excerpt begin marker") + BEGIN.len();
     let end = chapter.find(END).expect("excerpt end marker");
-    let updated = format!("{}\n```text\n{fresh}\n```\n{}", &chapter[..start], &chapter[end..]);
+    let updated = format!(
+        "{}\n```text\n{fresh}\n```\n{}",
+        &chapter[..start],
+        &chapter[end..]
+    );
     std::fs::write(CHAPTER, updated).unwrap();
 }
