@@ -24,7 +24,7 @@
 
 mod common;
 
-use common::Args;
+use common::Flag;
 use corolab::net::{TcpListener, TcpStream};
 use corolab::time::sleep;
 use corolab::trace::{self, StderrSink};
@@ -32,12 +32,20 @@ use corolab::{Runtime, spawn_named};
 use std::io;
 use std::time::Duration;
 
+/// `--help` prints this.
 const USAGE: &str = "usage: debugger_demo [--wait-ms N]
+  one traced client/server exchange, small enough to step through in gdb (docs/10-debugging.md)
   --wait-ms N   how long the main future waits before it writes (default 10; 2000 under a debugger)";
+const FLAGS: &[Flag] = &[Flag::number(
+    "--wait-ms",
+    1,
+    60_000,
+    "a wait the demo's timers are built around, up to a minute",
+)];
 
 fn main() -> io::Result<()> {
-    let args = Args::parse(&[], &["--wait-ms"], USAGE);
-    let wait = Duration::from_millis(args.number("--wait-ms", USAGE).unwrap_or(10) as u64);
+    let args = common::start(FLAGS, USAGE);
+    let wait = Duration::from_millis(args.number("--wait-ms").unwrap_or(10));
     // `COROLAB_TRACE` chooses the sink if set; otherwise this demo traces to stderr anyway.
     if std::env::var_os("COROLAB_TRACE").is_none() {
         trace::set_sink(Box::new(StderrSink::new()));
