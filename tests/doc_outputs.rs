@@ -12,6 +12,9 @@
 //!   `COROLAB_TRACE=1 cargo run ...` sets that variable.
 //! - `<!-- output: scripts/check-debugger-guide.sh -->`: a debugger transcript; that script
 //!   (run by `.ci/run` when gdb exists) compares it with a real session.
+//! - `<!-- output: checked by tests/x.rs (the_test) -->`: another test compares the block (an
+//!   error message, a panic message); a marker of another test that names its `tests/` file
+//!   counts the same.
 //! - `<!-- not output: WHY -->`: a picture, a list of commands, a table to read; nothing prints it.
 //!
 //! RULEs say what truly varies between runs and are applied to both sides:
@@ -54,7 +57,7 @@ fn crate_root() -> PathBuf {
 enum Marker {
     /// Printed by this command, compared after these rules.
     Output { command: String, rules: Vec<String> },
-    /// A debugger transcript, checked by this script.
+    /// Checked by this script or test file (a debugger transcript, a message a test compares).
     Script(String),
     /// Not an output (a picture, commands to type, ...).
     NotOutput,
@@ -73,6 +76,16 @@ fn parse_marker(comment: &str) -> Option<Marker> {
     let inner = comment.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
     if inner.starts_with("not output") {
         return Some(Marker::NotOutput);
+    }
+    // `<!-- output: checked by tests/x.rs (...) -->`, or another test's own marker that names
+    // its test file (`<!-- trace-excerpt:begin (tests/http_trace_excerpt.rs) -->`).
+    if inner.contains("checked by tests/") || !inner.starts_with("output:") {
+        let at = inner.find("tests/")?;
+        let path: String = inner[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != ')')
+            .collect();
+        return path.ends_with(".rs").then_some(Marker::Script(path));
     }
     let spec = inner.strip_prefix("output:")?.trim();
     let (command, rules) = match spec.split_once(" | ") {
@@ -441,6 +454,72 @@ fn run_bounded(bin: &Path, run: &Run, limit: Duration) -> Result<String, String>
 
 // ------------------------------------------------------------------------------ the tests
 
+// Why: a block said to be checked elsewhere must name a checker that exists.
+#[test]
+fn every_checker_a_block_names_exists() {
+    let missing: Vec<String> = all_samples()
+        .into_iter()
+        .filter_map(|s| match &s.marker {
+            Some(Marker::Script(path)) if !crate_root().join(path).exists() => {
+                Some(format!("docs/{}:{}: {path} does not exist", s.chapter, s.line))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// The text block after the marker comment that contains `tag`, lines joined by spaces.
+fn block_after_marker(chapter: &str, tag: &str) -> String {
+    let text = std::fs::read_to_string(crate_root().join("docs").join(chapter)).expect("chapter");
+    let after = text
+        .split_once(tag)
+        .unwrap_or_else(|| panic!("no marker {tag} in {chapter}"))
+        .1;
+    let body = after
+        .split_once("```text\n")
+        .expect("a text block after the marker")
+        .1;
+    let body = body.split_once("```").expect("a closed block").0;
+    body.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// Why: chapter 6 shows the error a socket used from the wrong runtime gives; if its wording
+// changes, the chapter must change with it.
+#[test]
+fn wrong_runtime_error_text_is_what_chapter_6_shows() {
+    use corolab::Runtime;
+    use corolab::net::{TcpListener, TcpStream};
+    let a = Runtime::new();
+    let b = Runtime::new();
+    let stream = a.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect_addr(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let _accepted = listener.accept().await.unwrap();
+        stream
+    });
+    let error = b.block_on(async {
+        let mut buf = [0u8; 8];
+        corolab::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("a read from the wrong runtime fails at once")
+            .unwrap_err()
+    });
+    let real = error
+        .to_string()
+        .replace(&format!("runtime {}", a.id()), "runtime 1")
+        .replace(&format!("runtime {}", b.id()), "runtime 2");
+    assert_eq!(
+        block_after_marker(
+            "06-sockets.md",
+            "wrong_runtime_error_text_is_what_chapter_6_shows"
+        ),
+        real
+    );
+}
+
 // Why: a text block nobody labels is a sample output nobody checks; the label is what makes
 // the next test check it.
 #[test]
@@ -523,6 +602,14 @@ fn markers_parse() {
     assert_eq!(
         parse_marker("<!-- not output: a picture -->"),
         Some(Marker::NotOutput)
+    );
+    assert_eq!(
+        parse_marker("<!-- trace-excerpt:begin (tests/http_trace_excerpt.rs) -->"),
+        Some(Marker::Script("tests/http_trace_excerpt.rs".into()))
+    );
+    assert_eq!(
+        parse_marker("<!-- output: checked by tests/greenlet.rs (overflow) -->"),
+        Some(Marker::Script("tests/greenlet.rs".into()))
     );
     assert_eq!(parse_marker("plain prose"), None);
     let run = parse_command(
