@@ -24,6 +24,9 @@ trap 'rm -rf "$SCRATCH"' EXIT
 MUTATIONS=(
 "fifo|src/executor/mod.rs|self.run_queue.borrow_mut().pop_front()|self.run_queue.borrow_mut().pop_back()|executor|run_queue_is_fifo|ch3: FIFO order is a promise"
 "fairness|src/runtime.rs|\|\| self.polls_since_io.get() >= MAX_POLLS_PER_TICK|\|\| (false \&\& self.polls_since_io.get() >= MAX_POLLS_PER_TICK)|reactor|fairness_a_self_waking_task_does_not_starve_io_or_timers|ch3: I/O at least once per 61 polls"
+"dedup|src/executor/waker.rs|if arc_self.scheduled.swap(true, Ordering::AcqRel) {|if arc_self.scheduled.swap(true, Ordering::AcqRel) \&\& false {|executor|wakes_of_a_queued_pending_task_are_merged_into_one_poll|ch3 exercise 2: the scheduled bit merges wakes into one poll"
+"poll-until-empty|src/executor/mod.rs|for done in 0..ready_now {|for done in 0..usize::MAX {|reactor|fairness_a_self_waking_task_does_not_starve_io_or_timers|ch3 exercise 3: polling until the queue is empty hangs"
+"budget|src/executor/budget.rs|if LEFT.with(Cell::get) == Some(0) {|if false {|coop_budget|a_timer_and_another_task_get_their_turn_beside_a_channel_self_loop|ch3 exercise 4 and the cooperative budget: a task whose awaits are always ready"
 "lost-wakeup|src/executor/waker.rs|self.unpark.unpark();|let _ = \&self.unpark;|executor|lost_wakeup_from_other_thread_just_before_park_is_not_lost|ch3: a remote wake just before epoll_wait is not lost"
 "panic|src/executor/mod.rs|catch_unwind(AssertUnwindSafe(\|\| future.as_mut().poll(\&mut cx)))|Ok::<_, Box<dyn std::any::Any + Send>>(future.as_mut().poll(\&mut cx))|executor|panicking_task_is_reported_and_runtime_keeps_running|ch3: a panicking task becomes JoinError::Panic"
 "yield|src/executor/spawn.rs|executor.defer_until_after_io(cx.waker())|cx.waker().wake_by_ref()|reactor|yield_now_lets_io_run_before_the_task_is_polled_again|ch3: yield_now lets sockets and timers run first"
@@ -79,7 +82,7 @@ ran=0
 started=$(date +%s)
 cd "$SCRATCH"
 # Build the test targets once on the unmutated tree, so each mutation only rebuilds what changed.
-cargo test --quiet --no-run --test executor --test reactor --test green >/dev/null 2>&1 || {
+cargo test --quiet --no-run --test executor --test reactor --test green --test coop_budget >/dev/null 2>&1 || {
     echo "FAIL: the unmutated tree does not build its tests"
     exit 1
 }
