@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the built book (book/, from `mdbook build docs`): every relative link of every page
+# Checks the built book (book/, from `mdbook build docs`): every relative link and image of every page
 # points at a file that exists (chapter links were rewritten from .md to .html by mdBook;
 # links into the sources, `../src/runtime.rs`, work because book/ sits next to src/), and the
 # offline search index is there.
@@ -19,7 +19,8 @@ for page in "$BOOK"/*.html; do
             echo "FAIL: $page links to $target, which does not exist"
             failures=$((failures + 1))
         fi
-    done < <(grep -o 'href="[^"]*"' "$page" | sed 's/^href="//; s/"$//' | grep -v -E '^(https?:|mailto:|#|javascript:)' | sort -u)
+    done < <(grep -o -E '(href|src)="[^"]*"' "$page" | sed -E 's/^(href|src)="//; s/"$//' \
+        | grep -v -E '^(https?:|mailto:|#|javascript:|data:)' | sort -u)
 done
 if [ "$(grep -rl '\.md"' "$BOOK"/*.html --include='[0-9]*.html' | wc -l)" -ne 0 ]; then
     echo "FAIL: a chapter still links to a .md file:"; grep -o 'href="[^"]*\.md[#"]' "$BOOK"/[0-9]*.html | head
@@ -33,4 +34,4 @@ if [ "$failures" -ne 0 ]; then
     echo "$failures problem(s) in the built book"
     exit 1
 fi
-echo "book: $checked relative links resolve; search index present"
+echo "book: $checked relative links and images resolve; search index present"
