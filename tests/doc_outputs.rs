@@ -24,6 +24,7 @@
 //! | `times` | durations (`2.00 s`, `5.000 ms`, `442 µs`, `19.830463ms`), clock times (`04:51:45`), trace stamps (`[ 0.055 ms]`, a leading `50.575`) | `<t>` |
 //! | `ports` | a port after `127.0.0.1:` or `[::1]:` | `<port>` |
 //! | `fds` | the number after `fd ` (and `token 0x..`) | `<fd>` |
+//! | `ticks` | the number of a loop turn (`tick 6: dispatch_io_events`, `-- tick 2`) | `<n>` |
 //! | `addrs` | hex addresses of 6+ digits (`0x55555563f020`) | `<addr>` |
 //! | `paths` | digits inside a word with a `/` (`/sleep/3000`: `--quick` shortens it) | `N` |
 //! | `ratios` | a measured ratio: `80.3x`, `5.0 x the delay` | `<r>` |
@@ -284,6 +285,9 @@ fn normalise(line: &str, rules: &[String]) -> String {
     if has("ports") {
         line = replace_number_after(&line, "127.0.0.1:", "<port>", false);
         line = replace_number_after(&line, "[::1]:", "<port>", false);
+    }
+    if has("ticks") {
+        line = replace_number_after(&line, "tick ", "<n>", false);
     }
     if has("fds") {
         line = replace_number_after(&line, "fd ", "<fd>", false);
@@ -648,6 +652,10 @@ fn normalising_hides_only_what_varies() {
         "GET http://127.0.0.1:<port>/x fd <fd> (token 0x<fd>) at <addr>"
     );
     assert_eq!(normalise("684 polls, 1.26", &["numbers".into()]), "N polls, N.N");
+    assert_eq!(
+        normalise("tick 6: dispatch_io_events", &["ticks".into()]),
+        "tick <n>: dispatch_io_events"
+    );
     assert_eq!(
         normalise("5 of 5 (5.0 x the delay), 80.3x", &["ratios".into()]),
         "5 of 5 (<r> x the delay), <r>x"
