@@ -274,6 +274,12 @@ impl Client {
     }
 }
 
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::new(Config::default())
+    }
+}
+
 impl Pool {
     /// An empty pool for `config`.
     pub(crate) fn new(config: Config) -> Pool {
