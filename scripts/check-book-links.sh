@@ -30,6 +30,15 @@ if ! ls "$BOOK"/searchindex*.js >/dev/null 2>&1; then
     echo "FAIL: no search index in $BOOK (is [output.html.search] enabled?)"
     failures=$((failures + 1))
 fi
+# Every chapter file is in the table of contents (a chapter left out is not in the book).
+for chapter in docs/*.md; do
+    name=$(basename "$chapter")
+    [ "$name" = SUMMARY.md ] && continue
+    if ! grep -qF "]($name)" docs/SUMMARY.md; then
+        echo "FAIL: docs/$name is not in docs/SUMMARY.md, so it is not in the book"
+        failures=$((failures + 1))
+    fi
+done
 if [ "$failures" -ne 0 ]; then
     echo "$failures problem(s) in the built book"
     exit 1
