@@ -35,7 +35,7 @@ MUTATIONS=(
 "stale-waker|src/reactor/mod.rs|if !list.iter().any(\|w\| w.will_wake(waker)) {|if list.is_empty() {|reactor|stale_waker_sleep_and_socket_moved_between_tasks_wake_the_new_owner|ch4: a socket moved between tasks wakes the new owner"
 "generation|src/slab.rs|Slot::Occupied(value) if entry.generation == key.generation => Some(value),|Slot::Occupied(value) => Some(value),|reactor|token_reuse_within_one_event_batch_wakes_nobody_wrong|ch4: tokens carry a generation"
 "timer-seq|src/reactor/timers.rs|self.next_seq += 1;|self.next_seq = self.next_seq.wrapping_sub(1);|reactor|timers_fire_in_order_with_equal_deadlines_and_zero_duration|ch5: same deadline fires in the order set"
-"ceil|src/reactor/mod.rs|d.as_nanos().div_ceil(1_000_000)|d.as_nanos() / 1_000_000|reactor|sleeping_does_not_spin_the_reactor|ch5 exercise 2: rounding the poll timeout down spins"
+"ceil|src/reactor/mod.rs|d.as_nanos().div_ceil(1_000_000)|d.as_nanos() / 1_000_000|reactor|poll_timeout_is_rounded_up_to_whole_milliseconds|ch5: the poll timeout is rounded up, never down (exercise 2)"
 "sleep-drop|src/time.rs|reactor.remove_timer(key);|let _ = (reactor, key);|reactor|dropping_a_sleep_cancels_its_timer|ch5: dropping a Sleep removes its timer"
 "short-read|src/reactor/mod.rs|slot.readiness &= !bits::READABLE;|slot.readiness = 0;|reactor|short_read_keeps_a_hangup_seen_in_the_same_event|ch6: a short read clears only READABLE"
 "deregister|src/reactor/io_source.rs|self.reactor.deregister(&mut self.source, self.key);|let _ = (\&self.reactor, \&mut self.source, self.key);|reactor|dropping_a_pending_read_deregisters_its_socket|ch6: a dropped read gives its socket back"

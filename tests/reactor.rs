@@ -82,6 +82,24 @@ fn sleeping_does_not_spin_the_reactor() {
     assert!(waits <= 4, "a single 30 ms sleep took {waits} epoll_waits");
 }
 
+// Why: the same rule without a clock: a remainder of a microsecond still becomes a whole
+// millisecond, so the last epoll_wait before a deadline is never a zero-length spin (the
+// sleeping test above can miss a round-down on a loaded machine, where epoll_wait oversleeps).
+#[test]
+fn poll_timeout_is_rounded_up_to_whole_milliseconds() {
+    use corolab::reactor::ceil_to_millis;
+    assert_eq!(ceil_to_millis(Duration::ZERO), Duration::ZERO);
+    assert_eq!(ceil_to_millis(Duration::from_nanos(1)), Duration::from_millis(1));
+    assert_eq!(
+        ceil_to_millis(Duration::from_micros(1001)),
+        Duration::from_millis(2)
+    );
+    assert_eq!(
+        ceil_to_millis(Duration::from_millis(30)),
+        Duration::from_millis(30)
+    );
+}
+
 // Why: a future moved from one task to another must wake the task that polled it *last*;
 // a reactor keeping the first waker would strand the second task forever.
 #[test]
