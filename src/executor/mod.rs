@@ -283,6 +283,7 @@ impl Executor {
             if Arc::ptr_eq(&header, &self.main_header) {
                 header.scheduled.store(false, Ordering::Release);
                 self.main_ready.set(true);
+                trace::emit(|| Event::MainTurn);
                 return done + 1; // block_on polls it now, before the tasks queued after it
             }
             self.poll_task(header);

@@ -173,7 +173,10 @@ pub enum Event {
         /// Why.
         cause: WakeCause,
     },
-    /// A poll begins: the task left the run queue. Everything until its `task_polled`
+    /// The run queue reached the `block_on` future (task 0): it left the queue, and
+    /// `block_on` polls it once this tick ends.
+    MainTurn,
+    /// A poll begins: the task left the run queue (task 0: it left at its `main_turn`). Everything until its `task_polled`
     /// happened inside this poll.
     TaskPollStarted {
         /// Task id.

@@ -13,11 +13,13 @@ use std::rc::Rc;
 pub struct TextSink<W: Write> {
     out: W,
     names: HashMap<(u64, u64), String>,
-    /// Polls in progress, per runtime (a greenlet hub may interleave runtimes: no).
+    /// Inside a poll block (between `task_poll_started` and `task_polled`)?
     in_poll: bool,
     /// The tick / phase line, printed before the next event that is not a tick marker.
     pending_tick: Option<String>,
     tick: u64,
+    /// Has a line of the current tick been printed?
+    tick_printed: bool,
 }
 
 /// `COROLAB_TRACE=1`: a [`TextSink`] on stderr.
@@ -45,6 +47,7 @@ impl<W: Write> TextSink<W> {
             in_poll: false,
             pending_tick: None,
             tick: 0,
+            tick_printed: false,
         }
     }
 
@@ -93,6 +96,7 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
             };
             format!("wake {} (by {why})", task_label(*task))
         }
+        Event::MainTurn => "main's turn: block_on polls it after this tick".to_string(),
         Event::TaskPollStarted { task } => format!("poll {}", task_label(*task)),
         Event::TaskPolled { outcome, waits, .. } => {
             let mut line = format!("`-> {outcome:?}");
@@ -192,19 +196,22 @@ impl<W: Write> Sink for TextSink<W> {
                 self.names.insert((rt, *task), name.clone());
             }
             Event::TickStarted { tick } | Event::TickPhase { tick, .. } => {
+                self.tick_printed &= self.tick == *tick;
                 self.tick = *tick;
-                let text = describe(&record.event, &|_| String::new());
-                self.pending_tick = Some(text);
+                self.pending_tick = Some(describe(&record.event, &|_| String::new()));
                 return;
             }
-            Event::TickEnded { .. } => {
-                self.pending_tick = None;
+            Event::TickEnded { tick } => {
+                // Shown only if the tick showed something and something follows outside it.
+                self.pending_tick = self.tick_printed.then(|| format!("tick {tick} ends"));
+                self.tick_printed = false;
                 return;
             }
             _ => {}
         }
         if let Some(tick) = self.pending_tick.take() {
             self.line(record, &tick);
+            self.tick_printed = true;
         }
         let text = describe(&record.event, &|id| self.task(rt, id));
         let text = match &record.event {
