@@ -1,6 +1,6 @@
 //! The three sinks: human lines (stderr or any writer), JSON lines, and an in-memory recorder.
 
-use super::{Event, Interest, Phase, Record, Sink, Wait, WakeCause};
+use super::{ChannelOp, Event, Interest, Phase, Record, Sink, Wait, WakeCause};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -156,8 +156,14 @@ pub fn describe_wait(wait: &Wait, task_label: &dyn Fn(u64) -> String) -> String 
     match wait {
         Wait::Io { fd, side, .. } => format!("fd {fd} {}", interest_word(*side)),
         Wait::Timer { timer, .. } => format!("timer {timer:#x}"),
-        Wait::Channel { channel, op } => format!("channel {channel:#x} ({op:?})").to_lowercase(),
-        Wait::Semaphore { semaphore } => format!("semaphore {semaphore:#x}"),
+        // Channel and semaphore ids are addresses: in the JSON, not in the text.
+        Wait::Channel {
+            op: ChannelOp::Recv, ..
+        } => "a value from a channel".to_string(),
+        Wait::Channel {
+            op: ChannelOp::Send, ..
+        } => "room in a channel".to_string(),
+        Wait::Semaphore { .. } => "a semaphore permit".to_string(),
         Wait::PoolSlot { host } => format!("a pooled connection to {host}"),
         Wait::Join { task } => format!("{} to finish", task_label(*task)),
         Wait::Blocking => "a spawn_blocking thread".to_string(),
