@@ -36,7 +36,7 @@ async fn scenario() -> u32 {
         yield_now().await;
         sleep(Duration::ZERO).await;
     });
-    spawn_named("consumer", async move {
+    let _consumer = spawn_named("consumer", async move {
         let mut sum = 0;
         while let Some(v) = rx.recv().await {
             sum += v;
