@@ -361,8 +361,12 @@ pub fn note(text: impl FnOnce() -> String) {
     });
 }
 
-/// Reports a greenlet switch (`from`/`to`: greenlet ids, 0 for the thread's own stack).
+/// Reports an explicit greenlet switch; `ids` gives `(from, to)` greenlet ids and runs only
+/// when tracing is on.
 #[inline]
-pub fn greenlet_switch(from: u64, to: u64) {
-    emit(|| Event::GreenletSwitch { from, to });
+pub fn greenlet_switch_with(ids: impl FnOnce() -> (u64, u64)) {
+    emit(|| {
+        let (from, to) = ids();
+        Event::GreenletSwitch { from, to }
+    });
 }
