@@ -307,6 +307,11 @@ fn each_wake_by_a_task_lies_inside_that_tasks_poll() {
                 assert_eq!(polling, Some(by), "wake of {task} by {by} outside {by}'s poll");
                 join_wakes += usize::from(task == 0);
             }
+            // The cooperative budget makes the task being polled wake itself.
+            Event::TaskWoken {
+                task,
+                cause: WakeCause::Budget,
+            } => assert_eq!(polling, Some(task), "budget wake of {task} outside its own poll"),
             Event::TaskWoken { task, cause } => {
                 assert_eq!(polling, None, "wake of {task} ({cause:?}) inside a poll");
             }
@@ -331,4 +336,32 @@ fn trace_modes_parse_and_unknown_values_are_refused() {
     assert_eq!(parse_mode("0"), Some(TraceMode::Off));
     assert_eq!(parse_mode("yes"), None);
     assert_eq!(parse_mode("JSON"), None);
+}
+
+// Why: a task the cooperative budget made to yield returns Pending with nothing to wait for;
+// the trace must say it was the budget (not leave the reason unknown).
+#[test]
+fn a_budget_forced_yield_says_budget() {
+    let recorder = Recorder::install();
+    Runtime::new().block_on(async {
+        spawn_named("busy", async {
+            let (tx, mut rx) = corolab::sync::channel::<u32>(1);
+            for i in 0..300 {
+                tx.send(i).await.unwrap();
+                assert_eq!(rx.recv().await, Some(i));
+            }
+        })
+        .await
+        .unwrap();
+    });
+    trace::clear_sink();
+    let budget_parks = recorder
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::TaskPolled { task: 1, waits, .. } if waits == &[Wait::Budget]))
+        .count();
+    assert!(
+        budget_parks >= 2,
+        "300 sends and receives spend the budget of 128 at least twice"
+    );
 }

@@ -24,6 +24,7 @@
 mod blocking;
 pub mod blocking_pool;
 mod bookkeeping;
+pub mod budget;
 mod finish;
 mod join;
 mod spawn;
@@ -300,6 +301,11 @@ impl Executor {
         self.main_ready.replace(false)
     }
 
+    /// Does any waker of the `block_on` future exist (inside `block_on`, or kept by someone)?
+    pub(crate) fn main_waker_exists(&self) -> bool {
+        Arc::strong_count(&self.main_header) > 1
+    }
+
     /// The waker handed to the `block_on` future.
     pub(crate) fn main_waker(&self) -> Waker {
         futures_task::waker(self.main_header.clone())
@@ -312,7 +318,7 @@ impl Executor {
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
         self.bump(|s| s.polls += 1);
-        let poll = trace::polling(0, || future.poll(cx));
+        let poll = trace::polling(0, || budget::with_budget(|| future.poll(cx)));
         let outcome = if poll.is_ready() {
             PollOutcome::Ready
         } else {
@@ -367,14 +373,15 @@ impl Executor {
     }
 
     /// Polls a task's future once, inside `catch_unwind`, with a waker pointing at `header`
-    /// (borrowed: no allocation per poll). Counts the poll; the trace brackets it
-    /// (`task_poll_started` here, `task_polled` in `poll_task` once its end is handled).
+    /// (borrowed: no allocation per poll) and a fresh cooperative budget (`budget.rs`). Counts
+    /// the poll; the trace brackets it (`task_poll_started` here, `task_polled` in `poll_task`
+    /// once its end is handled).
     fn poll_future(&self, id: TaskId, header: &Arc<TaskHeader>, future: &mut BoxedTask) -> PollResult {
         self.bump(|s| s.polls += 1);
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
         trace::polling(id, || {
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+            budget::with_budget(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))))
         })
     }
 
@@ -418,6 +425,8 @@ impl Drop for Executor {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         drop(leftover);
+        // Finished outputs nobody took (kept across `block_on` calls) go now.
+        self.drop_all_entries();
     }
 }
 
@@ -431,6 +440,7 @@ impl fmt::Debug for Executor {
                 Stage::Runnable(_) => "waiting",
                 Stage::Polling => "polling",
                 Stage::Finished(_) => "finished (result unread)",
+                Stage::Lent => "finished (on_done callbacks running)",
                 Stage::Taken => "finished",
             };
             list.entry(&format_args!(
