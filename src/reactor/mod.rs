@@ -250,12 +250,16 @@ impl Reactor {
             Interest::Read => remember(&mut slot.read_wakers, cx.waker()),
             Interest::Write => remember(&mut slot.write_wakers, cx.waker()),
         }
+        // The park reason of the task being polled; a probe with a no-op waker (the HTTP
+        // pool's liveness check) parks nobody.
         let fd = slot.fd;
-        trace::park(|| trace::Wait::Io {
-            token: key.to_u64(),
-            fd,
-            side: interest,
-        });
+        if trace::enabled() && !cx.waker().will_wake(Waker::noop()) {
+            trace::park(|| trace::Wait::Io {
+                token: key.to_u64(),
+                fd,
+                side: interest,
+            });
+        }
         std::task::Poll::Pending
     }
 
