@@ -237,7 +237,11 @@ async fn scenario_with_every_kind_of_wait() {
     tx.send(7).await.unwrap();
     assert_eq!(one_rx.await.unwrap(), 7);
     waiter.await.unwrap();
-    let answer = corolab::spawn_blocking(|| 41 + 1).await;
+    let answer = corolab::spawn_blocking(|| {
+        std::thread::sleep(Duration::from_millis(5)); // still running when first polled
+        41 + 1
+    })
+    .await;
     assert_eq!(answer.unwrap(), 42);
     let client = TcpStream::connect(addr).await.unwrap();
     corolab::time::sleep(Duration::from_millis(2)).await;

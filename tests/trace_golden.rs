@@ -63,12 +63,22 @@ fn normalised(text: &str) -> String {
 // what it waits for, tick phases where something happens.
 #[test]
 fn text_trace_of_a_fixed_scenario_matches_the_golden_file() {
-    let out = Buffer::default();
-    trace::set_sink(Box::new(TextSink::to_writer(out.clone())));
-    let sum = Runtime::new().block_on(scenario());
-    trace::clear_sink();
+    // On a thread named `main`, as in a program: other threads' lines are labelled.
+    let (sum, text) = std::thread::Builder::new()
+        .name("main".into())
+        .spawn(|| {
+            let out = Buffer::default();
+            trace::set_sink(Box::new(TextSink::to_writer(out.clone())));
+            let sum = Runtime::new().block_on(scenario());
+            trace::clear_sink();
+            let text = String::from_utf8(out.0.borrow().clone()).unwrap();
+            (sum, text)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
     assert_eq!(sum, 3);
-    let got = normalised(&String::from_utf8(out.0.borrow().clone()).unwrap());
+    let got = normalised(&text);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/trace_text.txt");
     if std::env::var_os("COROLAB_BLESS").is_some() {
         std::fs::write(path, &got).unwrap();
