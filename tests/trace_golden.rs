@@ -85,4 +85,11 @@ fn text_trace_of_a_fixed_scenario_matches_the_golden_file() {
     }
     let want = std::fs::read_to_string(path).unwrap_or_default();
     assert_eq!(got, want, "the text trace changed; got:\n{got}");
+    // Chapter 10 shows this trace: it must be the one this test produces.
+    let chapter =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/10-debugging.md")).unwrap();
+    assert!(
+        chapter.contains(&format!("```text\n{want}```")),
+        "docs/10-debugging.md must show tests/golden/trace_text.txt verbatim in a text block"
+    );
 }

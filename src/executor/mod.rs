@@ -273,7 +273,6 @@ impl Executor {
             if Arc::ptr_eq(&header, &self.main_header) {
                 header.scheduled.store(false, Ordering::Release);
                 self.main_ready.set(true);
-                trace::emit(|| Event::MainTurn);
                 return done + 1; // block_on polls it now, before the tasks queued after it
             }
             self.poll_task(header);
@@ -294,6 +293,11 @@ impl Executor {
     fn take_injected(&self) -> Vec<Arc<TaskHeader>> {
         let mut injector = self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
         injector.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Has the main future's turn come (its header left the run queue), not yet taken?
+    pub(crate) fn main_turn_came(&self) -> bool {
+        self.main_ready.get()
     }
 
     /// Takes the "main future's turn has come" flag: true means `block_on` polls it now.
@@ -324,7 +328,7 @@ impl Executor {
         } else {
             PollOutcome::Pending
         };
-        trace::poll_ended(0, outcome, self.main_header.scheduled.load(Ordering::Relaxed));
+        trace::poll_ended(0, outcome);
         poll
     }
 
@@ -340,15 +344,7 @@ impl Executor {
             return;
         }
         let result = self.poll_future(id, &header, &mut future);
-        let outcome = match &result {
-            Ok(Poll::Pending) => PollOutcome::Pending,
-            Ok(Poll::Ready(_)) => PollOutcome::Ready,
-            Err(_) => PollOutcome::Panicked,
-        };
         self.after_poll(key, id, future, result);
-        // Reported after the end was handled, so a finished task's `task_finished` and the
-        // wake of its `JoinHandle` belong to this poll in the trace.
-        trace::poll_ended(id, outcome, header.scheduled.load(Ordering::Relaxed));
     }
 
     /// Takes a queued task's future out of the slab (its stage becomes `Polling`), so the task
@@ -388,6 +384,11 @@ impl Executor {
     /// After a poll: `Pending` puts the future back (or cancels it, if it was aborted while
     /// running); `Ready` or a panic drops the future and finishes the task.
     fn after_poll(&self, key: Key, id: TaskId, future: BoxedTask, result: PollResult) {
+        let outcome = match &result {
+            Ok(Poll::Pending) => PollOutcome::Pending,
+            Ok(Poll::Ready(_)) => PollOutcome::Ready,
+            Err(_) => PollOutcome::Panicked,
+        };
         match result {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -412,6 +413,9 @@ impl Executor {
                 self.finish(key, Err(JoinError::Panic(panic_message(&*payload))));
             }
         }
+        // Reported after the end was handled, so a finished task's `task_finished` and the
+        // wake of its `JoinHandle` belong to this poll in the trace.
+        trace::poll_ended(id, outcome);
     }
 }
 
