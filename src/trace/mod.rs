@@ -33,12 +33,14 @@
 //!   `t_us`: microseconds on ONE process-wide clock, non-decreasing in `seq` order. Both are
 //!   stamped under the lock that orders the writes, so a file's lines are in `seq` order.
 //! - `rt`: the runtime's id (`Runtime::id`, 1 for the first runtime), 0 outside any runtime;
-//!   `thread`: the OS thread's name.
+//!   `thread`: the OS thread's name. Text lines carry the same as a `[rt N thread]` label once
+//!   several runtimes trace (or after [`label_lines`]).
 //! - `event` names the [`Event`] variant in snake_case; its fields follow flat. Nested values
 //!   (`cause`, the `waits` list) are objects tagged by `kind`.
 //!
 //! Enough is recorded to rebuild the runtime's state after every record: the run queue
-//! (`task_woken` pushes on the back, `task_poll_started` takes the task out), parked tasks and
+//! (`task_woken` pushes on the back, `main_turn` takes task 0 out, `task_poll_started` any
+//! other task), parked tasks and
 //! what each waits for (`task_polled` with outcome `pending` and its `waits`), registered
 //! sockets with readiness (`io_registered` starts readable+writable, `io_ready` sets,
 //! `io_would_block` / `io_short_read` clear) and the wakers each holds (a `waits` entry of kind
@@ -153,10 +155,17 @@ fn note_runtime(rt: u64) {
     }
 }
 
-/// Have records of more than one runtime been made in this process? Text sinks label their
-/// lines (`[rt 2 server]`) from then on.
+/// Have records of more than one runtime been made in this process (or has
+/// [`label_lines`] been called)? Text sinks label their lines (`[rt 2 server]`) from then on.
 pub fn several_runtimes() -> bool {
     SEVERAL_RUNTIMES.load(Ordering::Relaxed)
+}
+
+/// A program that will run several runtimes (an in-process server and a client) calls this
+/// first, so text lines are labelled from the very first one, not only once the second
+/// runtime has traced.
+pub fn label_lines() {
+    SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
 }
 
 fn thread_name() -> String {
