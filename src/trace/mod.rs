@@ -311,7 +311,7 @@ pub fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
         return f();
     }
     emit(|| Event::TaskPollStarted { task });
-    WAITS.with(|w| w.borrow_mut().clear());
+    let _ = WAITS.try_with(|w| w.borrow_mut().clear());
     SELF_WOKEN.with(|w| w.set(false));
     let old = TASK.with(|t| t.replace(task));
     let out = with_cause(WakeCause::Task { by: task }, f);
@@ -337,7 +337,10 @@ pub fn poll_ended(task: u64, outcome: PollOutcome) {
 #[inline(never)]
 fn poll_ended_slow(task: u64, outcome: PollOutcome) {
     let requeued = SELF_WOKEN.with(|w| w.replace(false));
-    let mut waits = WAITS.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    // `try_with`: a thread being torn down may still report (its list is then gone).
+    let mut waits = WAITS
+        .try_with(|w| std::mem::take(&mut *w.borrow_mut()))
+        .unwrap_or_default();
     if outcome != PollOutcome::Pending {
         waits.clear();
     } else if waits.is_empty() {
@@ -357,7 +360,7 @@ pub fn park(make: impl FnOnce() -> Wait) {
 
 #[inline(never)]
 fn park_slow(wait: Wait) {
-    WAITS.with(|w| {
+    let _ = WAITS.try_with(|w| {
         let mut waits = w.borrow_mut();
         if waits.len() < MAX_WAITS_PER_POLL && !waits.contains(&wait) {
             waits.push(wait);
