@@ -8,17 +8,18 @@
 //! thread-local flag check and the event is never even built.
 //!
 //! **Where.** [`emit`] is the single entry point (it takes a closure, so the event is only built
-//! when tracing is on). Sinks: [`StderrSink`] (human-readable lines, turned on by
-//! `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one JSON object per line,
-//! `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for the fetch_pages
-//! timeline). Two thread-local cells carry context between layers: the *wake cause* (the
+//! when tracing is on); it stamps each record (sequence number, time, runtime, thread) under
+//! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
+//! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
+//! JSON object per line, `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for
+//! the fetch_pages timeline). The record types are in `event.rs`. Thread-local cells carry context between layers: the *wake cause* (the
 //! reactor sets it with [`with_cause`] before it calls a waker; the executor reads it with
 //! [`current_cause`]) and the *park reasons* (a leaf future that stores a waker says what for
 //! with [`park`]; the executor takes them with [`poll_ended`] and puts them in `task_polled`).
 //!
 //! **In the debugger.** Break on `corolab::trace::emit_slow` (the out-of-line half of `emit`, which is
-//! generic and inlined) to stop at every reported event, or
-//! print `record.event` in `TextSink::record` to see them one by one.
+//! generic and inlined) to stop at every reported event (`print event`), or on
+//! `corolab::trace::park_slow` to see each park reason as a leaf future reports it.
 //!
 //! # The record format
 //!
