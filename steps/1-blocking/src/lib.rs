@@ -20,6 +20,7 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
+pub use steps_support as trace;
 
 /// Every wait on the network has a bound.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -45,7 +46,10 @@ pub fn fetch_page(addr: SocketAddr, page: u64) -> io::Result<String> {
     stream.write_all(request.as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?; // blocks until the server answers and closes
-    trace::line(format!("page {page}: blocked {} ms in read", started.elapsed().as_millis()));
+    trace::line(format!(
+        "page {page}: blocked {} ms in read",
+        started.elapsed().as_millis()
+    ));
     body_of(&response)
 }
 
@@ -62,7 +66,10 @@ pub fn body_of(response: &[u8]) -> io::Result<String> {
 
 /// Counts the orders in a page's JSON and adds up their `amount_cents` (a scan, not a parser).
 pub fn totals_of(body: &str) -> Totals {
-    let mut totals = Totals { pages: 1, ..Totals::default() };
+    let mut totals = Totals {
+        pages: 1,
+        ..Totals::default()
+    };
     for piece in body.split("\"amount_cents\":").skip(1) {
         let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
         totals.orders += 1;
@@ -76,7 +83,11 @@ pub fn fetch_sequential(addr: SocketAddr, pages: u64) -> io::Result<Totals> {
     let mut all = Totals::default();
     for page in 0..pages {
         let t = totals_of(&fetch_page(addr, page)?);
-        all = Totals { pages: all.pages + 1, orders: all.orders + t.orders, checksum: all.checksum + t.checksum };
+        all = Totals {
+            pages: all.pages + 1,
+            orders: all.orders + t.orders,
+            checksum: all.checksum + t.checksum,
+        };
     }
     Ok(all)
 }
@@ -84,14 +95,24 @@ pub fn fetch_sequential(addr: SocketAddr, pages: u64) -> io::Result<Totals> {
 /// Starts the demo server (`latency` per request), fetches `pages` pages, prints the row.
 pub fn run_demo(pages: u64, latency: Duration) -> io::Result<Totals> {
     use corolab::server::orders::OrderApi;
-    let api = OrderApi { latency, ..OrderApi::default() };
+    let api = OrderApi {
+        latency,
+        ..OrderApi::default()
+    };
     let expected = api.checksum_of_pages(0..pages);
     let server = api.spawn_on_thread("127.0.0.1:0")?;
     let started = Instant::now();
     let totals = fetch_sequential(server.local_addr(), pages)?;
     let wall = started.elapsed();
-    trace::say(format!("{:<12} {:>9} {:>6} {:>7}  checksum", "strategy", "wall", "pages", "orders"));
-    let verdict = if totals.checksum == expected { "verified" } else { "WRONG" };
+    trace::say(format!(
+        "{:<12} {:>9} {:>6} {:>7}  checksum",
+        "strategy", "wall", "pages", "orders"
+    ));
+    let verdict = if totals.checksum == expected {
+        "verified"
+    } else {
+        "WRONG"
+    };
     trace::say(format!(
         "{:<12} {:>7.3} s {:>6} {:>7}  {verdict}",
         "sequential",
@@ -100,50 +121,10 @@ pub fn run_demo(pages: u64, latency: Duration) -> io::Result<Totals> {
         totals.orders
     ));
     let bound = latency * pages as u32;
-    trace::say(format!("at least {pages} x {} ms = {} ms: the thread waits, the CPU idles", latency.as_millis(), bound.as_millis()));
+    trace::say(format!(
+        "at least {pages} x {} ms = {} ms: the thread waits, the CPU idles",
+        latency.as_millis(),
+        bound.as_millis()
+    ));
     Ok(totals)
-}
-
-/// Tracing: the words of corolab's `COROLAB_TRACE=1` (src/trace/sinks.rs), without times.
-pub mod trace {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-
-    static ON: AtomicBool = AtomicBool::new(false);
-    static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
-
-    /// Tracing is on with `--trace`, or with `COROLAB_TRACE` set to anything but `0`.
-    pub fn init_from_env() {
-        let env = std::env::var("COROLAB_TRACE").is_ok_and(|v| v != "0");
-        ON.store(env || std::env::args().any(|a| a == "--trace"), Relaxed);
-    }
-
-    /// One trace line, on stderr (or into the capture).
-    pub fn line(text: String) {
-        if ON.load(Relaxed) {
-            emit(text, true);
-        }
-    }
-
-    /// One line of the program's output, on stdout (or into the capture).
-    pub fn say(text: String) {
-        emit(text, false);
-    }
-
-    fn emit(text: String, to_stderr: bool) {
-        match CAPTURE.lock().unwrap().as_mut() {
-            Some(lines) => lines.push(text),
-            None if to_stderr => eprintln!("{text}"),
-            None => println!("{text}"),
-        }
-    }
-
-    /// Runs `f` with tracing on or off and returns every line it printed (for tests).
-    pub fn capture(trace: bool, f: impl FnOnce()) -> Vec<String> {
-        *CAPTURE.lock().unwrap() = Some(Vec::new());
-        ON.store(trace, Relaxed);
-        f();
-        ON.store(false, Relaxed);
-        CAPTURE.lock().unwrap().take().unwrap_or_default()
-    }
 }

@@ -12,9 +12,9 @@
 //! thing left is to poll again at once, forever: a busy loop. It works, and it burns a whole
 //! core while it waits; [`run_demo`] measures that CPU time against a thread that just sleeps.
 //!
-//! **Where.** [`block_on_busy`] is the whole executor; [`cpu_time`] reads this thread's CPU
-//! time from `/proc/thread-self/schedstat` (std has no `getrusage`; the first number in that
-//! file is the nanoseconds this thread has run on a CPU).
+//! **Where.** [`block_on_busy`] is the whole executor; [`measure`] takes wall and CPU time,
+//! the latter from `/proc/thread-self/schedstat` (std has no `getrusage`; see
+//! `steps_support::cpu_time`).
 //!
 //! **In the debugger.** `break step2_poll_by_hand::Delay::poll` stops millions of times:
 //! every stop is one `poll main -> Pending` that changed nothing.
@@ -27,6 +27,7 @@ use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+pub use steps_support::{self as trace, cpu_time, ms};
 
 /// Done once `deadline` has passed. It cannot ask to be woken: nobody would.
 pub struct Delay {
@@ -37,7 +38,11 @@ pub struct Delay {
 impl Future for Delay {
     type Output = ();
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline { Poll::Ready(()) } else { Poll::Pending }
+        if Instant::now() >= self.deadline {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 
@@ -69,7 +74,12 @@ pub struct Join2<A: Future, B: Future> {
 
 /// `join2(a, b)` completes with both outputs.
 pub fn join2<A: Future + Unpin, B: Future + Unpin>(a: A, b: B) -> Join2<A, B> {
-    Join2 { a: Some(a), b: Some(b), a_out: None, b_out: None }
+    Join2 {
+        a: Some(a),
+        b: Some(b),
+        a_out: None,
+        b_out: None,
+    }
 }
 
 impl<A: Future + Unpin, B: Future + Unpin> Future for Join2<A, B>
@@ -111,7 +121,10 @@ pub fn block_on_busy<F: Future>(future: F) -> (F::Output, u64) {
         polls += 1;
         let outcome = future.as_mut().poll(&mut cx);
         if polls <= 3 || outcome.is_ready() {
-            trace::line(format!("  poll main -> {}", if outcome.is_ready() { "Ready" } else { "Pending" }));
+            trace::line(format!(
+                "  poll main -> {}",
+                if outcome.is_ready() { "Ready" } else { "Pending" }
+            ));
         }
         if let Poll::Ready(out) = outcome {
             if polls > 4 {
@@ -120,13 +133,6 @@ pub fn block_on_busy<F: Future>(future: F) -> (F::Output, u64) {
             return (out, polls);
         }
     }
-}
-
-/// CPU time this thread has used so far (`/proc/thread-self/schedstat`, Linux only).
-pub fn cpu_time() -> Duration {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = text.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    Duration::from_nanos(ns)
 }
 
 /// Wall and CPU time of `f` on this thread.
@@ -143,59 +149,19 @@ pub fn run_demo(a: Duration, b: Duration) {
     let ((_, polls), wall, cpu) = measure(|| block_on_busy(both));
     let row = |name: &str, wall: Duration, cpu: Duration| {
         let share = 100.0 * cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9);
-        trace::say(format!("{name:<14} wall {:>6.1} ms   CPU {:>6.1} ms ({share:>3.0}%)", ms(wall), ms(cpu)));
+        trace::say(format!(
+            "{name:<14} wall {:>6.1} ms   CPU {:>6.1} ms ({share:>3.0}%)",
+            ms(wall),
+            ms(cpu)
+        ));
     };
     row("busy polling", wall, cpu);
     let (_, wall, cpu) = measure(|| std::thread::sleep(a.max(b)));
     row("thread::sleep", wall, cpu);
-    trace::say(format!("busy polling asked \"are you done?\" {polls} times; all but the last said Pending."));
-    trace::say("Why: the no-op waker can never call us back, so the loop cannot sleep. Step 3 fixes that.".into());
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// Tracing: the words of corolab's `COROLAB_TRACE=1` (src/trace/sinks.rs), without times.
-pub mod trace {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-
-    static ON: AtomicBool = AtomicBool::new(false);
-    static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
-
-    /// Tracing is on with `--trace`, or with `COROLAB_TRACE` set to anything but `0`.
-    pub fn init_from_env() {
-        let env = std::env::var("COROLAB_TRACE").is_ok_and(|v| v != "0");
-        ON.store(env || std::env::args().any(|a| a == "--trace"), Relaxed);
-    }
-
-    /// One trace line, on stderr (or into the capture).
-    pub fn line(text: String) {
-        if ON.load(Relaxed) {
-            emit(text, true);
-        }
-    }
-
-    /// One line of the program's output, on stdout (or into the capture).
-    pub fn say(text: String) {
-        emit(text, false);
-    }
-
-    fn emit(text: String, to_stderr: bool) {
-        match CAPTURE.lock().unwrap().as_mut() {
-            Some(lines) => lines.push(text),
-            None if to_stderr => eprintln!("{text}"),
-            None => println!("{text}"),
-        }
-    }
-
-    /// Runs `f` with tracing on or off and returns every line it printed (for tests).
-    pub fn capture(trace: bool, f: impl FnOnce()) -> Vec<String> {
-        *CAPTURE.lock().unwrap() = Some(Vec::new());
-        ON.store(trace, Relaxed);
-        f();
-        ON.store(false, Relaxed);
-        CAPTURE.lock().unwrap().take().unwrap_or_default()
-    }
+    trace::say(format!(
+        "busy polling asked \"are you done?\" {polls} times; all but the last said Pending."
+    ));
+    trace::say(
+        "Why: the no-op waker can never call us back, so the loop cannot sleep. Step 3 fixes that.".into(),
+    );
 }

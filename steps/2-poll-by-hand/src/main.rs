@@ -3,6 +3,6 @@
 use std::time::Duration;
 
 fn main() {
-    step2_poll_by_hand::trace::init_from_env();
+    steps_support::init_from_env();
     step2_poll_by_hand::run_demo(Duration::from_millis(100), Duration::from_millis(200));
 }
