@@ -27,6 +27,7 @@ fn a_non_200_response_is_an_error_naming_the_status() {
 // Why: the checksum is what proves every order arrived exactly once.
 #[test]
 fn totals_count_orders_and_add_their_amounts() {
-    let body = r#"{"order_list":[{"order_id":1,"amount_cents":250},{"order_id":2,"amount_cents":1000}]}"#;
+    let body =
+        r#"{"order_list":[{"order_id":1,"amount_cents":250},{"order_id":2,"amount_cents":1000}]}"#;
     assert_eq!(totals_of(body), Totals { pages: 1, orders: 2, checksum: 1250 });
 }
