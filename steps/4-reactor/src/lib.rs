@@ -29,10 +29,14 @@ pub use step3_wakers::{Executor, set_wake_cause, trace};
 /// One registered socket: its generation, and the waker of the task waiting to read.
 #[derive(Default)]
 pub struct Slot {
-    generation: u32,
-    in_use: bool,
-    fd: i32,
-    waker: Option<Waker>,
+    /// Bumped each time the slot is freed.
+    pub generation: u32,
+    /// Holds a registered socket.
+    pub in_use: bool,
+    /// The socket's file descriptor (for the trace).
+    pub fd: i32,
+    /// The task waiting for this socket to become readable.
+    pub waker: Option<Waker>,
 }
 
 /// The reactor: epoll, and one slot per registered socket.
