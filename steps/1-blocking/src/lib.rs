@@ -7,7 +7,7 @@
 //! the CPU idles. Every later step attacks that waiting.
 //!
 //! **Where.** [`fetch_page`] is one blocking GET; [`fetch_sequential`] is the `for` loop;
-//! [`run_demo`] starts the demo order server (corolab's `server::orders`, in process, on
+//! [`run_demo`] starts the demo order server (`corolab_server::orders`, in process, on
 //! 127.0.0.1:0; the server is not what this step teaches) and prints one result row.
 //!
 //! **In the debugger.** `break step1_blocking::fetch_page`, then `finish`: the time goes by
@@ -89,7 +89,7 @@ pub fn fetch_sequential(addr: SocketAddr, pages: u64) -> io::Result<Totals> {
 
 /// Starts the demo server (`latency` per request), fetches `pages` pages, prints the row.
 pub fn run_demo(pages: u64, latency: Duration) -> io::Result<Totals> {
-    use corolab::server::orders::OrderApi;
+    use corolab_server::orders::OrderApi;
     let api = OrderApi { latency, ..OrderApi::default() };
     let expected = api.checksum_of_pages(0..pages);
     let server = api.spawn_on_thread("127.0.0.1:0")?;
