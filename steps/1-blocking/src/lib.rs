@@ -22,6 +22,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 pub use steps_support as trace;
 
+/// `cargo run` fetches this many pages unless `--pages N` says otherwise...
+pub const DEFAULT_PAGES: u64 = 10;
+/// ...with this server latency per request (`--latency-ms MS`).
+pub const DEFAULT_LATENCY_MS: u64 = 50;
+
 /// Every wait on the network has a bound.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
 

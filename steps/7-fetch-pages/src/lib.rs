@@ -29,7 +29,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use std::{future::Future, io, io::Write, pin::Pin};
-pub use step1_blocking::{Totals, totals_of};
+pub use step1_blocking::{DEFAULT_LATENCY_MS, DEFAULT_PAGES, Totals, totals_of};
 pub use step6_spawn_join::{Sleep, Socket, block_on, reactor, sleep, spawn, trace};
 
 /// Every fetch has this bound.
