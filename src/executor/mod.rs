@@ -7,7 +7,7 @@
 //! the queue and polls them. It never busy-loops: a task that is not woken is never polled.
 //!
 //! **Where.** [`spawn`] puts a new task in the task slab and on the run queue;
-//! [`Executor::run_ready_tasks`] polls the tasks that were queued when it started (at most
+//! `Executor::run_ready_tasks` polls the tasks that were queued when it started (at most
 //! [`MAX_POLLS_PER_TICK`]), so a task that wakes itself runs again only in the next turn of
 //! the loop, and the loop asks the reactor at least once every `MAX_POLLS_PER_TICK` polls;
 //! [`yield_now`] goes further and waits until the reactor has been asked. The `block_on`
@@ -15,7 +15,10 @@
 //! `catch_unwind`. Wakers point at a
 //! `TaskHeader` (see `waker.rs`), built with futures-task's `ArcWake` and `waker_ref`, so no
 //! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result;
-//! `task.rs` holds what the slab stores per task, `spawn.rs` the free functions tasks call.
+//! `task.rs` holds what the slab stores per task, `spawn.rs` the free functions tasks call,
+//! `finish.rs` the end of a task's life (finish, release, shutdown), `bookkeeping.rs` the
+//! recycled headers and the yield list, and [`budget`] the cooperative budget that makes a
+//! task whose awaits are always ready yield after 128 of them.
 //!
 //! **In the debugger.** `break corolab::executor::Executor::poll_task` stops before every poll;
 //! `print header.ptr.pointer.data.id.v.value` says which task (the id sits inside an `Arc`
@@ -24,6 +27,8 @@
 mod blocking;
 pub mod blocking_pool;
 mod bookkeeping;
+pub mod budget;
+mod context;
 mod finish;
 mod join;
 mod spawn;
@@ -32,6 +37,8 @@ mod waker;
 
 pub use blocking::spawn_blocking;
 use bookkeeping::{HeaderPool, YieldList};
+pub use context::EnterGuard;
+use context::{current_poller, with_poller};
 pub use join::{JoinError, JoinHandle};
 use spawn::current_or_panic;
 pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
@@ -56,7 +63,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use waker::{MAIN_KEY, Shared, TaskHeader};
 
-/// At most this many polls per [`Executor::run_ready_tasks`]; the run loop also checks the
+/// At most this many polls per `Executor::run_ready_tasks`; the run loop also checks the
 /// reactor at least once per this many polls, so a flood of ready tasks (or one task that
 /// keeps waking itself) cannot keep timers and sockets waiting.
 pub const MAX_POLLS_PER_TICK: usize = 61;
@@ -102,10 +109,6 @@ pub struct Executor {
     stats: Cell<ExecutorStats>,
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Rc<Executor>>> = const { RefCell::new(None) };
-}
-
 impl Executor {
     /// An executor that calls `unpark` when a task is woken from another thread.
     pub(crate) fn new(unpark: Arc<dyn Unpark>) -> Executor {
@@ -131,41 +134,6 @@ impl Executor {
             live_tasks: Cell::new(0),
             stats: Cell::new(ExecutorStats::default()),
         }
-    }
-
-    /// Makes `executor` this thread's current executor until the returned guard is dropped.
-    pub(crate) fn enter(executor: Rc<Executor>) -> EnterGuard {
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(executor));
-        EnterGuard { previous }
-    }
-
-    /// This thread's current executor, if inside `block_on`.
-    pub(crate) fn current() -> Option<Rc<Executor>> {
-        CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.clone()))
-    }
-
-    /// Runs `f` with this thread's current executor, without cloning the `Rc`.
-    pub(crate) fn with_current<R>(f: impl FnOnce(&Executor) -> R) -> Option<R> {
-        CURRENT
-            .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_deref().map(f)))
-            .ok()
-            .flatten()
-    }
-
-    /// The fast path of a wake: if `header`'s executor runs on this thread, queue it here.
-    fn schedule_if_current(header: &Arc<TaskHeader>) -> bool {
-        CURRENT
-            .try_with(|c| {
-                let Ok(c) = c.try_borrow() else { return false };
-                match c.as_ref() {
-                    Some(ex) if Arc::ptr_eq(&ex.shared, &header.shared) => {
-                        ex.push_ready(header.clone(), trace::current_cause());
-                        true
-                    }
-                    _ => false,
-                }
-            })
-            .unwrap_or(false)
     }
 
     fn push_ready(&self, header: Arc<TaskHeader>, cause: WakeCause) {
@@ -235,7 +203,7 @@ impl Executor {
         JoinHandle::new(key, id, Rc::downgrade(self))
     }
 
-    /// Parks a waker until [`Executor::wake_yielded`] runs (after the next reactor turn).
+    /// Parks a waker until `Executor::wake_yielded` runs (after the next reactor turn).
     pub(crate) fn defer_until_after_io(&self, waker: &Waker) {
         self.yielded.push(waker);
     }
@@ -299,6 +267,11 @@ impl Executor {
         self.main_ready.replace(false)
     }
 
+    /// Does any waker of the `block_on` future exist (inside `block_on`, or kept by someone)?
+    pub(crate) fn main_waker_exists(&self) -> bool {
+        Arc::strong_count(&self.main_header) > 1
+    }
+
     /// The waker handed to the `block_on` future.
     pub(crate) fn main_waker(&self) -> Waker {
         futures_task::waker(self.main_header.clone())
@@ -311,7 +284,7 @@ impl Executor {
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
         self.bump(|s| s.polls += 1);
-        let poll = with_poller(0, || future.poll(cx));
+        let poll = with_poller(0, || budget::with_budget(|| future.poll(cx)));
         trace::emit(|| Event::TaskPolled {
             task: 0,
             outcome: if poll.is_ready() {
@@ -360,13 +333,14 @@ impl Executor {
     }
 
     /// Polls a task's future once, inside `catch_unwind`, with a waker pointing at `header`
-    /// (borrowed: no allocation per poll). Counts and traces the poll.
+    /// (borrowed: no allocation per poll) and a fresh cooperative budget (`budget.rs`). Counts
+    /// and traces the poll.
     fn poll_future(&self, id: TaskId, header: &Arc<TaskHeader>, future: &mut BoxedTask) -> PollResult {
         self.bump(|s| s.polls += 1);
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
         let result = with_poller(id, || {
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+            budget::with_budget(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))))
         });
         let outcome = match &result {
             Ok(Poll::Pending) => PollOutcome::Pending,
@@ -417,6 +391,8 @@ impl Drop for Executor {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         drop(leftover);
+        // Finished outputs nobody took (kept across `block_on` calls) go now.
+        self.drop_all_entries();
     }
 }
 
@@ -430,6 +406,7 @@ impl fmt::Debug for Executor {
                 Stage::Runnable(_) => "waiting",
                 Stage::Polling => "polling",
                 Stage::Finished(_) => "finished (result unread)",
+                Stage::Lent => "finished (on_done callbacks running)",
                 Stage::Taken => "finished",
             };
             list.entry(&format_args!(
@@ -440,37 +417,6 @@ impl fmt::Debug for Executor {
         }
         list.finish()
     }
-}
-
-/// Restores the previous current executor when dropped.
-pub struct EnterGuard {
-    previous: Option<Rc<Executor>>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
-    }
-}
-
-thread_local! {
-    static POLLER: Cell<TaskId> = const { Cell::new(0) };
-}
-
-/// Runs `f` with `id` recorded as the task being polled (so its wakes say "by task id").
-fn with_poller<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
-    if !trace::enabled() {
-        return f();
-    }
-    let old = POLLER.with(|p| p.replace(id));
-    let out = trace::with_cause(WakeCause::Task { by: id }, f);
-    POLLER.with(|p| p.set(old));
-    out
-}
-
-fn current_poller() -> TaskId {
-    POLLER.with(Cell::get)
 }
 
 #[cfg(all(test, target_pointer_width = "64"))]
