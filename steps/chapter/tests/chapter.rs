@@ -107,3 +107,13 @@ fn the_files_each_step_points_at_in_corolab_exist() {
     }
     assert!(checked >= 14, "only {checked} paths named");
 }
+
+// Why: the diffs quote whole functions: a method is found inside its impl, with its docs.
+#[test]
+fn extract_finds_a_method_with_its_doc_comment() {
+    let source =
+        "struct A;\nimpl A {\n    /// Says hi.\n    pub fn hi(&self) {\n        x();\n    }\n}\n";
+    let hi = steps_chapter::extract(source, "A::hi").unwrap();
+    assert_eq!(hi, "/// Says hi.\npub fn hi(&self) {\n    x();\n}");
+    assert_eq!(steps_chapter::extract(source, "nope"), None);
+}
