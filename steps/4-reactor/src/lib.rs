@@ -26,7 +26,7 @@ use std::{cell::RefCell, io, io::Read, net::TcpStream as StdStream};
 use std::{os::fd::AsRawFd, rc::Rc, time::Duration};
 pub use step3_wakers::{Executor, set_wake_cause, trace};
 
-/// One registered socket: its generation, and the waker of the task waiting to read.
+/// One registered socket: its generation, and the wakers of the tasks waiting on it.
 #[derive(Default)]
 pub struct Slot {
     /// Bumped each time the slot is freed.
@@ -35,8 +35,10 @@ pub struct Slot {
     pub in_use: bool,
     /// The socket's file descriptor (for the trace).
     pub fd: i32,
-    /// The task waiting for this socket to become readable.
-    pub waker: Option<Waker>,
+    /// The task waiting for this socket to become readable...
+    pub reader: Option<Waker>,
+    /// ...and writable (step 7's connect and write).
+    pub writer: Option<Waker>,
 }
 
 /// The reactor: epoll, and one slot per registered socket.
@@ -56,15 +58,15 @@ impl Reactor {
         Ok(Rc::new(RefCell::new(Reactor { poll, events, slots: Vec::new() })))
     }
 
-    /// Adds `stream` to the interest list (readable, edge-triggered); returns its token.
-    pub fn register(&mut self, stream: &mut TcpStream) -> io::Result<Token> {
+    /// Adds `stream` to the interest list (edge-triggered); returns its token.
+    pub fn register(&mut self, stream: &mut TcpStream, interest: Interest) -> io::Result<Token> {
         let index = self.slots.iter().position(|s| !s.in_use).unwrap_or_else(|| {
             self.slots.push(Slot::default());
             self.slots.len() - 1
         });
         let slot = &mut self.slots[index];
         let token = Token(((slot.generation as usize) << 32) | index);
-        self.poll.registry().register(stream, token, Interest::READABLE)?;
+        self.poll.registry().register(stream, token, interest)?;
         (slot.in_use, slot.fd) = (true, stream.as_raw_fd());
         trace::line(format!("register fd {} (token {:#x})", slot.fd, token.0));
         Ok(token)
@@ -87,19 +89,35 @@ impl Reactor {
         // LAB(generation-tokens) end
     }
 
-    /// Wakes whoever waits on `token`; false for a stale token or nobody waiting.
-    pub fn wake_token(&mut self, token: Token) -> bool {
+    /// Wakes whoever waits on `token` for what is ready; false for a stale token or nobody.
+    pub fn wake_token(&mut self, token: Token, readable: bool, writable: bool) -> bool {
         let Some(slot) = self.slot_for(token) else {
             return false;
         };
-        trace::line(format!("  fd {} readable", slot.fd));
-        set_wake_cause(format!("fd {} readable", slot.fd));
-        slot.waker.take().map(Waker::wake).is_some()
+        let what = if readable && writable {
+            "readable+writable"
+        } else if readable {
+            "readable"
+        } else {
+            "writable"
+        };
+        trace::line(format!("  fd {} {what}", slot.fd));
+        let (fd, mut woke) = (slot.fd, false);
+        for (ready, waiter, side) in
+            [(readable, &mut slot.reader, "readable"), (writable, &mut slot.writer, "writable")]
+        {
+            if let Some(waker) = waiter.take_if(|_| ready) {
+                set_wake_cause(format!("fd {fd} {side}"));
+                waker.wake();
+                woke = true;
+            }
+        }
+        woke
     }
 
     /// Is some task waiting for a socket? (If none is, `epoll_wait` would sleep forever.)
     pub fn has_waiters(&self) -> bool {
-        self.slots.iter().any(|s| s.waker.is_some())
+        self.slots.iter().any(|s| s.reader.is_some() || s.writer.is_some())
     }
 
     /// Sleeps in `epoll_wait` until a registered socket is ready, or `timeout` (step 5).
@@ -115,9 +133,10 @@ impl Reactor {
 
     /// Turns the events `epoll_wait` returned into wakes.
     pub fn dispatch_io_events(&mut self) {
-        let tokens: Vec<Token> = self.events.iter().map(|e| e.token()).collect();
-        for token in tokens {
-            self.wake_token(token);
+        let events: Vec<_> =
+            self.events.iter().map(|e| (e.token(), e.is_readable(), e.is_writable())).collect();
+        for (token, readable, writable) in events {
+            self.wake_token(token, readable, writable);
         }
     }
 }
@@ -139,17 +158,28 @@ pub fn drain(stream: &mut impl Read, out: &mut Vec<u8>) -> io::Result<bool> {
 
 /// A registered non-blocking TCP stream. Dropping it deregisters it.
 pub struct Socket {
-    stream: TcpStream,
-    token: Token,
-    reactor: Handle,
+    /// The mio stream.
+    pub stream: TcpStream,
+    /// Its token in the reactor.
+    pub token: Token,
+    /// The reactor it is registered with.
+    pub reactor: Handle,
 }
 
 impl Socket {
-    /// Makes `stream` non-blocking and registers it.
+    /// Makes `stream` non-blocking and registers it for reading.
     pub fn new(reactor: &Handle, stream: StdStream) -> io::Result<Socket> {
         stream.set_nonblocking(true)?;
-        let mut stream = TcpStream::from_std(stream);
-        let token = reactor.borrow_mut().register(&mut stream)?;
+        Socket::register(reactor, TcpStream::from_std(stream), Interest::READABLE)
+    }
+
+    /// Registers a mio stream for `interest`.
+    pub fn register(
+        reactor: &Handle,
+        mut stream: TcpStream,
+        interest: Interest,
+    ) -> io::Result<Socket> {
+        let token = reactor.borrow_mut().register(&mut stream, interest)?;
         Ok(Socket { stream, token, reactor: reactor.clone() })
     }
 
@@ -163,7 +193,7 @@ impl Socket {
             let fd = self.stream.as_raw_fd();
             trace::line(format!("  fd {fd} WouldBlock: wait until readable"));
             if let Some(slot) = self.reactor.borrow_mut().slot_for(self.token) {
-                slot.waker = Some(cx.waker().clone()); // what the next event will wake
+                slot.reader = Some(cx.waker().clone()); // what the next event will wake
             }
             Poll::Pending
         })

@@ -14,9 +14,10 @@ fn mask(line: &str) -> String {
     out + rest
 }
 
-// Why: one page: the request goes out, the task parks on its socket, epoll_wait sleeps
-// (bounded by the fetch's 5 s timer), the answer wakes the task, the socket deregisters and
-// the timeout's timer is cancelled with it.
+// Why: one page: the loopback connect is done at once and the request goes out, the task
+// parks on its socket, the connect's "writable" edge wakes nobody (nobody waits to write),
+// epoll_wait sleeps (bounded by the fetch's 5 s timer), the answer wakes the reader, the
+// socket deregisters.
 #[test]
 fn golden_trace_of_one_page() {
     use corolab_server::orders::OrderApi;
@@ -37,7 +38,10 @@ register fd # (token 0x0)
   poll task 2 -> Pending
 epoll_wait(timeout #.# ms)
 epoll_wait returned 1 event(s)
-  fd # readable
+  fd # writable
+epoll_wait(timeout #.# ms)
+epoll_wait returned 1 event(s)
+  fd # readable+writable
   wake task 2 (by fd # readable)
 deregister fd # (token 0x0)
   wake task 1 (by task 2)
