@@ -26,18 +26,14 @@ use std::{cell::RefCell, io, io::Read, net::TcpStream as StdStream};
 use std::{os::fd::AsRawFd, rc::Rc, time::Duration};
 pub use step3_wakers::{Executor, set_wake_cause, trace};
 
-/// One registered socket: its generation, and the wakers of the tasks waiting on it.
+/// One registered socket: its generation (bumped each time the slot is freed), its fd (for
+/// the trace), and the wakers of the tasks waiting to read it, or to write (step 7).
 #[derive(Default)]
 pub struct Slot {
-    /// Bumped each time the slot is freed.
     pub generation: u32,
-    /// Holds a registered socket.
     pub in_use: bool,
-    /// The socket's file descriptor (for the trace).
     pub fd: i32,
-    /// The task waiting for this socket to become readable...
     pub reader: Option<Waker>,
-    /// ...and writable (step 7's connect and write).
     pub writer: Option<Waker>,
 }
 
@@ -191,7 +187,8 @@ impl Socket {
                 return Poll::Ready(Ok(std::mem::take(&mut got)));
             }
             let fd = self.stream.as_raw_fd();
-            trace::line(format!("  fd {fd} WouldBlock: wait until readable"));
+            trace::line(format!("fd {fd} WouldBlock: wait until readable"));
+            trace::waits_for(format!("fd {fd} readable"));
             if let Some(slot) = self.reactor.borrow_mut().slot_for(self.token) {
                 slot.reader = Some(cx.waker().clone()); // what the next event will wake
             }
@@ -211,6 +208,7 @@ impl Drop for Socket {
 /// still queued), and the events become wakes.
 pub fn run(executor: &mut Executor, reactor: &Handle) -> io::Result<()> {
     loop {
+        trace::phase("run_ready_tasks");
         executor.run_ready_tasks();
         if !executor.has_tasks() {
             return Ok(());
@@ -219,7 +217,9 @@ pub fn run(executor: &mut Executor, reactor: &Handle) -> io::Result<()> {
         if timeout.is_none() && !reactor.borrow().has_waiters() {
             return Err(io::Error::other("every task waits, and not for a socket: it would hang"));
         }
+        trace::phase("wait_for_io");
         reactor.borrow_mut().wait_for_io(timeout)?;
+        trace::phase("dispatch_io_events");
         reactor.borrow_mut().dispatch_io_events();
     }
 }

@@ -92,7 +92,9 @@ async fn writable(socket: &Socket) {
         if std::mem::replace(&mut waited, true) {
             return Poll::Ready(());
         }
-        trace::line(format!("  fd {} WouldBlock: wait until writable", socket.stream.as_raw_fd()));
+        let fd = socket.stream.as_raw_fd();
+        trace::line(format!("fd {fd} WouldBlock: wait until writable"));
+        trace::waits_for(format!("fd {fd} writable"));
         if let Some(slot) = socket.reactor.borrow_mut().slot_for(socket.token) {
             slot.writer = Some(cx.waker().clone());
         }
