@@ -180,3 +180,30 @@ fn the_budget_refills_at_each_poll_and_is_unlimited_outside_a_task() {
     assert_eq!(in_task, Some(BUDGET), "a task's poll starts full");
     assert_eq!(budget::remaining(), None, "unlimited again after block_on");
 }
+
+// Why: a synchronous generator polls its body with a waker that does nothing, and takes any
+// `Pending` that is not its own yield for a foreign await. A body awaiting a channel that
+// already holds a value is ready, yet it failed with ForeignAwait whenever the surrounding
+// task had spent its budget. The body runs unconstrained; the task's budget is left as it was.
+#[test]
+fn a_generator_body_awaiting_a_ready_channel_works_when_the_task_budget_is_spent() {
+    use corolab::generator::{Gen, GeneratorState};
+    block_on(async {
+        let (tx, mut rx) = channel::<u32>(1);
+        while budget::remaining() != Some(0) {
+            tx.try_send(0).unwrap();
+            rx.recv().await.unwrap();
+        }
+        tx.try_send(5).unwrap();
+        let mut generator: Gen<u32, ()> = Gen::new(move |co| async move {
+            let value = rx.recv().await.unwrap();
+            co.yield_(value).await;
+        });
+        assert_eq!(generator.start(), Ok(GeneratorState::Yielded(5)));
+        assert_eq!(
+            budget::remaining(),
+            Some(0),
+            "the task's own budget is still spent"
+        );
+    });
+}

@@ -13,7 +13,8 @@
 //!
 //! The budget is a `Cell` in a thread-local: no allocation, two writes per poll, one read
 //! and one write per leaf `Ready`. Outside a task's poll (a future polled by hand, a test's
-//! counting waker) the budget is unlimited.
+//! counting waker) the budget is unlimited, and [`unconstrained`] makes it so for code that
+//! polls futures with no task to yield to (a synchronous generator's body).
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -31,6 +32,25 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
     LEFT.with(|left| left.set(Some(BUDGET)));
     let _unlimited_again = Unlimit; // also when `f` unwinds (a panicking main future)
     f()
+}
+
+/// Runs `f` with no budget (tokio's `unconstrained`), then puts back the budget that was
+/// left. For code that polls futures with no task to yield to, such as a synchronous
+/// generator's body: a `Pending` forced by the surrounding task's budget would be mistaken
+/// there for a real wait.
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    let before = LEFT.with(|left| left.replace(None));
+    let _restore = Restore(before);
+    f()
+}
+
+/// Puts a saved budget back, also when the code run without one unwinds.
+struct Restore(Option<u8>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        LEFT.with(|left| left.set(self.0));
+    }
 }
 
 struct Unlimit;
