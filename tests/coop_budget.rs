@@ -207,3 +207,32 @@ fn a_generator_body_awaiting_a_ready_channel_works_when_the_task_budget_is_spent
         );
     });
 }
+
+// Why: `Runtime::tick` called from inside the `block_on` future polls tasks inside the main
+// future's poll. Each task poll set a fresh budget and then "unlimited" on its way out, so the
+// main future lost its own budget for the rest of its poll and could never be made to yield.
+// A nested poll must put back the budget of the poll it is nested in.
+#[test]
+fn a_nested_poll_puts_back_the_budget_of_the_poll_around_it() {
+    with_deadline(LIMIT, || {
+        let rt = corolab::Runtime::new();
+        rt.block_on(async {
+            let (tx, mut rx) = channel::<u8>(1);
+            tx.send(1).await.unwrap();
+            rx.recv().await.unwrap();
+            let left = budget::remaining();
+            assert_eq!(left, Some(BUDGET - 2));
+            let polled = spawn(async { budget::remaining() });
+            // Queue the main future behind the task, so the tick ends at its turn, not in epoll.
+            corolab::future::poll_fn(|cx| {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Ready(())
+            })
+            .await;
+            rt.tick(); // polls the task from inside this poll
+            assert!(polled.is_finished(), "tick polled the task");
+            assert_eq!(budget::remaining(), left, "the main future's budget is back");
+            assert_eq!(polled.await.unwrap(), Some(BUDGET), "the task had its own");
+        });
+    });
+}
