@@ -640,3 +640,21 @@ fn shutdown_ends_when_dropped_tasks_keep_spawning_successors() {
         assert_eq!(rt.stats().reactor_waits, waits, "no leaked task counted as live");
     });
 }
+
+// Why: inside the block_on future, `rt.tick()` with nothing else to do slept in
+// epoll_wait(-1): the only waker that could end it is the main future's own, and that future
+// is the one blocked in the call. A tick called from inside a poll must return instead.
+#[test]
+fn tick_called_from_inside_block_on_does_not_wait_forever() {
+    with_deadline(LIMIT, || {
+        let rt = Runtime::new();
+        let answer = rt.block_on(async {
+            rt.tick();
+            let task = spawn(async { 4 });
+            rt.tick(); // runs the task, then returns
+            assert!(task.is_finished());
+            task.await
+        });
+        assert_eq!(answer, Ok(4));
+    });
+}
