@@ -1,14 +1,12 @@
 //! The async client's connection pool: checkout, checkin, and the queue of
 //! requests waiting for a connection.
 //!
-//! **Concept.**
-//! A connection is *live* from connect to close and holds a
+//! **Concept.** A connection is *live* from connect to close and holds a
 //! slot of the `max_connections` [`Semaphore`] (and, if set, of its host's
 //! `max_connections_per_host` semaphore) the whole time, busy or idle. A
 //! request for `host:port`:
-//! 1. takes an idle connection to that host if one is alive (checked with a
-//!    non-blocking read: EOF or unexpected bytes mean the server is done with
-//!    it, and it is closed);
+//! 1. takes an idle connection to that host if one is usable (see "Which idle
+//!    connection is alive?" below; the others are closed);
 //! 2. otherwise, if every slot is taken but some idle connection to *another*
 //!    host exists, closes that one to free a slot;
 //! 3. takes a slot at once if one is free and nobody is queued for it;
@@ -276,6 +274,12 @@ impl Client {
     }
 }
 
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::new(Config::default())
+    }
+}
+
 impl Pool {
     /// An empty pool for `config`.
     pub(crate) fn new(config: Config) -> Pool {
@@ -363,6 +367,9 @@ impl Pool {
         if !waiter.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             waiter.waker = Some(cx.waker().clone());
         }
+        crate::trace::park(|| crate::trace::Wait::PoolSlot {
+            host: waiter.key.clone(),
+        });
         Poll::Pending
     }
 
