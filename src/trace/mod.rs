@@ -18,6 +18,7 @@
 //! generic and inlined) to stop at every reported event, or
 //! print `record.event` in `StderrSink::record` to see them one by one.
 
+pub mod replay;
 mod sinks;
 
 pub use sinks::{JsonLinesSink, Recorder, StderrSink, describe};
