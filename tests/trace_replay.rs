@@ -2,7 +2,7 @@
 
 use corolab::net::TcpStream;
 use corolab::trace::replay::{Replay, State, TaskStatus};
-use corolab::trace::{self, Recorder, Record};
+use corolab::trace::{self, Record, Recorder};
 use corolab::{Runtime, spawn_named};
 use std::time::Duration;
 
@@ -37,8 +37,19 @@ fn print_scenario() {
     let records = record_scenario();
     let mut replay = Replay::new(&records);
     while let Some(i) = replay.step() {
-        println!("{i:2} {:<50} {}", replay.line(i), serde_json::to_string(&replay.state).unwrap());
+        println!(
+            "{i:2} {:<50} {}",
+            replay.line(i),
+            serde_json::to_string(&replay.state).unwrap()
+        );
     }
     let _ = State::default();
     let _ = TaskStatus::Queued;
+}
+
+#[test]
+fn write_page() {
+    let records = record_scenario();
+    let page = corolab::trace::timeline::html(&records, "scenario");
+    std::fs::write("/tmp/scenario.html", page).unwrap();
 }

@@ -174,6 +174,11 @@ impl<'a> Replay<'a> {
         task_label(&self.names, id)
     }
 
+    /// The task whose poll record `index` happened in (`None`: between polls).
+    pub fn poll_of(&self, index: usize) -> Option<u64> {
+        self.poll_of.get(index).copied().flatten()
+    }
+
     /// The text line of record `index`: the same words the `COROLAB_TRACE=1` sink prints.
     pub fn line(&self, index: usize) -> String {
         describe(&self.records[index].event, &|id| self.label(id))
@@ -190,7 +195,7 @@ impl<'a> Replay<'a> {
         match &record.event {
             Event::TaskSpawned { task, name } => self.on_spawned(*task, name.clone()),
             Event::TaskWoken { task, .. } => self.on_woken(*task),
-            Event::TaskPolled { task, outcome } => self.on_polled(index, *task, *outcome),
+            Event::TaskPolled { task, outcome, .. } => self.on_polled(index, *task, *outcome),
             Event::TaskFinished { task, .. } => self.on_finished(*task),
             Event::ReactorWait { .. } | Event::ReactorWoke { .. } => {}
             Event::IoRegistered { token, fd } => self.on_registered(*token, *fd),
@@ -204,9 +209,7 @@ impl<'a> Replay<'a> {
                 error,
                 ..
             } => self.on_ready(*token, *readable || *error, *writable || *error),
-            Event::IoWouldBlock {
-                token, interest, ..
-            } => self.on_would_block(*token, *interest),
+            Event::IoWouldBlock { token, interest, .. } => self.on_would_block(*token, *interest),
             Event::TimerFired { timer, .. } => self.state.timers.retain(|t| t.timer != *timer),
         }
         Some(index)
@@ -298,7 +301,10 @@ impl<'a> Replay<'a> {
     fn waits_for(&self, index: usize, task: u64) -> Vec<Wait> {
         let mut waits: Vec<Wait> = Vec::new();
         for socket in self.state.sockets.values() {
-            for (side, waiters) in [("readable", &socket.read_waiters), ("writable", &socket.write_waiters)] {
+            for (side, waiters) in [
+                ("readable", &socket.read_waiters),
+                ("writable", &socket.write_waiters),
+            ] {
                 if waiters.contains(&task) {
                     waits.push(Wait {
                         what: format!("fd {} {side}", socket.fd),
@@ -475,6 +481,7 @@ fn look_ahead(records: &[Record]) -> LookAhead {
             Event::TaskPolled {
                 task,
                 outcome: PollOutcome::Pending,
+                ..
             } => {
                 last_pending.insert(*task, i);
             }

@@ -1,0 +1,248 @@
+//! The timeline page: one self-contained HTML file that draws a recorded run and steps through it.
+//!
+//! **Concept.** The text trace tells the story line by line; the timeline shows it at once: a
+//! lane per task (green while polled, amber while queued, blue-grey while parked, labelled with
+//! what it waits for), a lane for the reactor (each `epoll_wait` as a bar, with its timeout and
+//! how many events it returned), a lane per socket (registered, readiness, `WouldBlock`), the
+//! timer firings, and arrows from each readiness to the wake it caused and on to the poll.
+//! ◀ ▶ (or the arrow keys) step through the records one by one, and a side panel shows the
+//! runtime's state after each: the run queue, parked tasks, sockets and timers, as
+//! [`super::replay`] rebuilt it. The file has no external parts and its Content-Security-Policy
+//! forbids fetching any, so it opens from `file://` with no network, in any current browser.
+//!
+//! **Where.** [`html`] builds the page from records; [`HtmlSink`] records a thread's events and
+//! writes the page when the runtime ends (`COROLAB_TRACE=html:PATH`); `layout.rs` computes the
+//! lanes, bars, marks and arrows; `page.js` and `page.css` (plain, hand-written) draw them on a
+//! canvas, so a 1000-page run stays smooth to zoom and pan.
+//!
+//! **In the debugger.** Break on `corolab::trace::timeline::html` to inspect the records a page
+//! is made from; in the browser, open the developer tools and look at the `data` script.
+
+mod layout;
+
+pub use layout::{Arrow, Bar, Lane, Layout, Mark, layout};
+
+use super::replay::{Replay, State};
+use super::{Event, Record, Sink};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const PAGE_CSS: &str = include_str!("page.css");
+const PAGE_JS: &str = include_str!("page.js");
+
+/// The Content-Security-Policy of the page: inline script and style only, images only from
+/// `data:` URLs, nothing from any network.
+pub const CSP: &str =
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
+/// The page for `records` (one runtime's, in order), titled `title`.
+pub fn html(records: &[Record], title: &str) -> String {
+    let data = page_data(records, title);
+    // `</` inside the JSON would end the script element early; `<\/` is the same JSON string.
+    let data = data.to_string().replace("</", "<\\/").replace("<!--", "<\\!--");
+    let mut page = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.push_str(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
+    ));
+    page.push_str(&format!("<title>{}</title>\n", escape(title)));
+    page.push_str(&format!("<style>\n{PAGE_CSS}</style>\n</head>\n<body>\n"));
+    page.push_str(&format!(
+        "<header><h1>{}</h1>\
+         <button id=\"prev\" title=\"previous event (←)\">◀</button>\
+         <span id=\"stepno\"></span>\
+         <button id=\"next\" title=\"next event (→)\">▶</button>\
+         <button id=\"fit\" title=\"show the whole run (f)\">fit</button>\
+         <button id=\"mode\" title=\"space events by time or evenly (o)\">x: time</button>\
+         <span class=\"help\">← → step (shift: 10) · wheel zoom · drag pan · shift+wheel scroll lanes · click an event</span>\
+         </header>\n",
+        escape(title)
+    ));
+    page.push_str(LEGEND_AND_PANELS);
+    page.push_str("<script type=\"application/json\" id=\"data\">");
+    page.push_str(&data);
+    page.push_str("</script>\n<script>\n");
+    page.push_str(PAGE_JS);
+    page.push_str("</script>\n</body>\n</html>\n");
+    page
+}
+
+const LEGEND_AND_PANELS: &str = "\
+<div id=\"view\"><canvas id=\"tl\"></canvas><div id=\"tip\"></div></div>
+<aside>
+<h2>Event</h2><div id=\"line\"></div>
+<div id=\"state\"></div>
+<h2>Details</h2><div id=\"details\"></div>
+<h2>Legend</h2><div class=\"legend\">
+<span><i style=\"background:#2e9d48\"></i>polled</span>
+<span><i style=\"background:#f0b429\"></i>on the run queue</span>
+<span><i style=\"background:#c9d6e8\"></i>parked</span>
+<span><i style=\"background:#8e7cc3\"></i>epoll_wait</span>
+<span><i style=\"background:#d4ece5\"></i>socket registered</span>
+<span><i style=\"background:#1f6fd1\"></i>readiness</span>
+<span><i style=\"background:#d1342f\"></i>WouldBlock</span>
+<span><i style=\"background:#e07b00\"></i>timer fired</span>
+<span><i style=\"background:rgba(31,111,209,.55)\"></i>cause → effect</span>
+</div>
+</aside>
+";
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Everything the page's script reads: per record its time, text line, JSON, poll owner,
+/// lane and state delta; plus the lanes, bars, marks and arrows.
+pub fn page_data(records: &[Record], title: &str) -> Value {
+    let layout = layout(records);
+    let mut replay = Replay::new(records);
+    let mut previous = State::default();
+    let mut deltas = Vec::with_capacity(records.len());
+    let mut lines = Vec::with_capacity(records.len());
+    let mut polls = Vec::with_capacity(records.len());
+    let mut labels: HashMap<u64, String> = HashMap::new();
+    while let Some(i) = replay.step() {
+        deltas.push(delta(&previous, &replay.state));
+        previous = replay.state.clone();
+        lines.push(replay.line(i));
+        polls.push(replay.poll_of(i));
+        if let Event::TaskSpawned { task, .. } = &records[i].event {
+            labels.insert(*task, replay.label(*task));
+        }
+    }
+    json!({
+        "title": title,
+        "t": records.iter().map(|r| r.t_us).collect::<Vec<_>>(),
+        "line": lines,
+        "rec": records,
+        "poll": polls,
+        "deltas": deltas,
+        "task_labels": labels,
+        "lanes": layout.lanes,
+        "bars": layout.bars,
+        "marks": layout.marks,
+        "arrows": layout.arrows,
+        "lane_of": layout.lane_of,
+    })
+}
+
+/// What changed from `old` to `new`: only the parts that differ (removed entries as `null`).
+pub fn delta(old: &State, new: &State) -> Value {
+    let mut out = Map::new();
+    if old.run_queue != new.run_queue {
+        out.insert("rq".into(), json!(new.run_queue));
+    }
+    if old.running != new.running {
+        out.insert("run".into(), json!(new.running));
+    }
+    if old.timers != new.timers {
+        out.insert("tm".into(), json!(new.timers));
+    }
+    let tasks = map_delta(&old.tasks, &new.tasks);
+    if !tasks.is_empty() {
+        out.insert("tk".into(), Value::Object(tasks));
+    }
+    let sockets = map_delta(&old.sockets, &new.sockets);
+    if !sockets.is_empty() {
+        out.insert("sk".into(), Value::Object(sockets));
+    }
+    Value::Object(out)
+}
+
+fn map_delta<V: PartialEq + serde::Serialize>(
+    old: &std::collections::BTreeMap<u64, V>,
+    new: &std::collections::BTreeMap<u64, V>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in new {
+        if old.get(key) != Some(value) {
+            out.insert(key.to_string(), json!(value));
+        }
+    }
+    for key in old.keys() {
+        if !new.contains_key(key) {
+            out.insert(key.to_string(), Value::Null);
+        }
+    }
+    out
+}
+
+/// Records this thread's events and writes them as a timeline page when the runtime ends
+/// (`COROLAB_TRACE=html:PATH`, see [`super::install_from_env`]).
+pub struct HtmlSink {
+    path: PathBuf,
+    records: Vec<Record>,
+    written: usize,
+}
+
+impl HtmlSink {
+    /// A sink that will write to `path`. Each thread has its own sink: the first one made in
+    /// the process writes `path` itself, later ones `NAME.2.html`, `NAME.3.html`, ...
+    pub fn new(path: impl Into<PathBuf>) -> HtmlSink {
+        static SINKS: AtomicUsize = AtomicUsize::new(0);
+        let n = SINKS.fetch_add(1, Ordering::Relaxed) + 1;
+        HtmlSink {
+            path: numbered(path.into(), n),
+            records: Vec::new(),
+            written: 0,
+        }
+    }
+
+    /// Writes the page (with everything recorded so far) to the path, and says so on stderr.
+    pub fn write(&mut self) {
+        if self.records.len() == self.written {
+            return;
+        }
+        let title = format!("corolab timeline: {}", program_name());
+        match std::fs::write(&self.path, html(&self.records, &title)) {
+            Ok(()) => eprintln!(
+                "corolab: wrote a timeline of {} events to {}",
+                self.records.len(),
+                self.path.display()
+            ),
+            Err(e) => eprintln!("corolab: cannot write the timeline {}: {e}", self.path.display()),
+        }
+        self.written = self.records.len();
+    }
+}
+
+/// `run.html` for the first sink, `run.2.html` for the second, ...
+fn numbered(path: PathBuf, n: usize) -> PathBuf {
+    if n == 1 {
+        return path;
+    }
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.{n}"),
+    };
+    path.with_file_name(name)
+}
+
+fn program_name() -> String {
+    std::env::args()
+        .next()
+        .and_then(|p| {
+            PathBuf::from(p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "a corolab program".into())
+}
+
+impl Sink for HtmlSink {
+    fn record(&mut self, record: &Record) {
+        self.records.push(record.clone());
+    }
+
+    fn flush(&mut self) {
+        self.write();
+    }
+}
