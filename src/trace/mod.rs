@@ -20,6 +20,7 @@
 
 pub mod replay;
 mod sinks;
+pub mod timeline;
 
 pub use sinks::{JsonLinesSink, Recorder, StderrSink, describe};
 
@@ -195,6 +196,9 @@ pub struct Record {
 pub trait Sink {
     /// Called once per record, on the thread that produced it.
     fn record(&mut self, record: &Record);
+
+    /// Called when a runtime on this thread ends (a sink that writes a file writes it now).
+    fn flush(&mut self) {}
 }
 
 thread_local! {
@@ -260,7 +264,23 @@ pub fn install_from_env() {
         Ok("json") => {
             set_sink(Box::new(JsonLinesSink::new(std::io::stderr())));
         }
+        Ok(other) if other.starts_with("html:") => {
+            set_sink(Box::new(timeline::HtmlSink::new(&other["html:".len()..])));
+        }
         _ => {}
+    }
+}
+
+/// Tells this thread's sink that a runtime ended (`Runtime::block_on` calls it on the way out).
+pub fn flush() {
+    if enabled() {
+        SINK.with(|slot| {
+            if let Ok(mut slot) = slot.try_borrow_mut()
+                && let Some((_, sink)) = slot.as_mut()
+            {
+                sink.flush();
+            }
+        });
     }
 }
 
