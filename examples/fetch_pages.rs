@@ -6,7 +6,7 @@
 //! cargo run --release --example fetch_pages                      # the table (about 15 s)
 //! cargo run --release --example fetch_pages -- --seed-scale      # 1000 pages at 100 ms
 //! cargo run --release --example fetch_pages -- --pages 5 --trace # watch readiness drive tasks
-//! cargo run --release --example fetch_pages -- --timeline t.json # open in ui.perfetto.dev
+//! cargo run --release --example fetch_pages -- --pages 5 --timeline run.html # step through it
 //! ```
 //!
 //! The order API runs in this process, on its own thread with its own corolab runtime
@@ -51,8 +51,10 @@ usage: fetch_pages [options]
                      pages and extrapolated, and says so)
   --trace            instead of the table: one coroutine run (default 5 pages), printed as a
                      causal timeline (also: COROLAB_TRACE=1)
-  --timeline FILE    instead of the table: one coroutine run, written as Chrome trace-event
-                     JSON (open in https://ui.perfetto.dev or chrome://tracing)";
+  --timeline FILE    instead of the table: one coroutine run, written as a self-contained
+                     timeline page (FILE.html: open it in any browser, step with the arrow
+                     keys) or, for a FILE.json, Chrome trace-event JSON (Chromium DevTools ->
+                     Performance -> Load profile)";
 
 /// Pages the sequential strategy fetches at `--seed-scale` before extrapolating.
 const SEED_SCALE_SAMPLE: u64 = 50;
@@ -494,6 +496,30 @@ fn print_reading(rows: &[Row], plan: &Plan) {
     );
 }
 
+/// `--timeline FILE`: a `.json` name gets Chrome trace-event JSON, any other name the
+/// self-contained timeline page (`corolab::trace::timeline`).
+fn write_timeline(path: &std::path::Path, entries: &[timeline::Entry], pages: u64) -> Result<(), String> {
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let (text, how) = if json {
+        let how = "Chrome trace-event JSON: load it offline in Chromium's DevTools, Performance tab, \
+                   \"Load profile\"";
+        (timeline::chrome_json(entries), how)
+    } else {
+        let title = format!("fetch_pages: {pages} pages, coroutines");
+        (
+            timeline::html(entries, &title),
+            "one self-contained page: open it in any browser",
+        )
+    };
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "wrote {} trace events to {} ({how})",
+        entries.len(),
+        path.display()
+    );
+    Ok(())
+}
+
 /// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded.
 fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
     let plan = &source.plan;
@@ -513,13 +539,7 @@ fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
         }
     }
     if let Some(path) = &options.timeline {
-        std::fs::write(path, timeline::chrome_json(&entries))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!(
-            "wrote {} trace events to {} (open it in https://ui.perfetto.dev or chrome://tracing)",
-            entries.len(),
-            path.display()
-        );
+        write_timeline(path, &entries, plan.pages)?;
     }
     let run = result
         .and_then(|run| strategies::verify(plan, &run).map(|()| run))

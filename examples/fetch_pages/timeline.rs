@@ -3,10 +3,12 @@
 //! [`Timeline`] is a `corolab::trace::Sink` that keeps every runtime event in memory, in the
 //! order they happened, together with notes the fetching tasks write about themselves ("GET
 //! page 2", "response complete"). [`render_text`] turns that into a causal story (poll ->
-//! WouldBlock -> Pending; epoll_wait; fd readable -> wake -> poll); [`chrome_json`] into the
-//! Chrome trace-event format that Perfetto (<https://ui.perfetto.dev>) and `chrome://tracing`
-//! open: one track per task with its waits as bars, and a reactor track with the `epoll_wait`
-//! calls as bars and I/O readiness as marks.
+//! WouldBlock -> Pending; epoll_wait; fd readable -> wake -> poll); [`html`] into corolab's
+//! self-contained timeline page (`corolab::trace::timeline`: lanes, arrows, and a step-through
+//! of the runtime's state); [`chrome_json`] into the Chrome trace-event format: one track per
+//! task with its waits as bars, and a reactor track with the `epoll_wait` calls as bars and I/O
+//! readiness as marks. Open that JSON offline in Chromium's DevTools (Performance tab, "Load
+//! profile"), or in Perfetto's web UI.
 
 use super::strategies::NoteFn;
 use corolab::trace::{self, Event, Interest, PollOutcome, Record, Sink, WakeCause};
@@ -264,6 +266,19 @@ fn describe_phase(event: &Event, names: &HashMap<u64, String>, last_finished: Op
         Event::TaskFinished { task, outcome } => format!("done {} ({outcome:?})", label(names, *task)),
         other => trace::describe(other, &|id| label(names, id)),
     })
+}
+
+/// The self-contained timeline page (`corolab::trace::timeline`) of the runtime's records; the
+/// tasks' notes are left out (the page shows what the runtime saw).
+pub fn html(entries: &[Entry], title: &str) -> String {
+    let records: Vec<Record> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Event(record) => Some(record.clone()),
+            Entry::Note { .. } => None,
+        })
+        .collect();
+    trace::timeline::html(&records, title)
 }
 
 /// A wait bar is named after what ended it.
