@@ -78,7 +78,13 @@ fn cpu_cores() -> usize {
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let trace_env = std::env::var("COROLAB_TRACE").is_ok_and(|v| !v.is_empty() && v != "0");
+    let mode = corolab::trace::mode_from_env();
+    // `COROLAB_TRACE=html:PATH` is `--timeline PATH`: this program installs its own sink.
+    let html_env = match &mode {
+        corolab::trace::TraceMode::Html(path) => Some(path.clone()),
+        _ => None,
+    };
+    let trace_env = mode != corolab::trace::TraceMode::Off && html_env.is_none();
     let mut o = Options {
         pages: None,
         latency: Duration::from_millis(50),
@@ -89,7 +95,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
         chunked: false,
         seed_scale: false,
         trace: trace_env,
-        timeline: None,
+        timeline: html_env,
     };
     let mut latency_set = false;
     let mut args = args.peekable();
@@ -500,34 +506,37 @@ fn print_reading(rows: &[Row], plan: &Plan) {
 /// self-contained timeline page (`corolab::trace::timeline`).
 fn write_timeline(path: &std::path::Path, entries: &[timeline::Entry], pages: u64) -> Result<(), String> {
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let (text, how) = if json {
+    let (text, count, how) = if json {
         let how = "Chrome trace-event JSON: load it offline in Chromium's DevTools, Performance tab, \
                    \"Load profile\"";
-        (timeline::chrome_json(entries), how)
+        let (chrome, count) = timeline::chrome_json_counted(entries);
+        (chrome, count, how)
     } else {
         let title = format!("fetch_pages: {pages} pages, coroutines");
-        (
-            timeline::html(entries, &title),
-            "one self-contained page: open it in any browser",
-        )
+        let (page, count) = timeline::html(entries, &title);
+        (page, count, "one self-contained page: open it in any browser")
     };
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!(
-        "wrote {} trace events to {} ({how})",
-        entries.len(),
-        path.display()
-    );
+    println!("wrote {count} trace events to {} ({how})", path.display());
     Ok(())
 }
 
-/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded.
+/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded
+/// (`COROLAB_TRACE=json` also writes every record to stderr as a JSON line).
 fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
     let plan = &source.plan;
-    let timeline = timeline::Timeline::install();
+    let json_lines: Option<Box<dyn corolab::trace::Sink>> = match corolab::trace::mode_from_env() {
+        corolab::trace::TraceMode::Json => {
+            Some(Box::new(corolab::trace::JsonLinesSink::new(std::io::stderr())))
+        }
+        _ => None,
+    };
+    let json = json_lines.is_some();
+    let timeline = timeline::Timeline::install_with(json_lines);
     let result = strategies::coroutines(plan, &Progress::default(), Some(timeline.note_fn()));
     corolab::trace::clear_sink();
     let entries = timeline.entries();
-    if options.trace {
+    if options.trace && !json {
         println!(
             "Trace of the coroutine strategy: {} pages from {}\n",
             plan.pages, source.description
@@ -537,6 +546,9 @@ fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
         if plan.pages > 20 {
             println!("(that was long: --pages 5 gives a trace you can read in one screen)");
         }
+    }
+    if json {
+        println!("wrote {} trace records to stderr as JSON lines", entries.len());
     }
     if let Some(path) = &options.timeline {
         write_timeline(path, &entries, plan.pages)?;

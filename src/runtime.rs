@@ -29,7 +29,7 @@
 
 use crate::executor::{Executor, ExecutorStats, MAX_POLLS_PER_TICK, Unpark};
 use crate::reactor::{Reactor, ReactorStats, ceil_to_millis};
-use crate::trace;
+use crate::trace::{self, Event, Phase};
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
@@ -87,6 +87,8 @@ pub struct Runtime {
     reactor: Rc<Reactor>,
     /// Polls since the reactor was last asked for events.
     polls_since_io: Cell<usize>,
+    /// Ticks so far (numbers the `tick_started` trace records).
+    ticks: Cell<u64>,
 }
 
 impl Runtime {
@@ -104,6 +106,7 @@ impl Runtime {
             executor,
             reactor,
             polls_since_io: Cell::new(0),
+            ticks: Cell::new(0),
         })
     }
 
@@ -117,6 +120,7 @@ impl Runtime {
             panic!("corolab: block_on called inside a running runtime; use .await or spawn instead");
         }
         trace::install_from_env();
+        let _trace = trace::enter_runtime(self.id());
         let _reactor = Reactor::enter(self.reactor.clone());
         let _executor = Executor::enter(self.executor.clone());
         let _shutdown = ShutdownOnExit(&self.executor);
@@ -137,13 +141,21 @@ impl Runtime {
 
     /// One turn of the loop: the four phases in order (3 and 4 only when due, see above).
     pub fn tick(&self) {
+        let tick = self.ticks.get() + 1;
+        self.ticks.set(tick);
+        trace::emit(|| Event::TickStarted { tick });
+        trace_phase(tick, Phase::RunReadyTasks);
         self.run_ready_tasks();
+        trace_phase(tick, Phase::FireTimers);
         self.fire_timers();
         if self.io_is_due() {
             let timeout = self.io_timeout();
+            trace_phase(tick, Phase::WaitForIo);
             self.wait_for_io(timeout);
+            trace_phase(tick, Phase::DispatchIoEvents);
             self.dispatch_io_events();
         }
+        trace::emit(|| Event::TickEnded { tick });
     }
 
     /// Phase 1: poll the tasks on the run queue.
@@ -218,6 +230,12 @@ impl fmt::Debug for Runtime {
             .field("stats", &self.stats())
             .finish()
     }
+}
+
+/// Marks the start of a tick's phase in the trace.
+#[inline]
+fn trace_phase(tick: u64, phase: Phase) {
+    trace::emit(|| Event::TickPhase { tick, phase });
 }
 
 /// Drops leftover tasks when `block_on` returns or unwinds, while the context is still set.

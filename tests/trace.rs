@@ -61,10 +61,13 @@ fn task_lifecycle_events_come_in_order() {
         .filter_map(|e| match e {
             Event::TaskSpawned { task: 1, .. } => Some("spawned"),
             Event::TaskWoken { task: 1, .. } => Some("woken"),
+            Event::TaskPollStarted { task: 1 } => Some("poll started"),
             Event::TaskPolled { task: 1, .. } => Some("polled"),
             Event::TaskFinished { task: 1, .. } => Some("finished"),
             _ => None,
         })
         .collect();
-    assert_eq!(kinds, ["spawned", "woken", "polled", "finished"]);
+    // The end of a task belongs to the poll that finished it: `task_finished` comes inside
+    // the poll's bracket, before `task_polled`.
+    assert_eq!(kinds, ["spawned", "woken", "poll started", "finished", "polled"]);
 }

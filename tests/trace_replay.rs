@@ -1,14 +1,196 @@
-//! The replayed runtime state (`corolab::trace::replay`) of a fixed scenario, event by event.
+//! The replayed runtime state (`corolab::trace::replay`) of a fixed scenario, event by event,
+//! and the agreement of the text trace and the timeline page about it.
 
 mod scenario;
 
 use corolab::trace::replay::Replay;
+use corolab::trace::timeline::{layout, page_data};
+use corolab::trace::{Event, Record, Sink, TextSink, WakeCause};
 
-#[test]
-fn print_scenario() {
-    let records = scenario::record("reader");
-    let mut replay = Replay::new(&records);
+/// `line => state` for every record of the scenario, normalized (see `scenario::normalize`).
+fn story(records: &[Record]) -> Vec<String> {
+    let mut replay = Replay::new(records);
+    let mut out = Vec::new();
     while let Some(i) = replay.step() {
-        println!("{i:2} {:<50} {}", replay.line(i), replay.state);
+        out.push(format!("{} => {}", replay.line(i), replay.state));
+    }
+    // One normalization for the whole story, so `fd A` is the same socket in every line.
+    scenario::normalize(&out.join("\n"))
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// The scenario, after each record: what happened => run queue | running task | parked tasks
+/// and what each waits for | sockets (`rw` = readable, writable; `r:[1]` = its read side holds
+/// task 1's waker) | pending timers (-> the task whose waker each holds).
+const EXPECTED: &[&str] = &[
+    "wake main (by block_on starting) => queue [0]",
+    "tick 1 => queue [0]",
+    "tick 1: run_ready_tasks => queue [0]",
+    "main's turn: block_on polls it after this tick => queue []",
+    "tick 1: fire_timers => queue []",
+    "tick 1 ends => queue []",
+    "poll main => queue [] | running 0",
+    "register fd A (token 0x0) => queue [] | running 0 | fd A rw",
+    "register fd B (token 0x1) => queue [] | running 0 | fd A rw | fd B rw",
+    "spawn task 1 (reader) => queue [] | running 0 | fd A rw | fd B rw",
+    "wake task 1 (reader) (by main) => queue [1] | running 0 | fd A rw | fd B rw",
+    "spawn task 2 (writer) => queue [1] | running 0 | fd A rw | fd B rw",
+    "wake task 2 (writer) (by main) => queue [1, 2] | running 0 | fd A rw | fd B rw",
+    "main `-> Pending: waits for task 1 (reader) to finish => queue [1, 2] | parked 0 (task 1 (reader) to finish) | fd A rw | fd B rw",
+    "tick 2 => queue [1, 2] | parked 0 (task 1 (reader) to finish) | fd A rw | fd B rw",
+    "tick 2: run_ready_tasks => queue [1, 2] | parked 0 (task 1 (reader) to finish) | fd A rw | fd B rw",
+    "poll task 1 (reader) => queue [2] | running 1 | parked 0 (task 1 (reader) to finish) | fd A rw | fd B rw",
+    "fd B WouldBlock: wait until readable => queue [2] | running 1 | parked 0 (task 1 (reader) to finish) | fd A rw | fd B -w",
+    "task 1 (reader) `-> Pending: waits for fd B readable => queue [2] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "poll task 2 (writer) => queue [] | running 2 | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "add timer 0x0 => queue [] | running 2 | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "task 2 (writer) `-> Pending: waits for timer 0x0 => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 2: fire_timers => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 2: wait_for_io => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "epoll_wait(timeout T ms) => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "epoll_wait returned 2 event(s) => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 2: dispatch_io_events => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "fd A writable => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "fd B writable => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 2 ends => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 3 => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 3: run_ready_tasks => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 3: fire_timers => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 3: wait_for_io => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "epoll_wait(timeout T ms) => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "epoll_wait returned 0 event(s) => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 3: dispatch_io_events => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 3 ends => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 4 => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 4: run_ready_tasks => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "tick 4: fire_timers => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1] | timer 0x0 -> 2",
+    "timer 0x0 fired => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | parked 2 (timer 0x0) | fd A rw | fd B -w r:[1]",
+    "wake task 2 (writer) (by timer 0x0 fired) => queue [2] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "tick 4 ends => queue [2] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "tick 5 => queue [2] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "tick 5: run_ready_tasks => queue [2] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "poll task 2 (writer) => queue [] | running 2 | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "drop timer 0x0 => queue [] | running 2 | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd A rw | fd B -w r:[1]",
+    "deregister fd A (token 0x0) => queue [] | running 2 | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "done task 2 (writer) (Completed) => queue [] | running 2 | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "task 2 (writer) `-> Ready => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "tick 5: fire_timers => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "tick 5: wait_for_io => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "epoll_wait(no timeout: nothing to do until I/O) => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "epoll_wait returned 1 event(s) => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "tick 5: dispatch_io_events => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B -w r:[1]",
+    "fd B readable+writable => queue [] | parked 0 (task 1 (reader) to finish) | parked 1 (fd B readable) | fd B rw",
+    "wake task 1 (reader) (by fd B readable) => queue [1] | parked 0 (task 1 (reader) to finish) | fd B rw",
+    "tick 5 ends => queue [1] | parked 0 (task 1 (reader) to finish) | fd B rw",
+    "tick 6 => queue [1] | parked 0 (task 1 (reader) to finish) | fd B rw",
+    "tick 6: run_ready_tasks => queue [1] | parked 0 (task 1 (reader) to finish) | fd B rw",
+    "poll task 1 (reader) => queue [] | running 1 | parked 0 (task 1 (reader) to finish) | fd B rw",
+    "fd B short read: no longer readable => queue [] | running 1 | parked 0 (task 1 (reader) to finish) | fd B -w",
+    "deregister fd B (token 0x1) => queue [] | running 1 | parked 0 (task 1 (reader) to finish)",
+    "done task 1 (reader) (Completed) => queue [] | running 1 | parked 0 (task 1 (reader) to finish)",
+    "wake main (by task 1 (reader)) => queue [0] | running 1",
+    "task 1 (reader) `-> Ready => queue [0]",
+    "tick 6: fire_timers => queue [0]",
+    "tick 6 ends => queue [0]",
+    "tick 7 => queue [0]",
+    "tick 7: run_ready_tasks => queue [0]",
+    "main's turn: block_on polls it after this tick => queue []",
+    "tick 7: fire_timers => queue []",
+    "tick 7 ends => queue []",
+    "poll main => queue [] | running 0",
+    "main `-> Ready => queue []",
+];
+
+// Why: the page's ◀ ▶ panel shows these states; they must be what the runtime really did. The
+// reader parks on its socket, the writer on a timer; the timer wakes the writer, whose write
+// makes the socket readable, which wakes the reader, whose end wakes main.
+#[test]
+fn replay_rebuilds_the_state_after_every_event_of_a_fixed_scenario() {
+    let records = scenario::record("reader");
+    let actual = story(&records);
+    for (i, (got, want)) in actual.iter().zip(EXPECTED).enumerate() {
+        assert_eq!(got, want, "record {i}; whole story:\n{}", actual.join("\n"));
+    }
+    assert_eq!(
+        actual.len(),
+        EXPECTED.len(),
+        "whole story:\n{}",
+        actual.join("\n")
+    );
+}
+
+/// The text sink's lines for `records`, without times and indentation.
+fn text_lines(records: &[Record]) -> Vec<String> {
+    let mut sink = TextSink::to_writer(Vec::new());
+    for record in records {
+        sink.record(record);
+    }
+    let text = String::from_utf8(sink.writer().clone()).unwrap();
+    text.lines()
+        .map(|l| l.split_once("] ").map_or(l, |(_, rest)| rest))
+        // `[rt N thread]` labels appear once several runtimes traced in this process.
+        .map(|l| match l.strip_prefix("[rt ") {
+            Some(rest) => rest.split_once("] ").map_or(rest, |(_, line)| line),
+            None => l,
+        })
+        .map(|l| l.trim_start().trim_start_matches("| ").to_string())
+        .collect()
+}
+
+// Why: a student reads the text trace and the page side by side; they must tell the same
+// story in the same order, and name the same cause for every wake.
+#[test]
+fn text_and_html_views_agree_on_order_and_cause() {
+    let records = scenario::record("reader");
+    let data = page_data(&records, "agreement");
+    let page_lines: Vec<&str> = data["line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(page_lines.len(), records.len());
+    // Order: every text line is, in the same order, the line of one page record.
+    let mut next = 0;
+    for line in text_lines(&records) {
+        let found = page_lines[next..].iter().position(|p| p.ends_with(line.as_str()));
+        let Some(offset) = found else {
+            panic!("text line {line:?} is not among the page's lines after #{next}: {page_lines:#?}");
+        };
+        next += offset + 1;
+    }
+    // Cause: each wake in the page carries the record's cause, and its arrow starts where
+    // the cause happened (the readiness, the timer firing, or the waking task's lane).
+    let layout = layout(&records);
+    for (i, record) in records.iter().enumerate() {
+        let Event::TaskWoken { cause, .. } = &record.event else {
+            continue;
+        };
+        assert_eq!(
+            data["rec"][i]["cause"],
+            serde_json::to_value(cause).unwrap(),
+            "record {i}"
+        );
+        let arrow = layout.arrows.iter().find(|a| a.to.1 == i);
+        match cause {
+            WakeCause::Io { token, .. } => {
+                let (lane, at) = arrow.expect("an arrow from the readiness").from;
+                assert!(matches!(records[at].event, Event::IoReady { token: t, .. } if t == *token));
+                assert_eq!(layout.lanes[lane].kind, "socket");
+            }
+            WakeCause::Timer { timer } => {
+                let (lane, at) = arrow.expect("an arrow from the timer").from;
+                assert!(matches!(records[at].event, Event::TimerFired { timer: t, .. } if t == *timer));
+                assert_eq!(layout.lanes[lane].label, "timers");
+            }
+            WakeCause::Task { by } => {
+                let (lane, _) = arrow.expect("an arrow from the waking task").from;
+                let label = Replay::new(&records).label(*by);
+                assert!(layout.lanes[lane].label.starts_with(&label), "{label}");
+            }
+            _ => {}
+        }
     }
 }

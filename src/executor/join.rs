@@ -139,6 +139,8 @@ impl Executor {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
                     }
+                    let task = entry.id();
+                    crate::trace::park(|| crate::trace::Wait::Join { task });
                     return Poll::Pending;
                 }
             }

@@ -283,6 +283,7 @@ impl Executor {
             if Arc::ptr_eq(&header, &self.main_header) {
                 header.scheduled.store(false, Ordering::Release);
                 self.main_ready.set(true);
+                trace::emit(|| Event::MainTurn);
                 return done + 1; // block_on polls it now, before the tasks queued after it
             }
             self.poll_task(header);
@@ -317,15 +318,13 @@ impl Executor {
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
         self.bump(|s| s.polls += 1);
-        let poll = with_poller(0, || future.poll(cx));
-        trace::emit(|| Event::TaskPolled {
-            task: 0,
-            outcome: if poll.is_ready() {
-                PollOutcome::Ready
-            } else {
-                PollOutcome::Pending
-            },
-        });
+        let poll = trace::polling(0, || future.poll(cx));
+        let outcome = if poll.is_ready() {
+            PollOutcome::Ready
+        } else {
+            PollOutcome::Pending
+        };
+        trace::poll_ended(0, outcome, self.main_header.scheduled.load(Ordering::Relaxed));
         poll
     }
 
@@ -359,7 +358,7 @@ impl Executor {
         self.bump(|s| s.polls += 1);
         let waker = waker_ref(&header);
         let mut cx = Context::from_waker(&waker);
-        let result = with_poller(id, || {
+        let result = trace::polling(id, || {
             catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
         });
         let outcome = match &result {
@@ -367,7 +366,6 @@ impl Executor {
             Ok(Poll::Ready(_)) => PollOutcome::Ready,
             Err(_) => PollOutcome::Panicked,
         };
-        trace::emit(|| Event::TaskPolled { task: id, outcome });
         match result {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -392,6 +390,9 @@ impl Executor {
                 self.finish(key, Err(JoinError::Panic(panic_message(&*payload))));
             }
         }
+        // Reported after the end was handled, so a finished task's `task_finished` and the
+        // wake of its `JoinHandle` belong to this poll in the trace.
+        trace::poll_ended(id, outcome, header.scheduled.load(Ordering::Relaxed));
     }
 
     /// Drops an aborted task's future and reports `Cancelled` (or the panic its drop raised).
@@ -541,23 +542,9 @@ impl Drop for EnterGuard {
     }
 }
 
-thread_local! {
-    static POLLER: Cell<TaskId> = const { Cell::new(0) };
-}
-
-/// Runs `f` with `id` recorded as the task being polled (so its wakes say "by task id").
-fn with_poller<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
-    if !trace::enabled() {
-        return f();
-    }
-    let old = POLLER.with(|p| p.replace(id));
-    let out = trace::with_cause(WakeCause::Task { by: id }, f);
-    POLLER.with(|p| p.set(old));
-    out
-}
-
+/// The task being polled (only known while tracing; 0 otherwise).
 fn current_poller() -> TaskId {
-    POLLER.with(Cell::get)
+    trace::current_task()
 }
 
 #[cfg(all(test, target_pointer_width = "64"))]

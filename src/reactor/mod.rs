@@ -203,7 +203,7 @@ impl Reactor {
             self.io.borrow_mut().remove(key);
             return Err(e);
         }
-        trace::emit(|| Event::IoRegistered {
+        trace::emit_for(self.id, || Event::IoRegistered {
             token: key.to_u64(),
             fd,
         });
@@ -216,7 +216,7 @@ impl Reactor {
         let _ = self.poll.borrow().registry().deregister(source);
         let slot = self.io.borrow_mut().remove(key);
         if let Some(slot) = slot {
-            trace::emit(|| Event::IoDeregistered {
+            trace::emit_for(self.id, || Event::IoDeregistered {
                 token: key.to_u64(),
                 fd: slot.fd,
             });
@@ -239,6 +239,12 @@ impl Reactor {
             Interest::Read => remember(&mut slot.read_wakers, cx.waker()),
             Interest::Write => remember(&mut slot.write_wakers, cx.waker()),
         }
+        let fd = slot.fd;
+        trace::park(|| trace::Wait::Io {
+            token: key.to_u64(),
+            fd,
+            side: interest,
+        });
         std::task::Poll::Pending
     }
 
@@ -250,6 +256,10 @@ impl Reactor {
     pub fn clear_readable_after_short_read(&self, key: Key) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !bits::READABLE;
+            trace::emit_for(self.id, || Event::IoShortRead {
+                token: key.to_u64(),
+                fd: slot.fd,
+            });
         }
     }
 
@@ -257,7 +267,7 @@ impl Reactor {
     pub fn clear_readiness(&self, key: Key, interest: Interest) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !side(interest);
-            trace::emit(|| Event::IoWouldBlock {
+            trace::emit_for(self.id, || Event::IoWouldBlock {
                 token: key.to_u64(),
                 fd: slot.fd,
                 interest,
@@ -270,7 +280,7 @@ impl Reactor {
     /// Phase: block in `epoll_wait` for at most `timeout` (`None`: until an event). Returns the
     /// number of events; `EINTR` counts as zero events.
     pub fn wait_for_io(&self, timeout: Option<Duration>) -> io::Result<usize> {
-        trace::emit(|| Event::ReactorWait {
+        trace::emit_for(self.id, || Event::ReactorWait {
             timeout_us: timeout.map(|t| t.as_micros() as u64),
         });
         let mut events = self.events.borrow_mut();
@@ -282,7 +292,7 @@ impl Reactor {
             Err(e) => return Err(e),
         }
         let n = events.iter().count();
-        trace::emit(|| Event::ReactorWoke { events: n });
+        trace::emit_for(self.id, || Event::ReactorWoke { events: n });
         Ok(n)
     }
 
@@ -301,7 +311,7 @@ impl Reactor {
                 let key = Key::from_u64(event.token().0 as u64);
                 let Some(slot) = io.get_mut(key) else {
                     // A stale token: the socket was closed and maybe its slot reused.
-                    trace::emit(|| Event::IoReady {
+                    trace::emit_for(self.id, || Event::IoReady {
                         token: key.to_u64(),
                         fd: -1,
                         readable: event.is_readable(),
@@ -327,7 +337,7 @@ impl Reactor {
                     ready |= bits::ERROR;
                 }
                 slot.readiness |= ready;
-                trace::emit(|| Event::IoReady {
+                trace::emit_for(self.id, || Event::IoReady {
                     token: key.to_u64(),
                     fd: slot.fd,
                     readable: ready & (bits::READABLE | bits::READ_CLOSED) != 0,
@@ -375,7 +385,7 @@ impl Reactor {
             }
             fired += batch.len();
             for (id, deadline, waker) in batch.drain(..) {
-                trace::emit(|| Event::TimerFired {
+                trace::emit_for(self.id, || Event::TimerFired {
                     timer: id,
                     late_us: now.saturating_duration_since(deadline).as_micros() as u64,
                 });
@@ -398,7 +408,13 @@ impl Reactor {
 
     /// Registers a timer for `deadline`.
     pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
-        self.timers.borrow_mut().insert(deadline, Some(waker.clone()))
+        let key = self.timers.borrow_mut().insert(deadline, Some(waker.clone()));
+        trace::emit_for(self.id, || Event::TimerAdded {
+            timer: key.id(),
+            deadline_us: trace::instant_us(deadline),
+        });
+        park_on_timer(key, deadline);
+        key
     }
 
     /// Has the timer fired? If not, remember the newest waker.
@@ -412,6 +428,7 @@ impl Reactor {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     other => *other = Some(cx.waker().clone()),
                 }
+                park_on_timer(key, entry.deadline);
                 std::task::Poll::Pending
             }
         }
@@ -420,13 +437,28 @@ impl Reactor {
     /// Moves a timer to a new deadline (it becomes un-fired).
     pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
         self.timers.borrow_mut().reset(key, deadline);
+        trace::emit_for(self.id, || Event::TimerReset {
+            timer: key.id(),
+            deadline_us: trace::instant_us(deadline),
+        });
     }
 
     /// Cancels a timer.
     pub fn remove_timer(&self, key: TimerKey) {
         let entry = self.timers.borrow_mut().remove(key);
+        if entry.is_some() {
+            trace::emit_for(self.id, || Event::TimerCancelled { timer: key.id() });
+        }
         drop(entry); // its waker is dropped with no borrow held
     }
+}
+
+/// The task being polled now waits for timer `key` (a park reason for the trace).
+fn park_on_timer(key: TimerKey, deadline: Instant) {
+    trace::park(|| trace::Wait::Timer {
+        timer: key.id(),
+        deadline_us: trace::instant_us(deadline),
+    });
 }
 
 fn wake_all(to_wake: &mut Vec<(Waker, WakeCause)>) {

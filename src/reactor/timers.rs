@@ -15,6 +15,13 @@ use std::time::Instant;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct TimerKey(pub(crate) Key);
 
+impl TimerKey {
+    /// The timer's id in traces: its packed slab key (generation high, slot low).
+    pub fn id(self) -> u64 {
+        self.0.to_u64()
+    }
+}
+
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct HeapEntry {
     deadline: Instant,
@@ -120,7 +127,7 @@ impl Timers {
     }
 
     /// Marks up to `limit` timers due at `now` as fired (deadline equal to now counts) and
-    /// appends `(timer id, deadline, waker)` for each, in (deadline, sequence) order.
+    /// appends `(timer id (packed key), deadline, waker)` for each, in (deadline, sequence) order.
     pub(crate) fn take_expired(
         &mut self,
         now: Instant,
@@ -141,7 +148,7 @@ impl Timers {
             }
             if let Some(entry) = self.entries.get_mut(Key::from_u64(top.key)) {
                 entry.fired = true;
-                out.push((top.seq, top.deadline, entry.waker.take()));
+                out.push((top.key, top.deadline, entry.waker.take()));
             }
         }
     }

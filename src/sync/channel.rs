@@ -1,6 +1,7 @@
 //! A bounded multi-producer, single-consumer channel.
 
 use super::wait_queue::WaitQueue;
+use crate::trace::{self, ChannelOp};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -191,6 +192,7 @@ impl<T> Future for Send<'_, T> {
             None => this.ticket = Some(chan.senders_waiting.push(cx.waker())),
             Some(ticket) => chan.senders_waiting.update(ticket, cx.waker()),
         }
+        park_on(this.chan, ChannelOp::Send);
         Poll::Pending
     }
 }
@@ -231,6 +233,8 @@ impl<T> Receiver<T> {
             Some(w) if w.will_wake(cx.waker()) => {}
             slot => *slot = Some(cx.waker().clone()),
         }
+        drop(chan);
+        park_on(&self.chan, ChannelOp::Recv);
         Poll::Pending
     }
 
@@ -263,4 +267,12 @@ impl<T> fmt::Debug for Receiver<T> {
             .field("queued", &self.chan.borrow().buffer.len())
             .finish()
     }
+}
+
+/// Tells the trace that the task being polled waits at `op` of this channel.
+fn park_on<T>(chan: &Rc<RefCell<Chan<T>>>, op: ChannelOp) {
+    trace::park(|| trace::Wait::Channel {
+        channel: trace::object_id(Rc::as_ptr(chan)),
+        op,
+    });
 }

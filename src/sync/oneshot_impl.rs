@@ -90,6 +90,11 @@ impl<T> Future for Receiver<T> {
             return Poll::Ready(Err(RecvError));
         }
         inner.receiver_waker = Some(cx.waker().clone());
+        let channel = crate::trace::object_id(Rc::as_ptr(&self.inner));
+        crate::trace::park(|| crate::trace::Wait::Channel {
+            channel,
+            op: crate::trace::ChannelOp::Recv,
+        });
         Poll::Pending
     }
 }

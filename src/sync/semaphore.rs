@@ -120,6 +120,8 @@ impl Future for Acquire<'_> {
             }
             Some(ticket) => state.waiters.update(ticket, cx.waker()),
         }
+        let semaphore = crate::trace::object_id(self.semaphore);
+        crate::trace::park(|| crate::trace::Wait::Semaphore { semaphore });
         Poll::Pending
     }
 }

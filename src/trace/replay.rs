@@ -8,17 +8,20 @@
 //! timeline page ([`super::timeline`]) embeds these states, so its ◀ ▶ buttons show a state
 //! computed here, in Rust and under test, not guessed by the page's script.
 //!
-//! **Where.** [`Replay::new`] looks over the whole trace once (to know, for an event inside a
-//! poll, which task that poll belongs to: the runtime reports a poll when it *ends*), then
-//! [`Replay::step`] applies one record to the [`State`]. [`replay`] returns every state.
-//! What the trace does not say is inferred and marked so ([`Wait::inferred`],
-//! [`TimerState::inferred`]): a task parked without a recorded reason is shown waiting for
-//! whatever woke it next.
+//! **Where.** [`Replay::new`] prepares, [`Replay::step`] applies one record to the [`State`]
+//! (one small method per kind of record), and [`replay`] returns every state. The rules are the
+//! ones `trace/mod.rs` documents: `task_woken` pushes on the back of the run queue,
+//! `task_poll_started` (or `main_turn`) takes the task out, `task_polled` parks it with its
+//! `waits` (an `io` wait puts its waker on that socket side), `io_ready` sets readiness and
+//! empties the ready sides' waker lists, `io_would_block` / `io_short_read` clear readiness,
+//! `timer_added` / `timer_reset` / `timer_cancelled` / `timer_fired` keep the timer list. A park
+//! whose reason no future recorded (`unknown`) is shown waiting for whatever woke it next,
+//! marked [`Waiting::inferred`].
 //!
 //! **In the debugger.** Break on `corolab::trace::replay::Replay::step` and print `self.state`
 //! to walk a recorded run one event at a time.
 
-use super::{Event, Interest, PollOutcome, Record, WakeCause, describe};
+use super::{Event, Interest, Phase, PollOutcome, Record, Wait, WakeCause, describe, describe_wait};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,19 +33,19 @@ pub enum TaskStatus {
     Queued,
     /// Being polled right now.
     Running,
-    /// Its last poll returned `Ready`: it is finishing (its `TaskFinished` comes next).
+    /// Its last poll returned `Ready` (or panicked): `task_finished` comes next.
     Returned,
     /// Returned `Pending`: it runs again only when something wakes it.
     Parked {
         /// What it waits for.
-        waits_for: Vec<Wait>,
+        waits_for: Vec<Waiting>,
     },
 }
 
 /// One thing a parked task waits for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Wait {
-    /// In words: `fd 7 readable`, `timer 3`, `task 2`.
+pub struct Waiting {
+    /// In words: `fd 7 readable`, `timer 0x3`, `task 2 (page 1) to finish`.
     pub what: String,
     /// True when the trace did not record it and it was read off the wake that ended the park.
     pub inferred: bool,
@@ -82,10 +85,8 @@ pub struct TimerState {
     pub timer: u64,
     /// Its deadline, in the trace's microseconds.
     pub deadline_us: u64,
-    /// The task it will wake.
+    /// The task whose waker it holds (the one that set it, or last polled it).
     pub task: Option<u64>,
-    /// True when the trace did not record the timer being set (it is known from its firing).
-    pub inferred: bool,
 }
 
 /// The runtime's state after one event.
@@ -101,10 +102,15 @@ pub struct State {
     pub sockets: BTreeMap<u64, SocketState>,
     /// Pending timers, earliest deadline first.
     pub timers: Vec<TimerState>,
+    /// The loop turn (`Runtime::tick`) under way, 0 before the first.
+    pub tick: u64,
+    /// Its phase, while one is under way.
+    pub phase: Option<Phase>,
 }
 
 impl std::fmt::Display for State {
-    /// One line: `queue [1, 2] | running main | parked 1 (fd 5 readable) | fd 5 -w r:1 | timer 1 -> 2`.
+    /// One line: `queue [1, 2] | running 0 | parked 1 (fd 5 readable) | fd 5 -w r:[1] | timer 0x0 -> 2`
+    /// (`rw`: readable and writable; `r:[1]`: the read side holds task 1's waker).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "queue {:?}", self.run_queue)?;
         if let Some(task) = self.running {
@@ -130,7 +136,10 @@ impl std::fmt::Display for State {
             }
         }
         for timer in &self.timers {
-            write!(f, " | timer {} -> {:?}", timer.timer, timer.task)?;
+            write!(f, " | timer {:#x}", timer.timer)?;
+            if let Some(task) = timer.task {
+                write!(f, " -> {task}")?;
+            }
         }
         Ok(())
     }
@@ -142,10 +151,8 @@ pub struct Replay<'a> {
     next: usize,
     /// For each record: the task whose poll it happened in (`None`: between polls).
     poll_of: Vec<Option<u64>>,
-    /// For each `TaskPolled -> Pending` record: what woke that task next (for inferred waits).
+    /// For each `task_polled -> pending` record with an unknown reason: what woke the task next.
     woken_by_next: HashMap<usize, WakeCause>,
-    /// Timers known only from their firing: timer id -> (index of the poll that set it, task).
-    inferred_timers: HashMap<usize, Vec<TimerState>>,
     names: HashMap<u64, String>,
     finished: Vec<u64>,
     /// The state after the last record applied.
@@ -155,14 +162,11 @@ pub struct Replay<'a> {
 impl<'a> Replay<'a> {
     /// Prepares to replay `records` (one runtime's, in the order they were recorded).
     pub fn new(records: &'a [Record]) -> Replay<'a> {
-        let poll_of = poll_owners(records);
-        let (woken_by_next, inferred_timers) = look_ahead(records);
         Replay {
             records,
             next: 0,
-            poll_of,
-            woken_by_next,
-            inferred_timers,
+            poll_of: poll_owners(records),
+            woken_by_next: next_wakes(records),
             names: HashMap::new(),
             finished: Vec::new(),
             state: State::default(),
@@ -174,16 +178,21 @@ impl<'a> Replay<'a> {
         task_label(&self.names, id)
     }
 
-    /// The task whose poll record `index` happened in (`None`: between polls).
+    /// The task whose poll record `index` happened in (`None`: between polls). A poll's
+    /// `task_poll_started` and `task_polled` belong to it.
     pub fn poll_of(&self, index: usize) -> Option<u64> {
         self.poll_of.get(index).copied().flatten()
     }
 
-    /// The text line of record `index`: the same words the `COROLAB_TRACE=1` sink prints.
+    /// The text line of record `index`: the words the `COROLAB_TRACE=1` sink prints for it.
     pub fn line(&self, index: usize) -> String {
-        describe(&self.records[index].event, &|id| self.label(id))
-            .trim_start()
-            .to_string()
+        let text = describe(&self.records[index].event, &|id| self.label(id));
+        let text = text.trim_start();
+        match &self.records[index].event {
+            // The text sink prints the task on the `poll` line above; alone, a line needs it.
+            Event::TaskPolled { task, .. } => format!("{} {text}", self.label(*task)),
+            _ => text.to_string(),
+        }
     }
 
     /// Applies the next record. Returns its index, or `None` at the end of the trace.
@@ -191,13 +200,22 @@ impl<'a> Replay<'a> {
         let index = self.next;
         let record = self.records.get(index)?;
         self.next += 1;
-        self.enter_poll(index);
         match &record.event {
             Event::TaskSpawned { task, name } => self.on_spawned(*task, name.clone()),
             Event::TaskWoken { task, .. } => self.on_woken(*task),
-            Event::TaskPolled { task, outcome, .. } => self.on_polled(index, *task, *outcome),
+            Event::MainTurn => self.take_from_queue(0),
+            Event::TaskPollStarted { task } => self.on_poll_started(*task),
+            Event::TaskPolled { task, outcome, waits } => self.on_polled(index, *task, *outcome, waits),
             Event::TaskFinished { task, .. } => self.on_finished(*task),
-            Event::ReactorWait { .. } | Event::ReactorWoke { .. } => {}
+            Event::TickStarted { tick } => {
+                self.state.tick = *tick;
+                self.state.phase = None;
+            }
+            Event::TickPhase { tick, phase } => {
+                self.state.tick = *tick;
+                self.state.phase = Some(*phase);
+            }
+            Event::TickEnded { .. } => self.state.phase = None,
             Event::IoRegistered { token, fd } => self.on_registered(*token, *fd),
             Event::IoDeregistered { token, .. } => {
                 self.state.sockets.remove(token);
@@ -209,29 +227,24 @@ impl<'a> Replay<'a> {
                 error,
                 ..
             } => self.on_ready(*token, *readable || *error, *writable || *error),
-            Event::IoWouldBlock { token, interest, .. } => self.on_would_block(*token, *interest),
-            Event::TimerFired { timer, .. } => self.state.timers.retain(|t| t.timer != *timer),
+            Event::IoWouldBlock { token, interest, .. } => self.clear_ready(*token, *interest),
+            Event::IoShortRead { token, .. } => self.clear_ready(*token, Interest::Read),
+            Event::TimerAdded { timer, deadline_us } | Event::TimerReset { timer, deadline_us } => {
+                self.on_timer_set(*timer, *deadline_us)
+            }
+            Event::TimerCancelled { timer } | Event::TimerFired { timer, .. } => {
+                self.state.timers.retain(|t| t.timer != *timer)
+            }
+            Event::ReactorWait { .. }
+            | Event::ReactorWoke { .. }
+            | Event::GreenletSwitch { .. }
+            | Event::Note { .. } => {}
         }
         Some(index)
     }
 
-    /// If record `index` is the first of a poll, that task leaves the run queue and runs.
-    fn enter_poll(&mut self, index: usize) {
-        let owner = self.poll_of[index];
-        if owner == self.state.running {
-            return;
-        }
-        self.state.running = owner;
-        if let Some(task) = owner {
-            self.take_from_queue(task);
-            if let Some(t) = self.state.tasks.get_mut(&task) {
-                t.status = TaskStatus::Running;
-            }
-        }
-    }
-
     /// The queue is popped from the front: entries of finished tasks ahead of `task` are
-    /// skipped by the executor without a trace, so they go too.
+    /// skipped by the executor without a record, so they go too.
     fn take_from_queue(&mut self, task: u64) {
         let queue = &mut self.state.run_queue;
         if let Some(pos) = queue.iter().position(|t| *t == task) {
@@ -250,31 +263,40 @@ impl<'a> Replay<'a> {
             self.names.insert(task, name);
         }
         let label = self.label(task);
-        self.state.tasks.insert(
-            task,
-            TaskState {
-                label,
-                status: TaskStatus::Queued,
-            },
-        );
+        let status = TaskStatus::Queued;
+        self.state.tasks.insert(task, TaskState { label, status });
     }
 
     fn on_woken(&mut self, task: u64) {
         self.state.run_queue.push(task);
         let label = self.label(task);
-        let entry = self.state.tasks.entry(task).or_insert(TaskState {
-            label,
-            status: TaskStatus::Queued,
-        });
+        let status = TaskStatus::Queued;
+        let entry = self
+            .state
+            .tasks
+            .entry(task)
+            .or_insert(TaskState { label, status });
         if self.state.running != Some(task) {
             entry.status = TaskStatus::Queued;
         }
     }
 
-    fn on_polled(&mut self, index: usize, task: u64, outcome: PollOutcome) {
+    fn on_poll_started(&mut self, task: u64) {
+        self.take_from_queue(task);
+        self.state.running = Some(task);
+        let label = self.label(task);
+        let status = TaskStatus::Running;
+        self.state
+            .tasks
+            .entry(task)
+            .or_insert(TaskState { label, status })
+            .status = TaskStatus::Running;
+    }
+
+    fn on_polled(&mut self, index: usize, task: u64, outcome: PollOutcome, waits: &[Wait]) {
         self.state.running = None;
         if outcome != PollOutcome::Pending {
-            // `TaskFinished` follows; the main future (task 0) has none: the run ends.
+            // `task_finished` follows; the main future (task 0) has none: its run ends.
             if task == 0 {
                 self.state.tasks.remove(&0);
             } else if let Some(t) = self.state.tasks.get_mut(&task) {
@@ -282,14 +304,13 @@ impl<'a> Replay<'a> {
             }
             return;
         }
-        let queued_again = self.state.run_queue.contains(&task);
-        let waits_for = self.waits_for(index, task);
-        if let Some(timers) = self.inferred_timers.get(&index) {
-            self.state.timers.extend(timers.iter().cloned());
-            self.state.timers.sort_by_key(|t| (t.deadline_us, t.timer));
+        for wait in waits {
+            self.hold_waker(task, wait);
         }
+        let waits_for = self.waits_for(index, waits);
+        let queued = self.state.run_queue.contains(&task);
         if let Some(t) = self.state.tasks.get_mut(&task) {
-            t.status = if queued_again {
+            t.status = if queued {
                 TaskStatus::Queued
             } else {
                 TaskStatus::Parked { waits_for }
@@ -297,61 +318,71 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// What `task`, which just returned `Pending` at record `index`, waits for.
-    fn waits_for(&self, index: usize, task: u64) -> Vec<Wait> {
-        let mut waits: Vec<Wait> = Vec::new();
-        for socket in self.state.sockets.values() {
-            for (side, waiters) in [
-                ("readable", &socket.read_waiters),
-                ("writable", &socket.write_waiters),
-            ] {
-                if waiters.contains(&task) {
-                    waits.push(Wait {
-                        what: format!("fd {} {side}", socket.fd),
-                        inferred: false,
-                    });
+    /// A socket or timer wait means that socket side (or timer) now holds `task`'s waker.
+    fn hold_waker(&mut self, task: u64, wait: &Wait) {
+        match wait {
+            Wait::Io { token, side, .. } => {
+                if let Some(socket) = self.state.sockets.get_mut(token) {
+                    let waiters = match side {
+                        Interest::Read => &mut socket.read_waiters,
+                        Interest::Write => &mut socket.write_waiters,
+                    };
+                    if !waiters.contains(&task) {
+                        waiters.push(task);
+                    }
                 }
             }
+            Wait::Timer { timer, .. } => {
+                if let Some(t) = self.state.timers.iter_mut().find(|t| t.timer == *timer) {
+                    t.task = Some(task);
+                }
+            }
+            _ => {}
         }
-        if waits.is_empty()
+    }
+
+    /// The waits in words; an unknown one is read off the task's next wake (and marked so).
+    fn waits_for(&self, index: usize, waits: &[Wait]) -> Vec<Waiting> {
+        let label = |id| self.label(id);
+        let mut out: Vec<Waiting> = waits
+            .iter()
+            .filter(|w| **w != Wait::Unknown)
+            .map(|w| Waiting {
+                what: describe_wait(w, &label),
+                inferred: false,
+            })
+            .collect();
+        if out.is_empty()
             && let Some(cause) = self.woken_by_next.get(&index)
         {
-            waits.push(Wait {
-                what: cause_words(cause, &|id| self.label(id)),
+            out.push(Waiting {
+                what: cause_words(cause, &label),
                 inferred: true,
             });
         }
-        waits
+        out
     }
 
+    /// The task is gone (its own poll, if it ended in one, ends with the `task_polled` next).
     fn on_finished(&mut self, task: u64) {
         self.state.tasks.remove(&task);
         self.finished.push(task);
-        if self.state.running == Some(task) {
-            self.state.running = None;
-        }
-        for socket in self.state.sockets.values_mut() {
-            socket.read_waiters.retain(|t| *t != task);
-            socket.write_waiters.retain(|t| *t != task);
-        }
     }
 
     fn on_registered(&mut self, token: u64, fd: i32) {
-        self.state.sockets.insert(
+        let socket = SocketState {
+            fd,
             token,
-            SocketState {
-                fd,
-                token,
-                readable: true,
-                writable: true,
-                read_waiters: Vec::new(),
-                write_waiters: Vec::new(),
-            },
-        );
+            readable: true,
+            writable: true,
+            read_waiters: Vec::new(),
+            write_waiters: Vec::new(),
+        };
+        self.state.sockets.insert(token, socket);
     }
 
     /// Readiness arrived: the bits are set and the wakers on those sides are taken (the
-    /// `TaskWoken` records that follow say whom they woke). An error wakes both sides.
+    /// `task_woken` records that follow say whom they woke). An error wakes both sides.
     fn on_ready(&mut self, token: u64, readable: bool, writable: bool) {
         if let Some(socket) = self.state.sockets.get_mut(&token) {
             if readable {
@@ -365,22 +396,30 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// An operation returned `WouldBlock` inside a poll: that side is not ready, and the
-    /// polling task's waker is now stored on it.
-    fn on_would_block(&mut self, token: u64, interest: Interest) {
-        let running = self.state.running;
+    /// `WouldBlock` (or a short read): that side is no longer ready.
+    fn clear_ready(&mut self, token: u64, side: Interest) {
         if let Some(socket) = self.state.sockets.get_mut(&token) {
-            let (ready, waiters) = match interest {
-                Interest::Read => (&mut socket.readable, &mut socket.read_waiters),
-                Interest::Write => (&mut socket.writable, &mut socket.write_waiters),
-            };
-            *ready = false;
-            if let Some(task) = running
-                && !waiters.contains(&task)
-            {
-                waiters.push(task);
+            match side {
+                Interest::Read => socket.readable = false,
+                Interest::Write => socket.writable = false,
             }
         }
+    }
+
+    /// A timer was added or moved: it is pending, in deadline order, holding the poller's waker.
+    fn on_timer_set(&mut self, timer: u64, deadline_us: u64) {
+        let timers = &mut self.state.timers;
+        let task = match timers.iter().position(|t| t.timer == timer) {
+            Some(pos) => timers.remove(pos).task,
+            None => self.state.running,
+        };
+        let at = timers.partition_point(|t| (t.deadline_us, t.timer) <= (deadline_us, timer));
+        let state = TimerState {
+            timer,
+            deadline_us,
+            task,
+        };
+        timers.insert(at, state);
     }
 }
 
@@ -403,14 +442,14 @@ pub fn task_label(names: &HashMap<u64, String>, id: u64) -> String {
     }
 }
 
-/// A wake cause as the thing waited for: `fd 7 readable`, `timer 3`, `task 2`.
+/// A wake cause as the thing waited for: `fd 7 readable`, `timer 0x3`, `task 2`.
 pub fn cause_words(cause: &WakeCause, label: &dyn Fn(u64) -> String) -> String {
     match cause {
         WakeCause::Io { fd, interest, .. } => match interest {
             Interest::Read => format!("fd {fd} readable"),
             Interest::Write => format!("fd {fd} writable"),
         },
-        WakeCause::Timer { timer } => format!("timer {timer}"),
+        WakeCause::Timer { timer } => format!("timer {timer:#x}"),
         WakeCause::Task { by } => label(*by),
         WakeCause::Thread => "another thread".to_string(),
         WakeCause::Yield => "the reactor's turn (yield_now)".to_string(),
@@ -419,96 +458,46 @@ pub fn cause_words(cause: &WakeCause, label: &dyn Fn(u64) -> String) -> String {
     }
 }
 
-/// For each record, the task whose poll it belongs to.
-///
-/// The runtime reports `TaskPolled` when a poll ends, so a poll is the run of records since
-/// the last loop phase that ends with it. Phase records (epoll, readiness, timers, and the
-/// wakes they cause, a task finishing and the wake of its `JoinHandle`) are between polls.
+/// For each record, the task whose poll it belongs to: from `task_poll_started` to
+/// `task_polled`, both included.
 fn poll_owners(records: &[Record]) -> Vec<Option<u64>> {
-    let mut owners = vec![None; records.len()];
-    let mut open: Option<usize> = None;
-    let mut last_finished: Option<u64> = None;
-    for (i, record) in records.iter().enumerate() {
-        let between = match &record.event {
-            Event::TaskPolled { task, .. } => {
-                for owner in &mut owners[open.unwrap_or(i)..=i] {
-                    *owner = Some(*task);
-                }
-                open = None;
-                last_finished = None;
-                continue;
+    let mut running = None;
+    records
+        .iter()
+        .map(|record| match &record.event {
+            Event::TaskPollStarted { task } => {
+                running = Some(*task);
+                running
             }
-            Event::TaskWoken {
-                cause: WakeCause::Task { by },
-                ..
-            } => last_finished == Some(*by),
-            Event::TaskWoken { .. }
-            | Event::TaskFinished { .. }
-            | Event::ReactorWait { .. }
-            | Event::ReactorWoke { .. }
-            | Event::IoReady { .. }
-            | Event::TimerFired { .. } => true,
-            Event::TaskSpawned { .. }
-            | Event::IoRegistered { .. }
-            | Event::IoDeregistered { .. }
-            | Event::IoWouldBlock { .. } => false,
-        };
-        last_finished = match &record.event {
-            Event::TaskFinished { task, .. } => Some(*task),
-            Event::TaskWoken { .. } if between => last_finished,
-            _ => None,
-        };
-        if between {
-            open = None;
-        } else if open.is_none() {
-            open = Some(i);
-        }
-    }
-    owners
+            Event::TaskPolled { task, .. } => {
+                running = None;
+                Some(*task)
+            }
+            _ => running,
+        })
+        .collect()
 }
 
-type LookAhead = (HashMap<usize, WakeCause>, HashMap<usize, Vec<TimerState>>);
-
-/// For each `Pending` poll, the cause of the task's next wake; and each timer that fires,
-/// attached to the poll that (we infer) set it: the last `Pending` poll of the task it woke.
-fn look_ahead(records: &[Record]) -> LookAhead {
-    let mut last_pending: HashMap<u64, usize> = HashMap::new();
-    let mut woken_by_next = HashMap::new();
-    let mut timers: HashMap<usize, Vec<TimerState>> = HashMap::new();
-    let mut fired: Option<(u64, u64)> = None;
+/// For each `pending` poll that recorded no reason, the cause of the task's next wake.
+fn next_wakes(records: &[Record]) -> HashMap<usize, WakeCause> {
+    let mut unexplained: HashMap<u64, usize> = HashMap::new();
+    let mut out = HashMap::new();
     for (i, record) in records.iter().enumerate() {
         match &record.event {
             Event::TaskPolled {
                 task,
                 outcome: PollOutcome::Pending,
-                ..
-            } => {
-                last_pending.insert(*task, i);
+                waits,
+            } if waits.iter().all(|w| *w == Wait::Unknown) => {
+                unexplained.insert(*task, i);
             }
             Event::TaskWoken { task, cause } => {
-                if let Some(poll) = last_pending.remove(task) {
-                    woken_by_next.insert(poll, *cause);
-                    if let (WakeCause::Timer { timer }, Some((id, deadline))) = (cause, fired)
-                        && *timer == id
-                    {
-                        timers.entry(poll).or_default().push(TimerState {
-                            timer: id,
-                            deadline_us: deadline,
-                            task: Some(*task),
-                            inferred: true,
-                        });
-                    }
+                if let Some(poll) = unexplained.remove(task) {
+                    out.insert(poll, *cause);
                 }
-            }
-            Event::TimerFired { timer, late_us } => {
-                fired = Some((*timer, record.t_us.saturating_sub(*late_us)));
-                continue;
             }
             _ => {}
         }
-        if !matches!(record.event, Event::TaskWoken { .. }) {
-            fired = None;
-        }
     }
-    (woken_by_next, timers)
+    out
 }

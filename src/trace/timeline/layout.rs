@@ -1,6 +1,6 @@
 //! Lanes, bars, marks and arrows: what the page draws, computed from the records.
 
-use super::super::replay::{Replay, cause_words};
+use super::super::replay::{Replay, TaskStatus, cause_words};
 use super::super::{Event, PollOutcome, Record, WakeCause};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -64,8 +64,9 @@ pub struct Layout {
     pub lane_of: Vec<usize>,
 }
 
-const REACTOR: usize = 0;
-const TIMERS: usize = 1;
+const LOOP: usize = 0;
+const REACTOR: usize = 1;
+const TIMERS: usize = 2;
 
 /// Builds the layout of `records` (one runtime's, in order).
 pub fn layout(records: &[Record]) -> Layout {
@@ -86,11 +87,16 @@ struct Builder<'a> {
     /// A task's wake waiting for its poll: task -> (lane, record) of the wake.
     wake_pending: HashMap<u64, usize>,
     wait_since: Option<usize>,
+    tick_since: Option<(usize, u64)>,
 }
 
 impl<'a> Builder<'a> {
     fn new(records: &'a [Record]) -> Builder<'a> {
         let mut out = Layout::default();
+        out.lanes.push(Lane {
+            kind: "loop",
+            label: "loop (Runtime::tick)".into(),
+        });
         out.lanes.push(Lane {
             kind: "reactor",
             label: "reactor (epoll_wait)".into(),
@@ -111,22 +117,13 @@ impl<'a> Builder<'a> {
             last_fired: HashMap::new(),
             wake_pending: HashMap::new(),
             wait_since: None,
+            tick_since: None,
         }
     }
 
     fn build(mut self) -> Layout {
-        let mut running: Option<u64> = None;
         while let Some(i) = self.replay.step() {
             let owner = self.replay.poll_of(i);
-            if owner != running
-                && let Some(task) = owner
-            {
-                self.poll_started(i, task);
-            }
-            running = owner;
-            if matches!(self.records[i].event, Event::TaskPolled { .. }) {
-                running = None;
-            }
             let lane = self.record(i, owner);
             self.out.lane_of.push(lane);
         }
@@ -196,6 +193,56 @@ impl<'a> Builder<'a> {
                 lane
             }
             Event::TaskWoken { task, cause } => self.woken(i, *task, cause),
+            Event::MainTurn => {
+                let lane = self.lane_for_task(0);
+                self.mark(lane, i, "turn");
+                lane
+            }
+            Event::TaskPollStarted { task } => {
+                self.poll_started(i, *task);
+                self.lane_for_task(*task)
+            }
+            Event::TickStarted { tick } => {
+                self.tick_since = Some((i, *tick));
+                LOOP
+            }
+            Event::TickPhase { .. } => LOOP,
+            Event::TickEnded { .. } => {
+                if let Some((from, tick)) = self.tick_since.take() {
+                    let kind = if tick % 2 == 0 { "tick" } else { "tick2" };
+                    let text = format!("tick {tick}");
+                    self.out.bars.push(Bar {
+                        lane: LOOP,
+                        from,
+                        to: i,
+                        kind,
+                        text,
+                    });
+                }
+                LOOP
+            }
+            Event::GreenletSwitch { .. } => {
+                self.mark(LOOP, i, "switch");
+                LOOP
+            }
+            Event::Note { .. } => {
+                let lane = owner_lane.unwrap_or(LOOP);
+                self.mark(lane, i, "note");
+                lane
+            }
+            Event::IoShortRead { token, .. } => {
+                let lane = self.socket_lane.get(token).copied().unwrap_or(REACTOR);
+                self.mark(lane, i, "wouldblock");
+                lane
+            }
+            Event::TimerAdded { .. } | Event::TimerReset { .. } => {
+                self.mark(TIMERS, i, "timer_set");
+                TIMERS
+            }
+            Event::TimerCancelled { .. } => {
+                self.mark(TIMERS, i, "timer_drop");
+                TIMERS
+            }
             Event::TaskPolled { task, outcome, .. } => {
                 let lane = self.lane_for_task(*task);
                 let next = match outcome {
@@ -298,7 +345,7 @@ impl<'a> Builder<'a> {
 
     fn park_text(&self, task: u64) -> String {
         match self.replay.state.tasks.get(&task).map(|t| &t.status) {
-            Some(super::super::replay::TaskStatus::Parked { waits_for }) if !waits_for.is_empty() => {
+            Some(TaskStatus::Parked { waits_for }) if !waits_for.is_empty() => {
                 let what: Vec<String> = waits_for
                     .iter()
                     .map(|w| {

@@ -140,6 +140,9 @@ pub fn delta(old: &State, new: &State) -> Value {
     if old.running != new.running {
         out.insert("run".into(), json!(new.running));
     }
+    if (old.tick, old.phase) != (new.tick, new.phase) {
+        out.insert("tick".into(), json!([new.tick, new.phase]));
+    }
     if old.timers != new.timers {
         out.insert("tm".into(), json!(new.timers));
     }

@@ -15,7 +15,9 @@
   var COLORS = {
     run: '#2e9d48', park: '#c9d6e8', queue: '#f0b429', wait: '#8e7cc3', open: '#d4ece5',
     ready: '#1f6fd1', wouldblock: '#d1342f', fire: '#e07b00', spawn: '#1d2430',
-    done: '#1d2430', wake: '#2e9d48', register: '#5b6578', arrow: 'rgba(31,111,209,.55)'
+    done: '#1d2430', wake: '#2e9d48', register: '#5b6578', arrow: 'rgba(31,111,209,.55)',
+    tick: '#e3e7ee', tick2: '#d3d9e3', turn: '#2e9d48', note: '#7a5ab8', switch: '#7a5ab8',
+    timer_set: '#e07b00', timer_drop: '#8a93a3'
   };
 
   var canvas = document.getElementById('tl');
@@ -34,9 +36,10 @@
 
   // ---------------------------------------------------------------- states
   // Each delta says what changed after one record; keyframes make any step quick to reach.
-  function emptyState() { return { rq: [], run: null, tk: {}, sk: {}, tm: [] }; }
+  function emptyState() { return { rq: [], run: null, tk: {}, sk: {}, tm: [], tick: [0, null] }; }
   function applyDelta(s, d) {
     if ('rq' in d) s.rq = d.rq;
+    if ('tick' in d) s.tick = d.tick;
     if ('run' in d) s.run = d.run;
     if ('tm' in d) s.tm = d.tm;
     ['tk', 'sk'].forEach(function (key) {
@@ -118,12 +121,13 @@
       var x1 = xOf(b.from), x2 = xOf(b.to);
       if (x2 < GUTTER || x1 > w) continue;
       var bw = Math.max(x2 - x1, 1.5);
-      var inset = b.kind === 'open' ? 1 : (b.kind === 'park' ? 5 : 3);
+      var inset = b.kind === 'open' || b.kind.slice(0, 4) === 'tick' ? 1 : (b.kind === 'park' ? 5 : 3);
       ctx.fillStyle = COLORS[b.kind] || '#999';
       ctx.fillRect(x1, y + inset, bw, LANE_H - 2 * inset);
       stats.bars++;
       if (bw > 60 && b.kind !== 'open') {
-        ctx.fillStyle = b.kind === 'park' || b.kind === 'queue' ? '#1d2430' : '#fff';
+        var dark = b.kind === 'park' || b.kind === 'queue' || b.kind.slice(0, 4) === 'tick';
+        ctx.fillStyle = dark ? '#1d2430' : '#fff';
         ctx.save();
         ctx.beginPath();
         ctx.rect(Math.max(x1, GUTTER), y, bw, LANE_H);
@@ -157,6 +161,12 @@
       ctx.arc(x, mid, 3, 0, 2 * Math.PI);
     } else if (kind === 'done') {
       ctx.rect(x - 1.5, y + 2, 3, LANE_H - 4);
+    } else if (kind === 'timer_set') {
+      ctx.rect(x - 1, mid - 5, 2, 10);
+    } else if (kind === 'timer_drop') {
+      ctx.rect(x - 3, mid - 1, 6, 2);
+    } else if (kind === 'turn') {
+      ctx.moveTo(x - 3, y + 4); ctx.lineTo(x + 3, mid); ctx.lineTo(x - 3, y + LANE_H - 4);
     } else if (kind === 'wake') {
       ctx.moveTo(x, y + 2); ctx.lineTo(x + 3, y + 7); ctx.lineTo(x - 3, y + 7);
     } else {
@@ -261,7 +271,7 @@
   }
   function taskName(s, id) {
     var t = s.tk[id];
-    return t ? t.label : (Number(id) === 0 ? 'main' : 'task ' + id);
+    return t ? t.label : taskLabel(Number(id));
   }
   function list(parent, items, empty) {
     var ul = el('ul');
@@ -291,6 +301,8 @@
     document.getElementById('line').textContent = '[' + ms(D.t[step]) + '] ' + D.line[step];
     var box = document.getElementById('state');
     box.textContent = '';
+    box.appendChild(el('h2', 'Loop'));
+    box.appendChild(s.tick[0] ? el('div', 'tick ' + s.tick[0] + (s.tick[1] ? ', phase ' + s.tick[1] : ', between phases')) : el('div', 'before the first tick', 'none'));
     box.appendChild(el('h2', 'Running'));
     box.appendChild(s.run === null ? el('div', 'nothing (between polls)', 'none') : el('div', taskName(s, s.run)));
     box.appendChild(el('h2', 'Run queue (front first)'));
@@ -311,9 +323,7 @@
     box.appendChild(el('h2', 'Pending timers (deadline order)'));
     list(box, s.tm.map(function (t) {
       var who = t.task === null ? '' : ' -> wakes ' + taskName(s, t.task);
-      var item = ['timer ' + t.timer + ' at ' + ms(t.deadline_us) + who];
-      if (t.inferred) item.push(el('span', ' (known from its firing)', 'inferred'));
-      return item;
+      return ['timer 0x' + t.timer.toString(16) + ' due at ' + ms(t.deadline_us) + who];
     }), 'none');
     showDetails(step);
   }
@@ -338,15 +348,24 @@
       if (k === 'token') v = tokenWords(v);
       else if (k === 'task') v = v + ' = ' + taskLabel(v);
       else if (k === 'cause') v = causeWords(v);
+      else if (k === 'timer') v = '0x' + v.toString(16);
+      else if (k === 'waits') v = v.map(waitWords).join('; ') || 'none';
       else if (typeof v === 'object') v = JSON.stringify(v);
       out.push(k + ': ' + v);
     });
     return out.join('\n');
   }
   function taskLabel(id) { return D.task_labels[id] || (id === 0 ? 'main' : 'task ' + id); }
+  function waitWords(w) {
+    if (w.kind === 'io') return 'fd ' + w.fd + ' ' + (w.side === 'read' ? 'readable' : 'writable') + ', token ' + tokenWords(w.token);
+    if (w.kind === 'timer') return 'timer 0x' + w.timer.toString(16) + ' due at ' + ms(w.deadline_us);
+    if (w.kind === 'join') return taskLabel(w.task) + ' to finish';
+    var rest = Object.keys(w).filter(function (k) { return k !== 'kind'; }).map(function (k) { return k + ' ' + w[k]; });
+    return w.kind + (rest.length ? ' (' + rest.join(', ') + ')' : '');
+  }
   function causeWords(c) {
     if (c.kind === 'io') return 'I/O: fd ' + c.fd + ' ' + (c.interest === 'read' ? 'readable' : 'writable') + ', token ' + tokenWords(c.token);
-    if (c.kind === 'timer') return 'timer ' + c.timer + ' fired';
+    if (c.kind === 'timer') return 'timer 0x' + c.timer.toString(16) + ' fired';
     if (c.kind === 'task') return 'woken by ' + taskLabel(c.by) + ' while it ran';
     return c.kind;
   }
