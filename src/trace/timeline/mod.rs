@@ -37,9 +37,13 @@ const PAGE_JS: &str = include_str!("page.js");
 pub const CSP: &str =
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 
-/// The page for `records` (one runtime's, in order), titled `title`.
+/// The page for `records` (in order), titled `title`. The page shows one runtime: if the
+/// records come from several (one thread can run several runtimes one after another), the one
+/// with the most records, and the title says so.
 pub fn html(records: &[Record], title: &str) -> String {
-    let data = page_data(records, title);
+    let (records, title) = one_runtime(records, title);
+    let title = title.as_str();
+    let data = page_data(&records, title);
     // `</` inside the JSON would end the script element early; `<\/` is the same JSON string.
     let data = data.to_string().replace("</", "<\\/").replace("<!--", "<\\!--");
     let mut page = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
@@ -67,6 +71,31 @@ pub fn html(records: &[Record], title: &str) -> String {
     page.push_str(PAGE_JS);
     page.push_str("</script>\n</body>\n</html>\n");
     page
+}
+
+/// The records of the runtime with the most records (and those of no runtime), and the title.
+pub fn one_runtime(records: &[Record], title: &str) -> (Vec<Record>, String) {
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    for record in records.iter().filter(|r| r.rt != 0) {
+        *counts.entry(record.rt).or_default() += 1;
+    }
+    if counts.len() <= 1 {
+        return (records.to_vec(), title.to_string());
+    }
+    let (&rt, _) = counts
+        .iter()
+        .max_by_key(|(rt, n)| (**n, std::cmp::Reverse(**rt)))
+        .unwrap();
+    let kept = records
+        .iter()
+        .filter(|r| r.rt == rt || r.rt == 0)
+        .cloned()
+        .collect();
+    let others = counts.len() - 1;
+    (
+        kept,
+        format!("{title} (runtime {rt}; {others} other runtime(s) left out)"),
+    )
 }
 
 const LEGEND_AND_PANELS: &str = "\
@@ -131,11 +160,22 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
     })
 }
 
-/// What changed from `old` to `new`: only the parts that differ (removed entries as `null`).
+/// What changed from `old` to `new`: only the parts that differ. Tasks, sockets and timers
+/// as `{id: new value}` (`null`: gone); the run queue, which changes at nearly every record,
+/// as `rqd` (how many entries left its front) and `rqa` (entries pushed on its back) when
+/// that says it, else whole as `rq`.
 pub fn delta(old: &State, new: &State) -> Value {
     let mut out = Map::new();
     if old.run_queue != new.run_queue {
-        out.insert("rq".into(), json!(new.run_queue));
+        match queue_change(&old.run_queue, &new.run_queue) {
+            Some((cut, added)) => {
+                out.insert("rqd".into(), json!(cut));
+                out.insert("rqa".into(), json!(added));
+            }
+            None => {
+                out.insert("rq".into(), json!(new.run_queue));
+            }
+        }
     }
     if old.running != new.running {
         out.insert("run".into(), json!(new.running));
@@ -143,18 +183,27 @@ pub fn delta(old: &State, new: &State) -> Value {
     if (old.tick, old.phase) != (new.tick, new.phase) {
         out.insert("tick".into(), json!([new.tick, new.phase]));
     }
-    if old.timers != new.timers {
-        out.insert("tm".into(), json!(new.timers));
-    }
-    let tasks = map_delta(&old.tasks, &new.tasks);
-    if !tasks.is_empty() {
-        out.insert("tk".into(), Value::Object(tasks));
-    }
-    let sockets = map_delta(&old.sockets, &new.sockets);
-    if !sockets.is_empty() {
-        out.insert("sk".into(), Value::Object(sockets));
+    let by_id = |timers: &[super::replay::TimerState]| -> std::collections::BTreeMap<u64, _> {
+        timers.iter().map(|t| (t.timer, t.clone())).collect()
+    };
+    for (key, change) in [
+        ("tk", map_delta(&old.tasks, &new.tasks)),
+        ("sk", map_delta(&old.sockets, &new.sockets)),
+        ("tm", map_delta(&by_id(&old.timers), &by_id(&new.timers))),
+    ] {
+        if !change.is_empty() {
+            out.insert(key.into(), Value::Object(change));
+        }
     }
     Value::Object(out)
+}
+
+/// `new` as `old` with `cut` entries gone from the front and `added` pushed on the back.
+fn queue_change(old: &[u64], new: &[u64]) -> Option<(usize, Vec<u64>)> {
+    (0..=old.len()).find_map(|cut| {
+        let kept = &old[cut..];
+        (new.len() >= kept.len() && new.starts_with(kept)).then(|| (cut, new[kept.len()..].to_vec()))
+    })
 }
 
 fn map_delta<V: PartialEq + serde::Serialize>(
