@@ -1,0 +1,111 @@
+//! The timeline page as a file: self-contained, and written by `COROLAB_TRACE=html:PATH`.
+
+mod scenario;
+
+use corolab::trace::timeline::{CSP, html};
+use std::process::Command;
+
+/// The page's JSON data (the `data` script), parsed.
+fn data_of(page: &str) -> serde_json::Value {
+    let start = page.find("id=\"data\">").expect("data script") + "id=\"data\">".len();
+    let end = start + page[start..].find("</script>").expect("end of the data script");
+    serde_json::from_str(&page[start..end]).expect("the data is JSON")
+}
+
+// Why: the page must open from file:// with no network: nothing may point outside it, and
+// its Content-Security-Policy must forbid any fetch even if something did.
+#[test]
+fn timeline_page_is_one_file_with_no_outside_references() {
+    let records = scenario::record("</script><b>reader</b>");
+    let page = html(&records, "self-contained");
+    assert!(page.contains(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+    )));
+    assert!(CSP.starts_with("default-src 'none'"));
+    let start = page.find("id=\"data\">").unwrap();
+    let end = start + page[start..].find("</script>").unwrap();
+    let (before, after) = (&page[..start], &page[end..]);
+    for outside in [before, after] {
+        for needle in [
+            "://",
+            "src=",
+            "href=",
+            "@import",
+            "url(",
+            "fetch(",
+            "XMLHttpRequest",
+            "WebSocket",
+        ] {
+            assert!(
+                !outside.contains(needle),
+                "the page's markup or code contains {needle:?}"
+            );
+        }
+    }
+    // The data holds every record, and the name with markup survived as text.
+    let data = data_of(&page);
+    assert_eq!(data["line"].as_array().unwrap().len(), records.len());
+    assert!(
+        data["task_labels"]["1"]
+            .as_str()
+            .unwrap()
+            .contains("</script><b>reader</b>")
+    );
+}
+
+/// Runs by itself only as the child of the test below (which sets `COROLAB_TIMELINE_CHILD`).
+#[test]
+fn child_runs_the_scenario_under_corolab_trace_html() {
+    if std::env::var_os("COROLAB_TIMELINE_CHILD").is_none() {
+        return;
+    }
+    corolab::block_on(async {
+        corolab::spawn_named(
+            "sleeper",
+            corolab::time::sleep(std::time::Duration::from_millis(1)),
+        )
+        .await
+        .unwrap();
+    });
+}
+
+// Why: any program gets a timeline with `COROLAB_TRACE=html:PATH`, written when its runtime
+// ends, without code changes.
+#[test]
+fn corolab_trace_html_writes_the_page_when_the_runtime_ends() {
+    let dir = std::env::temp_dir().join(format!("corolab-html-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.html");
+    let _ = std::fs::remove_file(&path);
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_runs_the_scenario_under_corolab_trace_html",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env("COROLAB_TIMELINE_CHILD", "1")
+        .env("COROLAB_TRACE", format!("html:{}", path.display()))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("wrote a timeline of"), "{stderr}");
+    let page = std::fs::read_to_string(&path).expect("the page was written");
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = data_of(&page);
+    let lines: Vec<&str> = data["line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(lines.contains(&"spawn task 1 (sleeper)"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("timer ") && l.contains(" fired")),
+        "{lines:?}"
+    );
+    assert_eq!(lines.last(), Some(&"main `-> Ready"), "{lines:?}");
+}
