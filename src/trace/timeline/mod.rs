@@ -99,22 +99,22 @@ pub fn one_runtime(records: &[Record], title: &str) -> (Vec<Record>, String) {
 }
 
 const LEGEND_AND_PANELS: &str = "\
-<div id=\"view\"><canvas id=\"tl\"></canvas><div id=\"tip\"></div></div>
-<aside>
-<h2>Event</h2><div id=\"line\"></div>
-<div id=\"state\"></div>
-<h2>Details</h2><div id=\"details\"></div>
-<h2>Legend</h2><div class=\"legend\">
+<div id=\"view\"><canvas id=\"tl\"></canvas><div id=\"tip\"></div>
+<div class=\"legend\">
 <span><i style=\"background:#2e9d48\"></i>polled</span>
 <span><i style=\"background:#f0b429\"></i>on the run queue</span>
 <span><i style=\"background:#c9d6e8\"></i>parked</span>
 <span><i style=\"background:#8e7cc3\"></i>epoll_wait</span>
 <span><i style=\"background:#d4ece5\"></i>socket registered</span>
-<span><i style=\"background:#1f6fd1\"></i>readiness</span>
-<span><i style=\"background:#d1342f\"></i>WouldBlock</span>
-<span><i style=\"background:#e07b00\"></i>timer fired</span>
-<span><i style=\"background:rgba(31,111,209,.55)\"></i>cause → effect</span>
-</div>
+<span><b style=\"color:#1f6fd1\">▲</b> readiness</span>
+<span><b style=\"color:#d1342f\">|</b> WouldBlock</span>
+<span><b style=\"color:#e07b00\">◆</b> timer fired</span>
+<span><b style=\"color:#1f6fd1\">→</b> cause → effect</span>
+</div></div>
+<aside>
+<h2>Event</h2><div id=\"line\"></div>
+<div id=\"state\"></div>
+<h2>Details</h2><div id=\"details\"></div>
 </aside>
 ";
 

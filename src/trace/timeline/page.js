@@ -11,7 +11,7 @@
 
   var D = JSON.parse(document.getElementById('data').textContent);
   var N = D.t.length;
-  var LANE_H = 20, AXIS_H = 24, GUTTER = 190, KEYFRAME = 256;
+  var LANE_H = 20, AXIS_H = 24, LEGEND_H = 26, GUTTER = 190, KEYFRAME = 256;
   var COLORS = {
     run: '#2e9d48', park: '#c9d6e8', queue: '#f0b429', wait: '#8e7cc3', open: '#d4ece5',
     ready: '#1f6fd1', wouldblock: '#d1342f', fire: '#e07b00', spawn: '#1d2430',
@@ -88,6 +88,8 @@
   }
 
   function resize() {
+    // Few lanes get taller rows (up to 30 px) so a small run fills the view.
+    LANE_H = Math.max(20, Math.min(30, Math.floor((canvas.clientHeight - AXIS_H - LEGEND_H) / Math.max(D.lanes.length, 1))));
     var r = window.devicePixelRatio || 1;
     canvas.width = Math.max(1, Math.floor(canvas.clientWidth * r));
     canvas.height = Math.max(1, Math.floor(canvas.clientHeight * r));
@@ -155,7 +157,7 @@
     var mid = y + LANE_H / 2;
     ctx.beginPath();
     if (kind === 'ready') {
-      ctx.moveTo(x, y + 3); ctx.lineTo(x + 4, y + 10); ctx.lineTo(x - 4, y + 10);
+      ctx.moveTo(x, mid - 6); ctx.lineTo(x + 4, mid + 1); ctx.lineTo(x - 4, mid + 1);
     } else if (kind === 'fire') {
       ctx.moveTo(x, mid - 5); ctx.lineTo(x + 5, mid); ctx.lineTo(x, mid + 5); ctx.lineTo(x - 5, mid);
     } else if (kind === 'wouldblock') {
@@ -171,7 +173,7 @@
     } else if (kind === 'turn') {
       ctx.moveTo(x - 3, y + 4); ctx.lineTo(x + 3, mid); ctx.lineTo(x - 3, y + LANE_H - 4);
     } else if (kind === 'wake') {
-      ctx.moveTo(x, y + 2); ctx.lineTo(x + 3, y + 7); ctx.lineTo(x - 3, y + 7);
+      ctx.moveTo(x, mid - 8); ctx.lineTo(x + 3, mid - 3); ctx.lineTo(x - 3, mid - 3);
     } else {
       ctx.arc(x, mid, 2, 0, 2 * Math.PI);
     }
