@@ -28,6 +28,8 @@
 
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
+    // No runtime runs here, so `COROLAB_TRACE` is read now (a runtime would read it itself).
+    corolab::trace::install_from_env();
     two_greenlets_printing_in_turn();
     println!();
     producer_consumer_ten_frames_deep();

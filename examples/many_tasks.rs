@@ -210,6 +210,7 @@ fn report(what: &str, m: &Measured) {
 
 fn main() {
     let args = Args::parse(&["--quick", "--million"], &["--tasks", "--threads"], USAGE);
+    common::warn_if_tracing("spawning and waking a task");
     let quick = args.flag("--quick");
     let nap = if quick {
         Duration::from_millis(200)

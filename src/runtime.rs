@@ -140,28 +140,54 @@ impl Runtime {
     }
 
     /// One turn of the loop: the four phases in order (3 and 4 only when due, see above).
+    ///
+    /// Called by hand on a runtime with nothing to do, it returns instead of sleeping in
+    /// `epoll_wait` forever: with no task alive, no timer, no socket registered and no waker
+    /// of a `block_on` future in existence, nothing could ever end that wait (smol's
+    /// `try_tick` and tokio's idle `block_on` never block on an empty runtime either). Inside
+    /// `block_on` the main future's waker exists, so a pending main future still waits.
     pub fn tick(&self) {
-        let tick = self.ticks.get() + 1;
-        self.ticks.set(tick);
-        trace::emit(|| Event::TickStarted { tick });
-        trace_phase(tick, Phase::RunReadyTasks);
         self.run_ready_tasks();
-        trace_phase(tick, Phase::FireTimers);
         self.fire_timers();
         if self.io_is_due() {
             let timeout = self.io_timeout();
-            trace_phase(tick, Phase::WaitForIo);
+            if timeout.is_none() && self.nothing_can_wake() {
+                self.end_tick();
+                return;
+            }
             self.wait_for_io(timeout);
-            trace_phase(tick, Phase::DispatchIoEvents);
             self.dispatch_io_events();
         }
+        self.end_tick();
+    }
+
+    /// The tick is over (a `tick_ended` trace record); `tick_started` is phase 1's first.
+    fn end_tick(&self) {
+        let tick = self.ticks.get();
         trace::emit(|| Event::TickEnded { tick });
+    }
+
+    /// Could a wait with no timeout ever end? Not without tasks, timers, sockets, or a waker
+    /// of the main future (which another thread might call).
+    fn nothing_can_wake(&self) -> bool {
+        self.executor.live_tasks() == 0
+            && !self.executor.main_waker_exists()
+            && self.reactor.registration_count() == 0
+            && self.reactor.pending_timer_count() == 0
     }
 
     /// Phase 1: poll the tasks on the run queue.
     fn run_ready_tasks(&self) {
+        let tick = self.ticks.get() + 1;
+        self.ticks.set(tick);
+        trace::emit(|| Event::TickStarted { tick });
+        self.trace_phase(Phase::RunReadyTasks);
         let polls = self.executor.run_ready_tasks();
         self.polls_since_io.set(self.polls_since_io.get() + polls);
+        if self.executor.main_turn_came() {
+            // Phase 1 stopped at the main future's header: it has left the run queue.
+            trace::emit(|| Event::MainTurn);
+        }
     }
 
     /// Ask the reactor now? Yes when there is nothing else to do (then we block), when tasks
@@ -174,6 +200,7 @@ impl Runtime {
 
     /// Phase 2: wake sleepers whose deadline has come (no clock read when no timer is set).
     fn fire_timers(&self) {
+        self.trace_phase(Phase::FireTimers);
         if self.reactor.next_timer_deadline().is_some() {
             self.reactor.fire_timers(Instant::now());
         }
@@ -191,6 +218,7 @@ impl Runtime {
 
     /// Phase 3: block in `epoll_wait`.
     fn wait_for_io(&self, timeout: Option<Duration>) {
+        self.trace_phase(Phase::WaitForIo);
         if let Err(e) = self.reactor.wait_for_io(timeout) {
             panic!("corolab: epoll_wait failed: {e}");
         }
@@ -198,9 +226,17 @@ impl Runtime {
 
     /// Phase 4: readiness -> wakers; then tasks that yielded go back on the run queue.
     fn dispatch_io_events(&self) {
+        self.trace_phase(Phase::DispatchIoEvents);
         self.polls_since_io.set(0);
         self.reactor.dispatch_io_events();
         self.executor.wake_yielded();
+    }
+
+    /// Marks the start of one of this tick's phases in the trace.
+    #[inline]
+    fn trace_phase(&self, phase: Phase) {
+        let tick = self.ticks.get();
+        trace::emit(|| Event::TickPhase { tick, phase });
     }
 
     /// This runtime's id: unique in the process, 1 for the first runtime created (it is its
@@ -230,12 +266,6 @@ impl fmt::Debug for Runtime {
             .field("stats", &self.stats())
             .finish()
     }
-}
-
-/// Marks the start of a tick's phase in the trace.
-#[inline]
-fn trace_phase(tick: u64, phase: Phase) {
-    trace::emit(|| Event::TickPhase { tick, phase });
 }
 
 /// Drops leftover tasks when `block_on` returns or unwinds, while the context is still set.

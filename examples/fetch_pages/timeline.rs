@@ -224,6 +224,7 @@ fn cause_words(cause: &WakeCause, names: &HashMap<u64, String>) -> String {
         WakeCause::Timer { timer } => format!("timer {timer:#x}"),
         WakeCause::Thread => "another thread".into(),
         WakeCause::Yield => "its yield_now".into(),
+        WakeCause::Budget => "its spent budget (a forced yield)".into(),
         WakeCause::Start => "block_on starting".into(),
         WakeCause::Unknown => "an unknown cause".into(),
     }
@@ -266,6 +267,7 @@ fn describe_phase(event: &Event, names: &HashMap<u64, String>) -> Option<String>
                 WakeCause::Timer { timer } => format!("    -> wake {task}: its timer {timer:#x} fired"),
                 WakeCause::Thread => format!("  wake {task} (from another thread)"),
                 WakeCause::Yield => format!("  wake {task} (it yielded; the reactor has had its turn)"),
+                WakeCause::Budget => format!("  wake {task} (its budget ran out: a forced yield)"),
                 WakeCause::Start => format!("  wake {task} (block_on starts it)"),
                 WakeCause::Task { by } => format!("  wake {task} (by {})", label(names, *by)),
                 WakeCause::Unknown => format!("  wake {task} (no layer said why)"),

@@ -38,9 +38,13 @@
 //! ```
 
 pub mod blocking;
+mod builder;
 mod client;
+pub(crate) mod connect;
 pub(crate) mod deadline;
 mod error;
+pub(crate) mod exchange;
+mod pool;
 mod reader;
 mod request;
 mod response;
@@ -48,7 +52,7 @@ mod url;
 
 pub use client::{Client, ClientBuilder, RequestBuilder};
 pub use error::{Error, Phase};
-pub use reader::{Event, Limits, ResponseReader};
+pub use reader::{Event, Limits, Progress, ResponseReader};
 pub use request::{Request, encode_chunked, encode_request};
 pub use response::{Headers, Response, ResponseHead, Version};
 pub use url::{Url, percent_encode};

@@ -5,10 +5,12 @@
 //! garbage; the garbage is skipped when it reaches the top, and the heap is rebuilt if it grows
 //! much larger than the number of live timers.
 
+use super::Reactor;
 use crate::slab::{Key, Slab};
+use crate::trace::{self, Event};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 /// Identifies one registered timer.
@@ -152,6 +154,64 @@ impl Timers {
             }
         }
     }
+}
+
+/// The reactor's timer calls, used by `time::Sleep` (`fire_timers`, a run-loop phase, is in
+/// `mod.rs`).
+impl Reactor {
+    /// Registers a timer for `deadline`.
+    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        let key = self.timers.borrow_mut().insert(deadline, Some(waker.clone()));
+        trace::emit_for(self.id, || Event::TimerAdded {
+            timer: key.id(),
+            deadline_us: trace::instant_us(deadline),
+        });
+        park_on_timer(key, deadline);
+        key
+    }
+
+    /// Has the timer fired? If not, remember the newest waker.
+    pub fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
+        let mut timers = self.timers.borrow_mut();
+        match timers.entries.get_mut(key.0) {
+            None => Poll::Ready(()),
+            Some(entry) if entry.fired => Poll::Ready(()),
+            Some(entry) => {
+                match &mut entry.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    other => *other = Some(cx.waker().clone()),
+                }
+                park_on_timer(key, entry.deadline);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Moves a timer to a new deadline (it becomes un-fired).
+    pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+        self.timers.borrow_mut().reset(key, deadline);
+        trace::emit_for(self.id, || Event::TimerReset {
+            timer: key.id(),
+            deadline_us: trace::instant_us(deadline),
+        });
+    }
+
+    /// Cancels a timer.
+    pub fn remove_timer(&self, key: TimerKey) {
+        let entry = self.timers.borrow_mut().remove(key);
+        if entry.is_some() {
+            trace::emit_for(self.id, || Event::TimerCancelled { timer: key.id() });
+        }
+        drop(entry); // its waker is dropped with no borrow held
+    }
+}
+
+/// The task being polled now waits for timer `key` (a park reason for the trace).
+fn park_on_timer(key: TimerKey, deadline: Instant) {
+    trace::park(|| trace::Wait::Timer {
+        timer: key.id(),
+        deadline_us: trace::instant_us(deadline),
+    });
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub enum WakeCause {
     Thread,
     /// The task called `yield_now` and the reactor has had its turn since.
     Yield,
+    /// The task used up its cooperative budget (`executor::budget`) and was made to yield.
+    Budget,
     /// The first turn of a new `block_on` future.
     Start,
     /// No layer said why (e.g. a wake from plain code outside any poll).
@@ -295,11 +297,13 @@ pub enum Event {
         /// How late it fired, in microseconds.
         late_us: u64,
     },
-    /// A greenlet (stackful coroutine) switch.
+    /// An explicit greenlet (stackful coroutine) switch, `Greenlet::switch` / `try_switch`
+    /// (the implicit return to the parent when a greenlet's body ends is not recorded).
     GreenletSwitch {
-        /// The greenlet switched away from (0 = the thread's own stack).
+        /// The greenlet switched away from (ids are per thread, in creation order from 0;
+        /// the thread's own stack gets one too, when first needed).
         from: u64,
-        /// The greenlet switched to (0 = the thread's own stack).
+        /// The greenlet switched to.
         to: u64,
     },
     /// Free text from program code (`trace::note`), e.g. "GET page 2".

@@ -81,6 +81,8 @@ thread_local! {
     static TASK: Cell<u64> = const { Cell::new(0) };
     static RUNTIME: Cell<u64> = const { Cell::new(0) };
     static WAITS: RefCell<Vec<Wait>> = const { RefCell::new(Vec::new()) };
+    /// Did the task being polled wake itself (a `task_woken` of it inside its poll)?
+    static SELF_WOKEN: Cell<bool> = const { Cell::new(false) };
     static THREAD_NAME: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
@@ -125,6 +127,11 @@ fn emit_slow(rt: Option<u64>, event: Event) {
         };
         let Some(sink) = slot.as_mut() else { return };
         let rt = rt.unwrap_or_else(|| RUNTIME.with(Cell::get));
+        if let Event::TaskWoken { task, .. } = event
+            && task == TASK.with(Cell::get)
+        {
+            SELF_WOKEN.with(|w| w.set(true));
+        }
         note_runtime(rt);
         let thread = thread_name();
         let mut last = STAMP.lock().unwrap_or_else(|e| e.into_inner());
@@ -322,6 +329,7 @@ pub fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
     }
     emit(|| Event::TaskPollStarted { task });
     WAITS.with(|w| w.borrow_mut().clear());
+    SELF_WOKEN.with(|w| w.set(false));
     let old = TASK.with(|t| t.replace(task));
     let out = with_cause(WakeCause::Task { by: task }, f);
     TASK.with(|t| t.set(old));
@@ -334,17 +342,18 @@ pub fn current_task() -> u64 {
     TASK.with(Cell::get)
 }
 
-/// Records `task_polled` for the poll [`polling`] ran. `requeued`: the task is already back
-/// on the run queue (it woke itself), used when no future gave a park reason.
+/// Records `task_polled` for the poll [`polling`] ran. A `Pending` poll with no park reason
+/// is `requeued` if the task woke itself during the poll, else `unknown`.
 #[inline]
-pub fn poll_ended(task: u64, outcome: PollOutcome, requeued: bool) {
+pub fn poll_ended(task: u64, outcome: PollOutcome) {
     if enabled() {
-        poll_ended_slow(task, outcome, requeued);
+        poll_ended_slow(task, outcome);
     }
 }
 
 #[inline(never)]
-fn poll_ended_slow(task: u64, outcome: PollOutcome, requeued: bool) {
+fn poll_ended_slow(task: u64, outcome: PollOutcome) {
+    let requeued = SELF_WOKEN.with(|w| w.replace(false));
     let mut waits = WAITS.with(|w| std::mem::take(&mut *w.borrow_mut()));
     if outcome != PollOutcome::Pending {
         waits.clear();
@@ -387,8 +396,12 @@ pub fn note(text: impl FnOnce() -> String) {
     });
 }
 
-/// Reports a greenlet switch (`from`/`to`: greenlet ids, 0 for the thread's own stack).
+/// Reports an explicit greenlet switch; `ids` gives `(from, to)` greenlet ids and runs only
+/// when tracing is on.
 #[inline]
-pub fn greenlet_switch(from: u64, to: u64) {
-    emit(|| Event::GreenletSwitch { from, to });
+pub fn greenlet_switch_with(ids: impl FnOnce() -> (u64, u64)) {
+    emit(|| {
+        let (from, to) = ids();
+        Event::GreenletSwitch { from, to }
+    });
 }

@@ -1,6 +1,6 @@
 //! The three sinks: human lines (stderr or any writer), JSON lines, and an in-memory recorder.
 
-use super::{Event, Interest, Phase, Record, Sink, Wait, WakeCause};
+use super::{ChannelOp, Event, Interest, Phase, Record, Sink, Wait, WakeCause};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -9,7 +9,8 @@ use std::rc::Rc;
 /// Prints one human-readable line per event. A poll is a block: `poll task N` when it
 /// starts, what happened inside it prefixed with `|`, and `-> Pending: waits for ...` when it
 /// ends. Ticks and their phases get a line only when something happens in them. Lines are
-/// labelled `[rt N thread]` once more than one runtime traces in the process.
+/// labelled `[rt N thread]` once more than one runtime traces in the process, and always
+/// when they come from a thread other than `main`.
 pub struct TextSink<W: Write> {
     out: W,
     names: HashMap<(u64, u64), String>,
@@ -66,7 +67,9 @@ impl<W: Write> TextSink<W> {
 
     fn line(&mut self, record: &Record, text: &str) {
         let t = record.t_us as f64 / 1000.0;
-        let label = if super::several_runtimes() {
+        // A runtime on a thread of its own (an in-process server) is labelled from its first
+        // line; the main thread's only once a second runtime has traced.
+        let label = if super::several_runtimes() || record.thread != "main" {
             match record.rt {
                 0 => format!("[{}] ", record.thread),
                 rt => format!("[rt {rt} {}] ", record.thread),
@@ -91,6 +94,7 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
                 WakeCause::Task { by } => task_label(*by),
                 WakeCause::Thread => "another thread".to_string(),
                 WakeCause::Yield => "its own yield_now, after the reactor's turn".to_string(),
+                WakeCause::Budget => "its spent budget: a forced yield".to_string(),
                 WakeCause::Start => "block_on starting".to_string(),
                 WakeCause::Unknown => "unknown cause".to_string(),
             };
@@ -156,8 +160,14 @@ pub fn describe_wait(wait: &Wait, task_label: &dyn Fn(u64) -> String) -> String 
     match wait {
         Wait::Io { fd, side, .. } => format!("fd {fd} {}", interest_word(*side)),
         Wait::Timer { timer, .. } => format!("timer {timer:#x}"),
-        Wait::Channel { channel, op } => format!("channel {channel:#x} ({op:?})").to_lowercase(),
-        Wait::Semaphore { semaphore } => format!("semaphore {semaphore:#x}"),
+        // Channel and semaphore ids are addresses: in the JSON, not in the text.
+        Wait::Channel {
+            op: ChannelOp::Recv, ..
+        } => "a value from a channel".to_string(),
+        Wait::Channel {
+            op: ChannelOp::Send, ..
+        } => "room in a channel".to_string(),
+        Wait::Semaphore { .. } => "a semaphore permit".to_string(),
         Wait::PoolSlot { host } => format!("a pooled connection to {host}"),
         Wait::Join { task } => format!("{} to finish", task_label(*task)),
         Wait::Blocking => "a spawn_blocking thread".to_string(),

@@ -264,6 +264,12 @@ fn header_cases() -> Vec<Case> {
             Expect::Ok(200, b"ok"),
         ),
         Case::new(
+            "obs_fold_accepted",
+            "RFC 9112 §5.2: a user agent replaces obs-fold with SP instead of refusing the response",
+            with_header_line(b"X-Folded: a\r\n  b"),
+            Expect::Ok(200, b"ok"),
+        ),
+        Case::new(
             "header_without_colon",
             "a line that is not name: value cannot be trusted",
             with_header_line(b"NoColonHere"),
@@ -395,6 +401,36 @@ fn chunked_cases() -> Vec<Case> {
             fails!(Error::InvalidChunk { .. }),
         ),
         Case::new(
+            "chunk_size_line_empty",
+            "httparse reads an empty size line as 0: the body would end early and the rest become the next response",
+            chunked(b"5\r\nhello\r\n\r\n5\r\nworld\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_size_line_only_extension",
+            "a size line needs at least one hex digit (RFC 9112 §7.1)",
+            chunked(b"2\r\nok\r\n;ext\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extension_bare_lf",
+            "a bare LF inside an extension is where two parsers split the line differently",
+            chunked(b"2;a\nb\r\nok\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extension_without_name",
+            "an extension is name [= value]; a bare '=' is not one",
+            chunked(b"2;=x\r\nok\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extension_unclosed_quote",
+            "a quoted extension value must end with its quote on the same line",
+            chunked(b"2;a=\"x\r\nok\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
             "chunked_eof_before_last_chunk",
             "without the zero chunk the body is incomplete",
             chunked(b"2\r\nok\r\n"),
@@ -479,6 +515,15 @@ fn timeout_cases() -> Vec<Case> {
     .method("POST")
     .settings(quick_read);
     never_reads.body = vec![b'x'; 32 * 1024 * 1024];
+    let too_big = b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 7\r\n\r\ntoo big";
+    let mut early_answer = Case::new(
+        "early_response_then_reset",
+        "a server refusing an upload answers before reading it, then resets; the answer is what the user needs",
+        vec![vec![Step::ReadHead, send(too_big), Step::Sleep(ms(20)), Step::Reset]],
+        Expect::Ok(413, b"too big"),
+    )
+    .method("POST");
+    early_answer.body = vec![b'x'; 8 * 1024 * 1024];
     vec![
         Case::new(
             "server_never_answers",
@@ -495,6 +540,7 @@ fn timeout_cases() -> Vec<Case> {
         )
         .settings(drip),
         never_reads,
+        early_answer,
         Case::new(
             "connection_reset",
             "an RST is reported as a reset, not as EOF or a hang",

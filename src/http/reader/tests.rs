@@ -1,6 +1,7 @@
 //! Unit tests of the response reader, with no sockets at all.
 
 use super::*;
+use crate::http::response::Version;
 
 /// What a whole response read produced: head, body, reusable.
 type Outcome = Result<(ResponseHead, Vec<u8>, bool), Error>;
