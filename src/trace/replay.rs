@@ -453,6 +453,7 @@ pub fn cause_words(cause: &WakeCause, label: &dyn Fn(u64) -> String) -> String {
         WakeCause::Task { by } => label(*by),
         WakeCause::Thread => "another thread".to_string(),
         WakeCause::Yield => "the reactor's turn (yield_now)".to_string(),
+        WakeCause::Budget => "the reactor's turn (budget used up)".to_string(),
         WakeCause::Start => "block_on to start".to_string(),
         WakeCause::Unknown => "something unrecorded".to_string(),
     }
