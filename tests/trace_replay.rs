@@ -194,3 +194,82 @@ fn text_and_html_views_agree_on_order_and_cause() {
         }
     }
 }
+
+/// Records made by hand, numbered in order.
+fn records(events: Vec<Event>) -> Vec<Record> {
+    let thread = "main".to_string();
+    let make = |(i, event)| Record {
+        seq: i as u64 + 1,
+        t_us: i as u64,
+        rt: 1,
+        thread: thread.clone(),
+        event,
+    };
+    events.into_iter().enumerate().map(make).collect()
+}
+
+// Why: the executor skips a finished task's queue entry without a record; the replay must not
+// show a dead task waiting for its turn.
+#[test]
+fn a_task_that_finishes_while_queued_leaves_the_run_queue() {
+    use corolab::trace::{PollOutcome, TaskOutcome};
+    let records = records(vec![
+        Event::TaskSpawned { task: 1, name: None },
+        Event::TaskWoken {
+            task: 1,
+            cause: WakeCause::Task { by: 0 },
+        },
+        Event::TaskPollStarted { task: 1 },
+        Event::TaskWoken {
+            task: 1,
+            cause: WakeCause::Task { by: 1 },
+        },
+        Event::TaskFinished {
+            task: 1,
+            outcome: TaskOutcome::Completed,
+        },
+        Event::TaskPolled {
+            task: 1,
+            outcome: PollOutcome::Ready,
+            waits: vec![],
+        },
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    assert_eq!(states[3].run_queue, [1], "it woke itself while running");
+    assert_eq!(states[3].running, Some(1));
+    assert!(states[4].run_queue.is_empty() && states[4].tasks.is_empty());
+    assert_eq!(states[5].running, None);
+}
+
+// Why: a park no future explained (a future outside corolab) is still shown with what ended
+// it, marked as inferred rather than passed off as recorded.
+#[test]
+fn an_unexplained_park_shows_the_wake_that_ended_it_as_inferred() {
+    use corolab::trace::replay::TaskStatus;
+    use corolab::trace::{PollOutcome, Wait};
+    let records = records(vec![
+        Event::TaskSpawned { task: 1, name: None },
+        Event::TaskWoken {
+            task: 1,
+            cause: WakeCause::Task { by: 0 },
+        },
+        Event::TaskPollStarted { task: 1 },
+        Event::TaskPolled {
+            task: 1,
+            outcome: PollOutcome::Pending,
+            waits: vec![Wait::Unknown],
+        },
+        Event::TaskWoken {
+            task: 1,
+            cause: WakeCause::Thread,
+        },
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    let TaskStatus::Parked { waits_for } = &states[3].tasks[&1].status else {
+        panic!("{:?}", states[3]);
+    };
+    assert_eq!(waits_for.len(), 1);
+    assert_eq!(waits_for[0].what, "another thread");
+    assert!(waits_for[0].inferred);
+    assert_eq!(states[4].tasks[&1].status, TaskStatus::Queued);
+}

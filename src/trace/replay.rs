@@ -154,7 +154,6 @@ pub struct Replay<'a> {
     /// For each `task_polled -> pending` record with an unknown reason: what woke the task next.
     woken_by_next: HashMap<usize, WakeCause>,
     names: HashMap<u64, String>,
-    finished: Vec<u64>,
     /// The state after the last record applied.
     pub state: State,
 }
@@ -168,7 +167,6 @@ impl<'a> Replay<'a> {
             poll_of: poll_owners(records),
             woken_by_next: next_wakes(records),
             names: HashMap::new(),
-            finished: Vec::new(),
             state: State::default(),
         }
     }
@@ -243,18 +241,11 @@ impl<'a> Replay<'a> {
         Some(index)
     }
 
-    /// The queue is popped from the front: entries of finished tasks ahead of `task` are
-    /// skipped by the executor without a record, so they go too.
+    /// The task leaves the run queue (its poll starts, or main's turn came).
     fn take_from_queue(&mut self, task: u64) {
         let queue = &mut self.state.run_queue;
         if let Some(pos) = queue.iter().position(|t| *t == task) {
-            let finished = &self.finished;
-            let mut i = 0;
-            queue.retain(|t| {
-                let keep = i > pos || (i < pos && !finished.contains(t));
-                i += 1;
-                keep
-            });
+            queue.remove(pos);
         }
     }
 
@@ -363,10 +354,12 @@ impl<'a> Replay<'a> {
         out
     }
 
-    /// The task is gone (its own poll, if it ended in one, ends with the `task_polled` next).
+    /// The task is gone, and so is its place in the run queue if it had one (the executor
+    /// skips a finished task's entry without a record). Its own poll, if it ended in one,
+    /// ends with the `task_polled` that follows.
     fn on_finished(&mut self, task: u64) {
         self.state.tasks.remove(&task);
-        self.finished.push(task);
+        self.state.run_queue.retain(|t| *t != task);
     }
 
     fn on_registered(&mut self, token: u64, fd: i32) {
