@@ -53,24 +53,31 @@ fn timeline_page_is_one_file_with_no_outside_references() {
     );
 }
 
-/// Runs by itself only as the child of the test below (which sets `COROLAB_TIMELINE_CHILD`).
+/// Runs a sleeping task on a runtime, on a new thread named `thread`.
+fn run_on_thread(thread: &str) {
+    let spawned = std::thread::Builder::new().name(thread.into()).spawn(|| {
+        corolab::block_on(async {
+            let nap = corolab::time::sleep(std::time::Duration::from_millis(1));
+            corolab::spawn_named("sleeper", nap).await.unwrap();
+        });
+    });
+    spawned.unwrap().join().unwrap();
+}
+
+/// Runs by itself only as the child of the test below (which sets `COROLAB_TIMELINE_CHILD`):
+/// one runtime on a thread called `main`, as in a program, and one on a thread called `worker`.
 #[test]
 fn child_runs_the_scenario_under_corolab_trace_html() {
     if std::env::var_os("COROLAB_TIMELINE_CHILD").is_none() {
         return;
     }
-    corolab::block_on(async {
-        corolab::spawn_named(
-            "sleeper",
-            corolab::time::sleep(std::time::Duration::from_millis(1)),
-        )
-        .await
-        .unwrap();
-    });
+    run_on_thread("main");
+    run_on_thread("worker");
 }
 
 // Why: any program gets a timeline with `COROLAB_TRACE=html:PATH`, written when its runtime
-// ends, without code changes.
+// ends, without code changes; a runtime on another thread (an in-process server) writes its
+// own page next to it instead of overwriting it.
 #[test]
 fn corolab_trace_html_writes_the_page_when_the_runtime_ends() {
     let dir = std::env::temp_dir().join(format!("corolab-html-env-{}", std::process::id()));
@@ -91,21 +98,23 @@ fn corolab_trace_html_writes_the_page_when_the_runtime_ends() {
     assert!(output.status.success(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("wrote a timeline of"), "{stderr}");
-    let page = std::fs::read_to_string(&path).expect("the page was written");
-    let _ = std::fs::remove_dir_all(&dir);
-    let data = data_of(&page);
-    let lines: Vec<&str> = data["line"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|l| l.as_str())
-        .collect();
-    assert!(lines.contains(&"spawn task 1 (sleeper)"), "{lines:?}");
-    assert!(
-        lines
+    for page in [&path, &dir.join("run.worker.html")] {
+        let page = std::fs::read_to_string(page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+        let data = data_of(&page);
+        let lines: Vec<&str> = data["line"]
+            .as_array()
+            .unwrap()
             .iter()
-            .any(|l| l.starts_with("timer ") && l.contains(" fired")),
-        "{lines:?}"
-    );
-    assert_eq!(lines.last(), Some(&"main `-> Ready"), "{lines:?}");
+            .filter_map(|l| l.as_str())
+            .collect();
+        assert!(lines.contains(&"spawn task 1 (sleeper)"), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("timer ") && l.contains(" fired")),
+            "{lines:?}"
+        );
+        assert_eq!(lines.last(), Some(&"main `-> Ready"), "{lines:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

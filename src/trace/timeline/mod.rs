@@ -27,7 +27,7 @@ use super::{Event, Record, Sink};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 const PAGE_CSS: &str = include_str!("page.css");
 const PAGE_JS: &str = include_str!("page.js");
@@ -233,13 +233,14 @@ pub struct HtmlSink {
 }
 
 impl HtmlSink {
-    /// A sink that will write to `path`. Each thread has its own sink: the first one made in
-    /// the process writes `path` itself, later ones `NAME.2.html`, `NAME.3.html`, ...
+    /// A sink for this thread that will write to `path`. Each thread has its own sink: the
+    /// main thread's writes `path` itself, another thread's `NAME.THREAD.html` (the in-process
+    /// server of `fetch_pages`: `run.corolab-server.html`), and a name already taken in this
+    /// process gets `.2`, `.3`, ... added, so no page overwrites another.
     pub fn new(path: impl Into<PathBuf>) -> HtmlSink {
-        static SINKS: AtomicUsize = AtomicUsize::new(0);
-        let n = SINKS.fetch_add(1, Ordering::Relaxed) + 1;
+        let thread = std::thread::current().name().map(String::from);
         HtmlSink {
-            path: numbered(path.into(), n),
+            path: claim(path.into(), thread.as_deref()),
             records: Vec::new(),
             written: 0,
         }
@@ -263,19 +264,45 @@ impl HtmlSink {
     }
 }
 
-/// `run.html` for the first sink, `run.2.html` for the second, ...
-fn numbered(path: PathBuf, n: usize) -> PathBuf {
-    if n == 1 {
-        return path;
-    }
-    let stem = path
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}.{n}.{}", ext.to_string_lossy()),
-        None => format!("{stem}.{n}"),
+/// The path a sink on `thread` writes (see [`HtmlSink::new`]), remembered as taken.
+fn claim(path: PathBuf, thread: Option<&str>) -> PathBuf {
+    static TAKEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    let tag: String = match thread {
+        Some("main") => String::new(),
+        Some(name) => name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+        None => "thread".to_string(),
     };
-    path.with_file_name(name)
+    let with = |extra: &[&str]| {
+        let stem = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let mut name = stem;
+        for part in extra.iter().filter(|p| !p.is_empty()) {
+            name = format!("{name}.{part}");
+        }
+        if let Some(ext) = path.extension() {
+            name = format!("{name}.{}", ext.to_string_lossy());
+        }
+        path.with_file_name(name)
+    };
+    let mut candidate = with(&[&tag]);
+    let mut n = 1;
+    while taken.contains(&candidate) {
+        n += 1;
+        candidate = with(&[&tag, &n.to_string()]);
+    }
+    taken.push(candidate.clone());
+    candidate
 }
 
 fn program_name() -> String {
