@@ -1,4 +1,15 @@
-//! Lanes, bars, marks and arrows: what the page draws, computed from the records.
+//! Lanes, bars, marks and arrows: what the timeline page draws, computed from the records.
+//!
+//! **Concept.** Drawing is the page's job, but *what* to draw is decided here, in Rust and
+//! under test: which lane a record belongs to, where a task's "queued", "polled" and "parked"
+//! bars begin and end, and which earlier record caused a wake (the arrow's tail).
+//!
+//! **Where.** [`layout`] plays the records through a [`Replay`] and hands each to
+//! `Builder::record`, which sorts it into `task_record`, `socket_record` or `loop_record`.
+//! Bars and marks refer to records by index, so the page can place them by time or by order.
+//!
+//! **In the debugger.** Break on `corolab::trace::timeline::layout` and step into
+//! `Builder::record` to see one record become bars, marks and arrows.
 
 use super::super::replay::{Replay, TaskStatus, cause_words};
 use super::super::{Event, PollOutcome, Record, WakeCause};
@@ -179,12 +190,29 @@ impl<'a> Builder<'a> {
     /// Draws record `i`; returns its lane.
     fn record(&mut self, i: usize, owner: Option<u64>) -> usize {
         let event = &self.records[i].event;
-        let owner_lane = owner.map(|t| self.lane_for_task(t));
+        match event {
+            Event::TaskSpawned { .. }
+            | Event::TaskWoken { .. }
+            | Event::MainTurn
+            | Event::TaskPollStarted { .. }
+            | Event::TaskPolled { .. }
+            | Event::TaskFinished { .. } => self.task_record(i, event, owner),
+            Event::IoRegistered { .. }
+            | Event::IoDeregistered { .. }
+            | Event::IoReady { .. }
+            | Event::IoWouldBlock { .. }
+            | Event::IoShortRead { .. } => self.socket_record(i, event),
+            _ => self.loop_record(i, event, owner),
+        }
+    }
+
+    /// A task's record: its lane's bars and marks.
+    fn task_record(&mut self, i: usize, event: &Event, owner: Option<u64>) -> usize {
         match event {
             Event::TaskSpawned { task, .. } => {
                 let lane = self.lane_for_task(*task);
                 self.mark(lane, i, "spawn");
-                if let Some(from) = owner_lane {
+                if let Some(from) = owner.map(|t| self.lane_for_task(t)) {
                     self.out.arrows.push(Arrow {
                         from: (from, i),
                         to: (lane, i),
@@ -193,58 +221,11 @@ impl<'a> Builder<'a> {
                 lane
             }
             Event::TaskWoken { task, cause } => self.woken(i, *task, cause),
-            Event::MainTurn => {
-                let lane = self.lane_for_task(0);
-                self.mark(lane, i, "turn");
-                lane
-            }
             Event::TaskPollStarted { task } => {
                 self.poll_started(i, *task);
                 self.lane_for_task(*task)
             }
-            Event::TickStarted { tick } => {
-                self.tick_since = Some((i, *tick));
-                LOOP
-            }
-            Event::TickPhase { .. } => LOOP,
-            Event::TickEnded { .. } => {
-                if let Some((from, tick)) = self.tick_since.take() {
-                    let kind = if tick % 2 == 0 { "tick" } else { "tick2" };
-                    let text = format!("tick {tick}");
-                    self.out.bars.push(Bar {
-                        lane: LOOP,
-                        from,
-                        to: i,
-                        kind,
-                        text,
-                    });
-                }
-                LOOP
-            }
-            Event::GreenletSwitch { .. } => {
-                self.mark(LOOP, i, "switch");
-                LOOP
-            }
-            Event::Note { .. } => {
-                let lane = owner_lane.unwrap_or(LOOP);
-                self.mark(lane, i, "note");
-                lane
-            }
-            Event::IoShortRead { token, .. } => {
-                let lane = self.socket_lane.get(token).copied().unwrap_or(REACTOR);
-                self.mark(lane, i, "wouldblock");
-                lane
-            }
-            Event::TimerAdded { .. } | Event::TimerReset { .. } => {
-                self.mark(TIMERS, i, "timer_set");
-                TIMERS
-            }
-            Event::TimerCancelled { .. } => {
-                self.mark(TIMERS, i, "timer_drop");
-                TIMERS
-            }
             Event::TaskPolled { task, outcome, .. } => {
-                let lane = self.lane_for_task(*task);
                 let next = match outcome {
                     PollOutcome::Pending if self.replay.state.run_queue.contains(task) => {
                         Some(("queue", "woke itself: queued again".to_string()))
@@ -253,7 +234,7 @@ impl<'a> Builder<'a> {
                     _ => None,
                 };
                 self.task_state(*task, i, next);
-                lane
+                self.lane_for_task(*task)
             }
             Event::TaskFinished { task, .. } => {
                 self.task_state(*task, i, None);
@@ -261,23 +242,19 @@ impl<'a> Builder<'a> {
                 self.mark(lane, i, "done");
                 lane
             }
-            Event::ReactorWait { .. } => {
-                self.wait_since = Some(i);
-                REACTOR
+            _ => {
+                // `main_turn`: the main future's turn came.
+                let lane = self.lane_for_task(0);
+                self.mark(lane, i, "turn");
+                lane
             }
-            Event::ReactorWoke { events } => {
-                if let Some(from) = self.wait_since.take() {
-                    let text = self.wait_text(from, *events);
-                    self.out.bars.push(Bar {
-                        lane: REACTOR,
-                        from,
-                        to: i,
-                        kind: "wait",
-                        text,
-                    });
-                }
-                REACTOR
-            }
+        }
+    }
+
+    /// A socket's record: its lane (made at registration), the band while it is registered,
+    /// and marks for readiness, `WouldBlock` and short reads.
+    fn socket_record(&mut self, i: usize, event: &Event) -> usize {
+        let (token, kind) = match event {
             Event::IoRegistered { token, fd } => {
                 let lane = self.out.lanes.len();
                 self.out.lanes.push(Lane {
@@ -286,30 +263,85 @@ impl<'a> Builder<'a> {
                 });
                 self.socket_lane.insert(*token, lane);
                 self.socket_open.insert(*token, i);
-                self.mark(lane, i, "register");
-                lane
+                (*token, "register")
             }
             Event::IoDeregistered { token, .. } => {
-                let lane = self.socket_lane.get(token).copied().unwrap_or(REACTOR);
                 self.close_socket(*token, i);
-                lane
+                (*token, "deregister")
             }
             Event::IoReady { token, .. } => {
-                let lane = self.socket_lane.get(token).copied().unwrap_or(REACTOR);
                 self.last_ready.insert(*token, i);
-                self.mark(lane, i, "ready");
-                lane
+                (*token, "ready")
             }
-            Event::IoWouldBlock { token, .. } => {
-                let lane = self.socket_lane.get(token).copied().unwrap_or(REACTOR);
-                self.mark(lane, i, "wouldblock");
-                lane
+            Event::IoWouldBlock { token, .. } | Event::IoShortRead { token, .. } => (*token, "wouldblock"),
+            _ => return REACTOR,
+        };
+        let lane = self.socket_lane.get(&token).copied().unwrap_or(REACTOR);
+        self.mark(lane, i, kind);
+        lane
+    }
+
+    /// The loop's, the reactor's and the timers' records (and notes, on the task writing them).
+    fn loop_record(&mut self, i: usize, event: &Event, owner: Option<u64>) -> usize {
+        let (lane, mark) = match event {
+            Event::TickStarted { tick } => {
+                self.tick_since = Some((i, *tick));
+                (LOOP, None)
+            }
+            Event::TickEnded { .. } => {
+                self.close_tick(i);
+                (LOOP, None)
+            }
+            Event::ReactorWait { .. } => {
+                self.wait_since = Some(i);
+                (REACTOR, None)
+            }
+            Event::ReactorWoke { events } => {
+                self.close_wait(i, *events);
+                (REACTOR, None)
             }
             Event::TimerFired { timer, .. } => {
                 self.last_fired.insert(*timer, i);
-                self.mark(TIMERS, i, "fire");
-                TIMERS
+                (TIMERS, Some("fire"))
             }
+            Event::TimerAdded { .. } | Event::TimerReset { .. } => (TIMERS, Some("timer_set")),
+            Event::TimerCancelled { .. } => (TIMERS, Some("timer_drop")),
+            Event::GreenletSwitch { .. } => (LOOP, Some("switch")),
+            Event::Note { .. } => (owner.map_or(LOOP, |t| self.lane_for_task(t)), Some("note")),
+            _ => (LOOP, None), // `tick_phase`: shown in the state panel
+        };
+        if let Some(kind) = mark {
+            self.mark(lane, i, kind);
+        }
+        lane
+    }
+
+    fn close_tick(&mut self, at: usize) {
+        if let Some((from, tick)) = self.tick_since.take() {
+            let kind = if tick % 2 == 0 { "tick" } else { "tick2" };
+            let text = format!("tick {tick}");
+            let bar = Bar {
+                lane: LOOP,
+                from,
+                to: at,
+                kind,
+                text,
+            };
+            self.out.bars.push(bar);
+        }
+    }
+
+    fn close_wait(&mut self, at: usize, events: usize) {
+        if let Some(from) = self.wait_since.take() {
+            let text = self.wait_text(from, events);
+            let bar = Bar {
+                lane: REACTOR,
+                from,
+                to: at,
+                kind: "wait",
+                text,
+            };
+            self.out.bars.push(bar);
         }
     }
 

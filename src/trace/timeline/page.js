@@ -166,6 +166,8 @@
       ctx.arc(x, mid, 3, 0, 2 * Math.PI);
     } else if (kind === 'done') {
       ctx.rect(x - 1.5, y + 2, 3, LANE_H - 4);
+    } else if (kind === 'deregister') {
+      ctx.rect(x - 3, mid - 3, 6, 6);
     } else if (kind === 'timer_set') {
       ctx.rect(x - 1, mid - 5, 2, 10);
     } else if (kind === 'timer_drop') {
