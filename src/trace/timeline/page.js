@@ -540,6 +540,25 @@
     if (step !== Math.min(first + 3, N - 1)) problems.push('arrow key did not step (at ' + step + ')');
     document.getElementById('next').click();
     document.getElementById('prev').click();
+    // Hover the first mark of a task lane: the tip shows its details; click it: the step moves there.
+    var hovered = 'none';
+    var target = D.marks.filter(function (m) { return D.lanes[m.lane].kind === 'task' && m.at !== step; })[0];
+    if (target) {
+      reveal(target.at);
+      draw();
+      var r = canvas.getBoundingClientRect();
+      var cx = r.left + xOf(target.at), cy = r.top + laneY(target.lane) + LANE_H / 2;
+      window.dispatchEvent(new MouseEvent('mousemove', { clientX: cx, clientY: cy }));
+      // Marks on the same pixel are one target: any of their records is a right answer.
+      var shown = tip.style.display === 'block' && D.marks.some(function (m) {
+        return m.lane === target.lane && Math.abs(xOf(m.at) - xOf(target.at)) < 1 && tip.textContent.indexOf(D.line[m.at]) >= 0;
+      });
+      hovered = shown ? 'ok' : 'no tip';
+      canvas.dispatchEvent(new MouseEvent('mousedown', { clientX: cx, clientY: cy }));
+      window.dispatchEvent(new MouseEvent('mouseup', { clientX: cx, clientY: cy }));
+      if (Math.abs(xOf(step) - xOf(target.at)) >= 1) hovered += ', click did not select it';
+    }
+    if (hovered !== 'ok') problems.push('hover/click: ' + hovered);
     var t0 = performance.now();
     for (var f = 0; f < 10; f++) { view.x0 += 1 / view.scale; draw(); }
     var frameMs = (performance.now() - t0) / 10;
