@@ -110,6 +110,16 @@
     drawCursor(h);
     drawGutter(first, last, current);
     drawAxis(w);
+    drawScrollbar(w, h);
+  }
+
+  // Where the visible lanes are among all of them (drag or shift+wheel to move).
+  function drawScrollbar(w, h) {
+    var total = D.lanes.length * LANE_H, shown = h - AXIS_H;
+    if (total <= shown) return;
+    var top = AXIS_H + shown * view.y / total, len = Math.max(20, shown * shown / total);
+    ctx.fillStyle = 'rgba(29,36,48,.35)';
+    ctx.fillRect(w - 6, Math.min(top, h - len), 4, len);
   }
 
   function drawLane(lane, isCurrent, w) {
@@ -513,6 +523,7 @@
   document.getElementById('mode').textContent = view.mode === 'time' ? 'x: time' : 'x: event order';
   resize();
   fit();
+  if (step > 0) reveal(step);
   showState();
   draw();
   var renderedAt = performance.now();
