@@ -118,3 +118,29 @@ fn corolab_trace_html_writes_the_page_when_the_runtime_ends() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// Why: one thread can run several runtimes one after another, and their task ids restart at
+// 1; mixed into one replay they would make a nonsense state. The page shows one, and says so.
+#[test]
+fn a_page_shows_one_runtime_and_names_the_ones_left_out() {
+    use corolab::trace::{Event, Record, WakeCause};
+    let wake = |rt: u64, seq: u64| Record {
+        seq,
+        t_us: seq,
+        rt,
+        thread: "main".into(),
+        event: Event::TaskWoken {
+            task: 0,
+            cause: WakeCause::Start,
+        },
+    };
+    let records: Vec<Record> = (1..=2)
+        .map(|s| wake(1, s))
+        .chain((3..=5).map(|s| wake(2, s)))
+        .collect();
+    let page = html(&records, "two runtimes");
+    assert!(page.contains("<title>two runtimes (runtime 2; 1 other runtime(s) left out)</title>"));
+    let data = data_of(&page);
+    assert_eq!(data["rec"].as_array().unwrap().len(), 3);
+    assert!(data["rec"].as_array().unwrap().iter().all(|r| r["rt"] == 2));
+}

@@ -33,7 +33,7 @@ pub enum TaskStatus {
     Queued,
     /// Being polled right now.
     Running,
-    /// Its last poll returned `Ready` (or panicked): `task_finished` comes next.
+    /// Its last poll returned `Ready` (or panicked) and no `task_finished` has said so yet.
     Returned,
     /// Returned `Pending`: it runs again only when something wakes it.
     Parked {
