@@ -158,6 +158,7 @@ fn main() -> ExitCode {
         return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
     let args = common::start(FLAGS, USAGE);
+    corolab::trace::label_lines(); // the in-process server's runtime traces too
     let options = match parse_args(&args) {
         Ok(options) => options,
         Err(message) => common::exit_with_usage(&message, USAGE),

@@ -369,3 +369,32 @@ fn a_budget_forced_yield_says_budget() {
         "300 sends and receives spend the budget of 128 at least twice"
     );
 }
+
+// Why: every record must say which runtime it belongs to, even one made after `block_on`
+// returned (a socket that outlived it is deregistered when dropped).
+#[test]
+fn every_record_names_its_runtime_even_after_block_on_returns() {
+    let recorder = Recorder::install();
+    let rt = Runtime::new();
+    let listener = rt.block_on(async {
+        let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        corolab::yield_now().await;
+        listener
+    });
+    drop(listener);
+    trace::clear_sink();
+    let records = recorder.records();
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r.event, Event::IoDeregistered { .. }))
+    );
+    for record in &records {
+        assert_eq!(record.rt, rt.id(), "{record:?}");
+        assert_eq!(
+            record.thread,
+            std::thread::current().name().unwrap(),
+            "{record:?}"
+        );
+    }
+}

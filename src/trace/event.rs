@@ -190,7 +190,8 @@ pub enum Event {
         task: u64,
         /// What the poll returned.
         outcome: PollOutcome,
-        /// What it now waits for (non-empty exactly when `outcome` is `pending`).
+        /// What it now waits for (non-empty exactly when `outcome` is `pending`; at most 16
+        /// entries, in the order the futures reported them, duplicates dropped).
         waits: Vec<Wait>,
     },
     /// A task ended and its slot was released.

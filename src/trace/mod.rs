@@ -8,17 +8,18 @@
 //! thread-local flag check and the event is never even built.
 //!
 //! **Where.** [`emit`] is the single entry point (it takes a closure, so the event is only built
-//! when tracing is on). Sinks: [`StderrSink`] (human-readable lines, turned on by
-//! `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one JSON object per line,
-//! `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for the fetch_pages
-//! timeline). Two thread-local cells carry context between layers: the *wake cause* (the
+//! when tracing is on); it stamps each record (sequence number, time, runtime, thread) under
+//! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
+//! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
+//! JSON object per line, `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for
+//! the fetch_pages timeline). The record types are in `event.rs`. Thread-local cells carry context between layers: the *wake cause* (the
 //! reactor sets it with [`with_cause`] before it calls a waker; the executor reads it with
 //! [`current_cause`]) and the *park reasons* (a leaf future that stores a waker says what for
 //! with [`park`]; the executor takes them with [`poll_ended`] and puts them in `task_polled`).
 //!
 //! **In the debugger.** Break on `corolab::trace::emit_slow` (the out-of-line half of `emit`, which is
-//! generic and inlined) to stop at every reported event, or
-//! print `record.event` in `TextSink::record` to see them one by one.
+//! generic and inlined) to stop at every reported event (`print event`), or on
+//! `corolab::trace::park_slow` to see each park reason as a leaf future reports it.
 //!
 //! # The record format
 //!
@@ -33,12 +34,14 @@
 //!   `t_us`: microseconds on ONE process-wide clock, non-decreasing in `seq` order. Both are
 //!   stamped under the lock that orders the writes, so a file's lines are in `seq` order.
 //! - `rt`: the runtime's id (`Runtime::id`, 1 for the first runtime), 0 outside any runtime;
-//!   `thread`: the OS thread's name.
+//!   `thread`: the OS thread's name. Text lines carry the same as a `[rt N thread]` label once
+//!   several runtimes trace (or after [`label_lines`]).
 //! - `event` names the [`Event`] variant in snake_case; its fields follow flat. Nested values
 //!   (`cause`, the `waits` list) are objects tagged by `kind`.
 //!
 //! Enough is recorded to rebuild the runtime's state after every record: the run queue
-//! (`task_woken` pushes on the back, `task_poll_started` takes the task out), parked tasks and
+//! (`task_woken` pushes on the back, `main_turn` takes task 0 out, `task_poll_started` any
+//! other task), parked tasks and
 //! what each waits for (`task_polled` with outcome `pending` and its `waits`), registered
 //! sockets with readiness (`io_registered` starts readable+writable, `io_ready` sets,
 //! `io_would_block` / `io_short_read` clear) and the wakers each holds (a `waits` entry of kind
@@ -158,10 +161,17 @@ fn note_runtime(rt: u64) {
     }
 }
 
-/// Have records of more than one runtime been made in this process? Text sinks label their
-/// lines (`[rt 2 server]`) from then on.
+/// Have records of more than one runtime been made in this process (or has
+/// [`label_lines`] been called)? Text sinks label their lines (`[rt 2 server]`) from then on.
 pub fn several_runtimes() -> bool {
     SEVERAL_RUNTIMES.load(Ordering::Relaxed)
+}
+
+/// A program that will run several runtimes (an in-process server and a client) calls this
+/// first, so text lines are labelled from the very first one, not only once the second
+/// runtime has traced.
+pub fn label_lines() {
+    SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
 }
 
 fn thread_name() -> String {
@@ -328,7 +338,7 @@ pub fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
         return f();
     }
     emit(|| Event::TaskPollStarted { task });
-    WAITS.with(|w| w.borrow_mut().clear());
+    let _ = WAITS.try_with(|w| w.borrow_mut().clear());
     SELF_WOKEN.with(|w| w.set(false));
     let old = TASK.with(|t| t.replace(task));
     let out = with_cause(WakeCause::Task { by: task }, f);
@@ -354,7 +364,10 @@ pub fn poll_ended(task: u64, outcome: PollOutcome) {
 #[inline(never)]
 fn poll_ended_slow(task: u64, outcome: PollOutcome) {
     let requeued = SELF_WOKEN.with(|w| w.replace(false));
-    let mut waits = WAITS.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    // `try_with`: a thread being torn down may still report (its list is then gone).
+    let mut waits = WAITS
+        .try_with(|w| std::mem::take(&mut *w.borrow_mut()))
+        .unwrap_or_default();
     if outcome != PollOutcome::Pending {
         waits.clear();
     } else if waits.is_empty() {
@@ -374,7 +387,7 @@ pub fn park(make: impl FnOnce() -> Wait) {
 
 #[inline(never)]
 fn park_slow(wait: Wait) {
-    WAITS.with(|w| {
+    let _ = WAITS.try_with(|w| {
         let mut waits = w.borrow_mut();
         if waits.len() < MAX_WAITS_PER_POLL && !waits.contains(&wait) {
             waits.push(wait);

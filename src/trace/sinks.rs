@@ -9,8 +9,8 @@ use std::rc::Rc;
 /// Prints one human-readable line per event. A poll is a block: `poll task N` when it
 /// starts, what happened inside it prefixed with `|`, and `-> Pending: waits for ...` when it
 /// ends. Ticks and their phases get a line only when something happens in them. Lines are
-/// labelled `[rt N thread]` once more than one runtime traces in the process, and always
-/// when they come from a thread other than `main`.
+/// labelled `[rt N thread]` once more than one runtime traces in the process (or from the
+/// start, after [`super::label_lines`]).
 pub struct TextSink<W: Write> {
     out: W,
     names: HashMap<(u64, u64), String>,
@@ -67,9 +67,7 @@ impl<W: Write> TextSink<W> {
 
     fn line(&mut self, record: &Record, text: &str) {
         let t = record.t_us as f64 / 1000.0;
-        // A runtime on a thread of its own (an in-process server) is labelled from its first
-        // line; the main thread's only once a second runtime has traced.
-        let label = if super::several_runtimes() || record.thread != "main" {
+        let label = if super::several_runtimes() {
             match record.rt {
                 0 => format!("[{}] ", record.thread),
                 rt => format!("[rt {rt} {}] ", record.thread),
