@@ -470,7 +470,9 @@
     e.preventDefault();
     var r = canvas.getBoundingClientRect();
     if (e.shiftKey) {
-      view.y = Math.max(0, view.y + e.deltaY);
+      view.y = Math.max(0, Math.min(view.y + e.deltaY, D.lanes.length * LANE_H - LANE_H));
+    } else if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+      view.x0 += e.deltaX / view.scale; // a sideways swipe on a touchpad pans
     } else {
       var px = Math.max(e.clientX - r.left, GUTTER);
       var at = view.x0 + (px - GUTTER) / view.scale;
