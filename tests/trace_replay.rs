@@ -273,3 +273,54 @@ fn an_unexplained_park_shows_the_wake_that_ended_it_as_inferred() {
     assert!(waits_for[0].inferred);
     assert_eq!(states[4].tasks[&1].status, TaskStatus::Queued);
 }
+
+// Why: the panel lists pending timers in the order they will fire; a reset moves a timer, a
+// cancel or a firing removes it, and each keeps the waker of the task that set it.
+#[test]
+fn pending_timers_stay_in_deadline_order_through_reset_and_cancel() {
+    use corolab::trace::PollOutcome;
+    let records = records(vec![
+        Event::TaskPollStarted { task: 1 },
+        Event::TimerAdded {
+            timer: 7,
+            deadline_us: 500,
+        },
+        Event::TaskPolled {
+            task: 1,
+            outcome: PollOutcome::Pending,
+            waits: vec![],
+        },
+        Event::TaskPollStarted { task: 2 },
+        Event::TimerAdded {
+            timer: 8,
+            deadline_us: 300,
+        },
+        Event::TimerReset {
+            timer: 7,
+            deadline_us: 100,
+        },
+        Event::TaskPolled {
+            task: 2,
+            outcome: PollOutcome::Pending,
+            waits: vec![],
+        },
+        Event::TimerCancelled { timer: 8 },
+        Event::TimerFired { timer: 7, late_us: 3 },
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    let order = |i: usize| -> Vec<(u64, u64, Option<u64>)> {
+        states[i]
+            .timers
+            .iter()
+            .map(|t| (t.timer, t.deadline_us, t.task))
+            .collect()
+    };
+    assert_eq!(order(4), [(8, 300, Some(2)), (7, 500, Some(1))]);
+    assert_eq!(
+        order(5),
+        [(7, 100, Some(1)), (8, 300, Some(2))],
+        "reset moves it, waker kept"
+    );
+    assert_eq!(order(7), [(7, 100, Some(1))]);
+    assert!(states[8].timers.is_empty());
+}
