@@ -144,3 +144,15 @@ fn a_page_shows_one_runtime_and_names_the_ones_left_out() {
     assert_eq!(data["rec"].as_array().unwrap().len(), 3);
     assert!(data["rec"].as_array().unwrap().iter().all(|r| r["rt"] == 2));
 }
+
+// Why: `html:` without a path is a typo, not a request to write a file named "".
+#[test]
+fn corolab_trace_html_needs_a_path() {
+    use corolab::trace::{TraceMode, parse_mode};
+    assert_eq!(
+        parse_mode("html:run.html"),
+        Some(TraceMode::Html("run.html".into()))
+    );
+    assert_eq!(parse_mode("html:"), None);
+    assert_eq!(parse_mode("html"), None);
+}
