@@ -324,3 +324,63 @@ fn pending_timers_stay_in_deadline_order_through_reset_and_cancel() {
     assert_eq!(order(7), [(7, 100, Some(1))]);
     assert!(states[8].timers.is_empty());
 }
+
+/// Applies one page delta to a page state, as `page.js` does (`applyDelta`).
+fn apply(state: &mut serde_json::Value, delta: &serde_json::Value) {
+    if let Some(queue) = delta.get("rq") {
+        state["rq"] = queue.clone();
+    }
+    if let Some(cut) = delta.get("rqd").and_then(|c| c.as_u64()) {
+        let mut queue: Vec<serde_json::Value> = state["rq"].as_array().unwrap()[cut as usize..].to_vec();
+        queue.extend(delta["rqa"].as_array().unwrap().iter().cloned());
+        state["rq"] = queue.into();
+    }
+    for key in ["run", "tick"] {
+        if let Some(value) = delta.get(key) {
+            state[key] = value.clone();
+        }
+    }
+    for key in ["tk", "sk", "tm"] {
+        for (id, value) in delta.get(key).and_then(|m| m.as_object()).into_iter().flatten() {
+            let map = state[key].as_object_mut().unwrap();
+            if value.is_null() {
+                map.remove(id);
+            } else {
+                map.insert(id.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// A replayed state in the page's shape.
+fn page_shape(state: &corolab::trace::replay::State) -> serde_json::Value {
+    let timers: serde_json::Map<String, serde_json::Value> = state
+        .timers
+        .iter()
+        .map(|t| (t.timer.to_string(), serde_json::to_value(t).unwrap()))
+        .collect();
+    serde_json::json!({
+        "rq": state.run_queue, "run": state.running, "tick": [state.tick, state.phase],
+        "tk": state.tasks, "sk": state.sockets, "tm": timers,
+    })
+}
+
+// Why: the page shows the states by applying the deltas embedded in it; a delta that misses
+// a change would make the page's panel drift from what the replay (and the runtime) had.
+#[test]
+fn the_page_deltas_rebuild_every_replayed_state() {
+    let records = scenario::record("reader");
+    let data = page_data(&records, "deltas");
+    let states = corolab::trace::replay::replay(&records);
+    let mut state =
+        serde_json::json!({"rq": [], "run": null, "tick": [0, null], "tk": {}, "sk": {}, "tm": {}});
+    for (i, expected) in states.iter().enumerate() {
+        apply(&mut state, &data["deltas"][i]);
+        assert_eq!(
+            state,
+            page_shape(expected),
+            "after record {i}: {:?}",
+            records[i].event
+        );
+    }
+}

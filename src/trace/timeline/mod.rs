@@ -23,7 +23,7 @@ mod layout;
 pub use layout::{Arrow, Bar, Lane, Layout, Mark, layout};
 
 use super::replay::{Replay, State};
-use super::{Event, Record, Sink};
+use super::{Event, Phase, Record, Sink, Wait};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -130,14 +130,14 @@ fn escape(text: &str) -> String {
 pub fn page_data(records: &[Record], title: &str) -> Value {
     let layout = layout(records);
     let mut replay = Replay::new(records);
-    let mut previous = State::default();
+    let mut previous = Small::of(&replay.state);
     let mut deltas = Vec::with_capacity(records.len());
     let mut lines = Vec::with_capacity(records.len());
     let mut polls = Vec::with_capacity(records.len());
     let mut labels: HashMap<u64, String> = HashMap::new();
     while let Some(i) = replay.step() {
-        deltas.push(delta(&previous, &replay.state));
-        previous = replay.state.clone();
+        deltas.push(delta(&previous, &records[i], &replay.state));
+        previous = Small::of(&replay.state);
         lines.push(replay.line(i));
         polls.push(replay.poll_of(i));
         if let Event::TaskSpawned { task, .. } = &records[i].event {
@@ -160,11 +160,65 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
     })
 }
 
-/// What changed from `old` to `new`: only the parts that differ. Tasks, sockets and timers
-/// as `{id: new value}` (`null`: gone); the run queue, which changes at nearly every record,
-/// as `rqd` (how many entries left its front) and `rqa` (entries pushed on its back) when
-/// that says it, else whole as `rq`.
-pub fn delta(old: &State, new: &State) -> Value {
+/// The parts of a [`State`] that are cheap to copy at every record; the rest (tasks, sockets,
+/// timers) changes only where the record says (see [`touched`]).
+pub struct Small {
+    run_queue: Vec<u64>,
+    running: Option<u64>,
+    tick: (u64, Option<Phase>),
+}
+
+impl Small {
+    /// The small parts of `state`.
+    pub fn of(state: &State) -> Small {
+        Small {
+            run_queue: state.run_queue.clone(),
+            running: state.running,
+            tick: (state.tick, state.phase),
+        }
+    }
+}
+
+/// The tasks, sockets and timers record `record` can change: its own task, socket or timer,
+/// and for a `task_polled` the sockets and timers its `waits` name (they now hold its waker).
+/// `tests/trace_replay.rs` checks that the deltas built from this rebuild every state.
+pub fn touched(record: &Record) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+    let (mut tasks, mut sockets, mut timers) = (Vec::new(), Vec::new(), Vec::new());
+    match &record.event {
+        Event::TaskSpawned { task, .. }
+        | Event::TaskWoken { task, .. }
+        | Event::TaskPollStarted { task }
+        | Event::TaskFinished { task, .. } => tasks.push(*task),
+        Event::MainTurn => tasks.push(0),
+        Event::TaskPolled { task, waits, .. } => {
+            tasks.push(*task);
+            for wait in waits {
+                match wait {
+                    Wait::Io { token, .. } => sockets.push(*token),
+                    Wait::Timer { timer, .. } => timers.push(*timer),
+                    _ => {}
+                }
+            }
+        }
+        Event::IoRegistered { token, .. }
+        | Event::IoDeregistered { token, .. }
+        | Event::IoReady { token, .. }
+        | Event::IoWouldBlock { token, .. }
+        | Event::IoShortRead { token, .. } => sockets.push(*token),
+        Event::TimerAdded { timer, .. }
+        | Event::TimerReset { timer, .. }
+        | Event::TimerCancelled { timer }
+        | Event::TimerFired { timer, .. } => timers.push(*timer),
+        _ => {}
+    }
+    (tasks, sockets, timers)
+}
+
+/// What record `record` changed, from `old` (the small parts before it) to `new` (the state
+/// after it): tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
+/// which changes at nearly every record, as `rqd` (how many entries left its front) and `rqa`
+/// (entries pushed on its back) when that says it, else whole as `rq`.
+pub fn delta(old: &Small, record: &Record, new: &State) -> Value {
     let mut out = Map::new();
     if old.run_queue != new.run_queue {
         match queue_change(&old.run_queue, &new.run_queue) {
@@ -180,21 +234,21 @@ pub fn delta(old: &State, new: &State) -> Value {
     if old.running != new.running {
         out.insert("run".into(), json!(new.running));
     }
-    if (old.tick, old.phase) != (new.tick, new.phase) {
+    if old.tick != (new.tick, new.phase) {
         out.insert("tick".into(), json!([new.tick, new.phase]));
     }
-    let by_id = |timers: &[super::replay::TimerState]| -> std::collections::BTreeMap<u64, _> {
-        timers.iter().map(|t| (t.timer, t.clone())).collect()
-    };
-    for (key, change) in [
-        ("tk", map_delta(&old.tasks, &new.tasks)),
-        ("sk", map_delta(&old.sockets, &new.sockets)),
-        ("tm", map_delta(&by_id(&old.timers), &by_id(&new.timers))),
-    ] {
-        if !change.is_empty() {
-            out.insert(key.into(), Value::Object(change));
+    let (tasks, sockets, timers) = touched(record);
+    let mut put = |key: &str, ids: Vec<u64>, value: &dyn Fn(u64) -> Value| {
+        if !ids.is_empty() {
+            let map: Map<String, Value> = ids.into_iter().map(|id| (id.to_string(), value(id))).collect();
+            out.insert(key.into(), Value::Object(map));
         }
-    }
+    };
+    put("tk", tasks, &|id| json!(new.tasks.get(&id)));
+    put("sk", sockets, &|id| json!(new.sockets.get(&id)));
+    put("tm", timers, &|id| {
+        json!(new.timers.iter().find(|t| t.timer == id))
+    });
     Value::Object(out)
 }
 
@@ -204,24 +258,6 @@ fn queue_change(old: &[u64], new: &[u64]) -> Option<(usize, Vec<u64>)> {
         let kept = &old[cut..];
         (new.len() >= kept.len() && new.starts_with(kept)).then(|| (cut, new[kept.len()..].to_vec()))
     })
-}
-
-fn map_delta<V: PartialEq + serde::Serialize>(
-    old: &std::collections::BTreeMap<u64, V>,
-    new: &std::collections::BTreeMap<u64, V>,
-) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (key, value) in new {
-        if old.get(key) != Some(value) {
-            out.insert(key.to_string(), json!(value));
-        }
-    }
-    for key in old.keys() {
-        if !new.contains_key(key) {
-            out.insert(key.to_string(), Value::Null);
-        }
-    }
-    out
 }
 
 /// Records this thread's events and writes them as a timeline page when the runtime ends
