@@ -12,7 +12,9 @@
 //! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
 //! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
 //! JSON object per line, `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for
-//! the fetch_pages timeline). The record types are in `event.rs`. Thread-local cells carry context between layers: the *wake cause* (the
+//! the fetch_pages timeline). The record types are in `event.rs`. [`replay`] rebuilds the
+//! runtime's state after each record; [`timeline`] writes the self-contained HTML page that
+//! shows a run and steps through those states (`COROLAB_TRACE=html:PATH`). Thread-local cells carry context between layers: the *wake cause* (the
 //! reactor sets it with [`with_cause`] before it calls a waker; the executor reads it with
 //! [`current_cause`]) and the *park reasons* (a leaf future that stores a waker says what for
 //! with [`park`]; the executor takes them with [`poll_ended`] and puts them in `task_polled`).
