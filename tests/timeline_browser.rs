@@ -62,7 +62,7 @@ fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--window-size=1400,900",
-            "--virtual-time-budget=5000",
+            "--virtual-time-budget=1000",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
