@@ -3,8 +3,9 @@
 //! changed and that it made no network request, and writes its verdict into the DOM, which
 //! `--dump-dom` prints.
 //!
-//! Without `/usr/bin/chromium` (Debian package `chromium`) this prints `skipped: chromium not
-//! found` and passes, unless `COROLAB_REQUIRE_BROWSER=1` (set by `.ci/run`).
+//! Without `/usr/bin/chromium` (Debian package `chromium`; `COROLAB_CHROMIUM=PATH` names another)
+//! this prints `skipped: chromium not found` and passes, unless `COROLAB_REQUIRE_BROWSER=1` (set
+//! by `.ci/run`).
 
 mod scenario;
 
@@ -15,9 +16,13 @@ use std::time::{Duration, Instant};
 /// How long one Chromium run may take before the test fails (it takes about a second).
 const CHROMIUM_LIMIT: Duration = Duration::from_secs(60);
 
+/// The browser: `COROLAB_CHROMIUM` if set (a path), else Debian's or Ubuntu's chromium.
 fn chromium() -> Option<PathBuf> {
-    let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
-    let found = candidates.iter().map(PathBuf::from).find(|p| p.exists());
+    let candidates: Vec<PathBuf> = match std::env::var_os("COROLAB_CHROMIUM") {
+        Some(path) => vec![path.into()],
+        None => vec!["/usr/bin/chromium".into(), "/usr/bin/chromium-browser".into()],
+    };
+    let found = candidates.into_iter().find(|p| p.exists());
     if found.is_none() {
         if std::env::var("COROLAB_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("COROLAB_REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)");
