@@ -266,7 +266,13 @@ pub struct HtmlSink {
     path: PathBuf,
     records: Vec<Record>,
     written: usize,
+    /// Records left out after the first [`MAX_PAGE_RECORDS`].
+    left_out: u64,
 }
+
+/// The most records one page holds (about 60 MB of page; a browser opens it in seconds). A
+/// longer run keeps its beginning, and the page and stderr say how much was left out.
+pub const MAX_PAGE_RECORDS: usize = 200_000;
 
 impl HtmlSink {
     /// A sink for this thread that will write to `path`. Each thread has its own sink: the
@@ -279,6 +285,7 @@ impl HtmlSink {
             path: claim(path.into(), thread.as_deref()),
             records: Vec::new(),
             written: 0,
+            left_out: 0,
         }
     }
 
@@ -287,7 +294,18 @@ impl HtmlSink {
         if self.records.len() == self.written {
             return;
         }
-        let title = format!("corolab timeline: {}", program_name());
+        let mut title = format!("corolab timeline: {}", program_name());
+        if self.left_out > 0 {
+            title.push_str(&format!(
+                " (the first {} records; {} later ones left out)",
+                self.records.len(),
+                self.left_out
+            ));
+            eprintln!(
+                "corolab: the timeline keeps the first {MAX_PAGE_RECORDS} records; {} later ones are left out",
+                self.left_out
+            );
+        }
         match std::fs::write(&self.path, html(&self.records, &title)) {
             Ok(()) => eprintln!(
                 "corolab: wrote a timeline of {} events to {}",
@@ -354,7 +372,11 @@ fn program_name() -> String {
 
 impl Sink for HtmlSink {
     fn record(&mut self, record: &Record) {
-        self.records.push(record.clone());
+        if self.records.len() < MAX_PAGE_RECORDS {
+            self.records.push(record.clone());
+        } else {
+            self.left_out += 1;
+        }
     }
 
     fn flush(&mut self) {
