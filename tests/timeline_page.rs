@@ -156,3 +156,95 @@ fn corolab_trace_html_needs_a_path() {
     assert_eq!(parse_mode("html:"), None);
     assert_eq!(parse_mode("html"), None);
 }
+
+/// Runs `examples/fetch_pages` (built here, as `tests/trace_examples.rs` does) with `args`
+/// and `COROLAB_TRACE=trace`, and returns its stdout; fails after 120 s.
+fn fetch_pages(args: &[&str], trace: &str) -> String {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "fetch_pages"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example fetch_pages failed");
+    // target/<profile>/deps/timeline_page-<hash> -> target/<profile>/examples/fetch_pages
+    let exe = std::env::current_exe().unwrap();
+    let example = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("fetch_pages");
+    let mut child = Command::new(example)
+        .args(args)
+        .env("COROLAB_TRACE", trace)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut out).map(|_| out)
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("fetch_pages {args:?} ran longer than 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = reader.join().unwrap().unwrap();
+    assert!(status.success(), "fetch_pages {args:?}: {out}");
+    out
+}
+
+// Why: `fetch_pages --timeline` is how chapter 1 makes the page: an `.html` name must get the
+// page (with the readiness story in it), a `.json` name Chrome's trace JSON, and
+// `COROLAB_TRACE=html:PATH` the page too, with the in-process server's beside it.
+#[test]
+fn fetch_pages_writes_the_page_for_html_names_and_chrome_json_for_json_names() {
+    let dir = std::env::temp_dir().join(format!("corolab-fetch-timeline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (html_path, json_path) = (dir.join("run.html"), dir.join("run.json"));
+    let run = [
+        "--pages",
+        "3",
+        "--latency-ms",
+        "5",
+        "--only",
+        "coroutines",
+        "--timeline",
+    ];
+    let out = fetch_pages(&[&run[..], &[html_path.to_str().unwrap()]].concat(), "0");
+    assert!(out.contains("one self-contained page"), "{out}");
+    let page = std::fs::read_to_string(&html_path).unwrap();
+    let lines = data_of(&page)["line"].clone();
+    let lines: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("wake task") && l.contains("readable)")),
+        "{lines:?}"
+    );
+    fetch_pages(&[&run[..], &[json_path.to_str().unwrap()]].concat(), "0");
+    let chrome: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert!(!chrome["traceEvents"].as_array().unwrap().is_empty());
+    let env_path = dir.join("env.html");
+    fetch_pages(&run[..run.len() - 1], &format!("html:{}", env_path.display()));
+    assert!(data_of(&std::fs::read_to_string(&env_path).unwrap())["line"].is_array());
+    let server = std::fs::read_to_string(dir.join("env.corolab-server.html")).unwrap();
+    assert!(data_of(&server)["line"].is_array());
+    let _ = std::fs::remove_dir_all(&dir);
+}
