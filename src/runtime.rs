@@ -283,6 +283,7 @@ struct ShutdownOnExit<'a>(&'a Executor);
 impl Drop for ShutdownOnExit<'_> {
     fn drop(&mut self) {
         self.0.shutdown();
+        trace::flush(); // `COROLAB_TRACE=html:PATH` writes its page now
     }
 }
 
