@@ -236,3 +236,40 @@ fn a_nested_poll_puts_back_the_budget_of_the_poll_around_it() {
         });
     });
 }
+
+// Why: `select` polls its branches in the same poll; with both channels always ready the
+// first branch wins every round, and neither branch ever waits. The budget still ends the
+// poll (once spent, both branches answer Pending), so a timer and another task get a turn.
+#[test]
+fn a_select_over_two_always_ready_channels_still_lets_a_timer_run() {
+    use corolab::future::select;
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let rounds = Rc::new(Cell::new(0u32));
+            let busy = {
+                let rounds = rounds.clone();
+                spawn(async move {
+                    let (tx1, mut rx1) = channel::<u32>(1);
+                    let (tx2, mut rx2) = channel::<u32>(1);
+                    for n in 0..ROUNDS {
+                        let _ = tx1.try_send(n);
+                        let _ = tx2.try_send(n);
+                        let _ = select(rx1.recv(), rx2.recv()).await;
+                        rounds.set(n + 1);
+                    }
+                })
+            };
+            let (timer, first, second) = spawn_witnesses(&rounds).await;
+            busy.await.unwrap();
+            assert!(
+                first <= u32::from(BUDGET),
+                "the other task's first turn came after {first} rounds"
+            );
+            assert!(
+                second < ROUNDS / 4,
+                "its turn after yield_now came after {second}"
+            );
+            assert!(timer < ROUNDS / 4, "the timer due now fired after {timer} rounds");
+        });
+    });
+}
