@@ -44,8 +44,7 @@ pub fn html(records: &[Record], title: &str) -> String {
     let (records, title) = one_runtime(records, title);
     let title = title.as_str();
     let data = page_data(&records, title);
-    // `</` inside the JSON would end the script element early; `<\/` is the same JSON string.
-    let data = data.to_string().replace("</", "<\\/").replace("<!--", "<\\!--");
+    let data = script_safe_json(&data.to_string());
     let mut page = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     page.push_str(&format!(
@@ -117,6 +116,23 @@ const LEGEND_AND_PANELS: &str = "\
 <h2>Details</h2><div id=\"details\"></div>
 </aside>
 ";
+
+/// `json` made safe to embed in a `<script>` element: every `<` becomes the JSON escape
+/// `\u003c`, so no `</script>` can end the element early and no `<!--` can switch the HTML
+/// parser into its script-escape states; U+2028 and U+2029 become `\u2028` / `\u2029`. The
+/// result parses to the same value (`<` appears in JSON only inside strings).
+fn script_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
