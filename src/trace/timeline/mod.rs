@@ -151,8 +151,10 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
     let mut lines = Vec::with_capacity(records.len());
     let mut polls = Vec::with_capacity(records.len());
     let mut labels: HashMap<u64, String> = HashMap::new();
-    while let Some(i) = replay.step() {
-        deltas.push(delta(&previous, &records[i], &replay.state));
+    for (i, record) in records.iter().enumerate() {
+        let touched = touched(record, &replay.state);
+        replay.step();
+        deltas.push(delta(&previous, touched, &replay.state));
         previous = Small::of(&replay.state);
         lines.push(replay.line(i));
         polls.push(replay.poll_of(i));
@@ -195,16 +197,21 @@ impl Small {
     }
 }
 
-/// The tasks, sockets and timers record `record` can change: its own task, socket or timer,
-/// and for a `task_polled` the sockets and timers its `waits` name (they now hold its waker).
+/// The tasks, sockets and timers record `record` can change, applied to `before`: its own
+/// task, socket or timer; for a `task_polled` the sockets and timers its `waits` name (they
+/// now hold its waker); for a `task_finished` those that held the task's waker in `before`.
 /// `tests/trace_replay.rs` checks that the deltas built from this rebuild every state.
-pub fn touched(record: &Record) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+pub fn touched(record: &Record, before: &State) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
     let (mut tasks, mut sockets, mut timers) = (Vec::new(), Vec::new(), Vec::new());
     match &record.event {
-        Event::TaskSpawned { task, .. }
-        | Event::TaskWoken { task, .. }
-        | Event::TaskPollStarted { task }
-        | Event::TaskFinished { task, .. } => tasks.push(*task),
+        Event::TaskSpawned { task, .. } | Event::TaskWoken { task, .. } | Event::TaskPollStarted { task } => {
+            tasks.push(*task)
+        }
+        Event::TaskFinished { task, .. } => {
+            tasks.push(*task);
+            sockets = holding_sockets(before, *task);
+            timers = holding_timers(before, *task);
+        }
         Event::MainTurn => tasks.push(0),
         Event::TaskPolled { task, waits, .. } => {
             tasks.push(*task);
@@ -230,11 +237,24 @@ pub fn touched(record: &Record) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
     (tasks, sockets, timers)
 }
 
-/// What record `record` changed, from `old` (the small parts before it) to `new` (the state
-/// after it): tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
+/// The sockets whose read or write side holds `task`'s waker in `state`.
+fn holding_sockets(state: &State, task: u64) -> Vec<u64> {
+    let holds =
+        |s: &&super::replay::SocketState| s.read_waiters.contains(&task) || s.write_waiters.contains(&task);
+    state.sockets.values().filter(holds).map(|s| s.token).collect()
+}
+
+/// The pending timers that hold `task`'s waker in `state`.
+fn holding_timers(state: &State, task: u64) -> Vec<u64> {
+    let timers = state.timers.iter().filter(|t| t.task == Some(task));
+    timers.map(|t| t.timer).collect()
+}
+
+/// What one record changed, from `old` (the small parts before it) to `new` (the state after
+/// it), given what it `touched`: tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
 /// which changes at nearly every record, as `rqd` (how many entries left its front) and `rqa`
 /// (entries pushed on its back) when that says it, else whole as `rq`.
-pub fn delta(old: &Small, record: &Record, new: &State) -> Value {
+pub fn delta(old: &Small, touched: (Vec<u64>, Vec<u64>, Vec<u64>), new: &State) -> Value {
     let mut out = Map::new();
     if old.run_queue != new.run_queue {
         match queue_change(&old.run_queue, &new.run_queue) {
@@ -253,7 +273,7 @@ pub fn delta(old: &Small, record: &Record, new: &State) -> Value {
     if old.tick != (new.tick, new.phase) {
         out.insert("tick".into(), json!([new.tick, new.phase]));
     }
-    let (tasks, sockets, timers) = touched(record);
+    let (tasks, sockets, timers) = touched;
     let mut put = |key: &str, ids: Vec<u64>, value: &dyn Fn(u64) -> Value| {
         if !ids.is_empty() {
             let map: Map<String, Value> = ids.into_iter().map(|id| (id.to_string(), value(id))).collect();
