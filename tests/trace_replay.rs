@@ -436,6 +436,15 @@ fn a_wake_after_a_task_finished_does_not_bring_it_back() {
             records[i].event
         );
     }
+    // Nor does its lane show it queued (up to the end of the run) after its end.
+    let layout = layout(&records);
+    let lane = layout
+        .lanes
+        .iter()
+        .position(|l| l.label == "task 1 (stale)")
+        .unwrap();
+    let late = layout.bars.iter().find(|b| b.lane == lane && b.from > finished);
+    assert!(late.is_none(), "{late:?}");
 }
 
 // Why: the main future leaves the run queue at its turn (`main_turn`), not when its poll
