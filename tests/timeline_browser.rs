@@ -53,8 +53,20 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs headless Chromium on `page` (with `#selftest`) and returns the dumped DOM.
+/// Kills process group `group` (the browser and every helper process it started), if any is
+/// left: a wrapper script or a helper that outlives the browser would otherwise hold the
+/// output pipe open, and the test would wait for it forever.
+fn kill_group(group: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Runs headless Chromium on `page` (with `#selftest`) and returns the dumped DOM. The
+/// browser runs in its own process group, killed when it ends or overruns `CHROMIUM_LIMIT`.
 fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
+    use std::os::unix::process::CommandExt;
     let url = format!("file://{}#selftest", page.display());
     let mut child = Command::new(browser)
         .args([
@@ -75,6 +87,7 @@ fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("start chromium");
     let mut stdout = child.stdout.take().unwrap();
@@ -88,12 +101,13 @@ fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
             break;
         }
         if start.elapsed() > CHROMIUM_LIMIT {
-            let _ = child.kill();
+            kill_group(child.id());
             let _ = child.wait();
             panic!("chromium did not finish within {CHROMIUM_LIMIT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    kill_group(child.id()); // helpers still holding the pipe
     reader.join().unwrap().expect("read chromium's output")
 }
 
