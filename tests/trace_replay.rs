@@ -546,3 +546,40 @@ fn a_finished_task_leaves_every_waker_list() {
         assert_eq!(state, page_shape(expected), "after record {i}");
     }
 }
+
+// Why: timers due at the same moment fire in the order they were added or last reset (the
+// reactor's heap orders by deadline, then sequence), not by their ids: the panel's "deadline
+// order" must say which of two equal deadlines fires first.
+#[test]
+fn timers_with_equal_deadlines_stay_in_the_order_they_were_set() {
+    let records = records(vec![
+        Event::TimerAdded {
+            timer: 9,
+            deadline_us: 100,
+        },
+        Event::TimerAdded {
+            timer: 3,
+            deadline_us: 100,
+        },
+        Event::TimerAdded {
+            timer: 5,
+            deadline_us: 50,
+        },
+        Event::TimerReset {
+            timer: 5,
+            deadline_us: 100,
+        },
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    let ids = |i: usize| -> Vec<u64> { states[i].timers.iter().map(|t| t.timer).collect() };
+    assert_eq!(ids(1), [9, 3]);
+    assert_eq!(ids(2), [5, 9, 3]);
+    assert_eq!(
+        ids(3),
+        [9, 3, 5],
+        "a reset goes after the timers already due then"
+    );
+    // The page sorts its timers by `deadline_us`, then `set_at`: the same order.
+    let set_at: Vec<usize> = states[3].timers.iter().map(|t| t.set_at).collect();
+    assert!(set_at.is_sorted(), "{set_at:?}");
+}

@@ -88,6 +88,9 @@ pub struct TimerState {
     pub deadline_us: u64,
     /// The task whose waker it holds (the one that set it, or last polled it).
     pub task: Option<u64>,
+    /// The index of the record that added it or last reset it: timers with equal deadlines
+    /// fire in this order (the reactor's heap orders by deadline, then sequence number).
+    pub set_at: usize,
 }
 
 /// The runtime's state after one event.
@@ -421,18 +424,21 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// A timer was added or moved: it is pending, in deadline order, holding the poller's waker.
+    /// A timer was added or moved: it is pending, in deadline order (after those already due
+    /// then), holding the poller's waker.
     fn on_timer_set(&mut self, timer: u64, deadline_us: u64) {
+        let set_at = self.next - 1;
         let timers = &mut self.state.timers;
         let task = match timers.iter().position(|t| t.timer == timer) {
             Some(pos) => timers.remove(pos).task,
             None => self.state.running,
         };
-        let at = timers.partition_point(|t| (t.deadline_us, t.timer) <= (deadline_us, timer));
+        let at = timers.partition_point(|t| t.deadline_us <= deadline_us);
         let state = TimerState {
             timer,
             deadline_us,
             task,
+            set_at,
         };
         timers.insert(at, state);
     }

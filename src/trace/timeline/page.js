@@ -339,7 +339,7 @@
     }), 'none registered');
     box.appendChild(el('h2', 'Pending timers (deadline order)'));
     var timers = Object.keys(s.tm).map(function (k) { return s.tm[k]; });
-    timers.sort(function (a, b) { return a.deadline_us - b.deadline_us || a.timer - b.timer; });
+    timers.sort(function (a, b) { return a.deadline_us - b.deadline_us || a.set_at - b.set_at; });
     list(box, timers.map(function (t) {
       var who = t.task === null ? '' : ' -> wakes ' + taskName(s, t.task);
       return ['timer 0x' + t.timer.toString(16) + ' due at ' + ms(t.deadline_us) + who];
