@@ -1,7 +1,7 @@
 //! The timeline page in a real browser: headless Chromium opens a generated page with
 //! `#selftest`, the page draws itself, steps with the arrow key, checks that the state panel
-//! changed and that it made no network request, and writes its verdict into the DOM, which
-//! `--dump-dom` prints.
+//! changed, that the states its script rebuilds from the deltas are the replay's, and that it
+//! made no network request, and writes its verdict into the DOM, which `--dump-dom` prints.
 //!
 //! Without `/usr/bin/chromium` (Debian package `chromium`; `COROLAB_CHROMIUM=PATH` names another)
 //! this prints `skipped: chromium not found` and passes, unless `COROLAB_REQUIRE_BROWSER=1` (set
@@ -160,6 +160,7 @@ fn timeline_page_renders_steps_and_makes_no_network_request_in_chromium() {
     );
     assert!(field(verdict, "arrows") > 0, "{verdict}");
     assert_eq!(field(verdict, "steps_changed"), 3, "{verdict}");
+    assert_eq!(field(verdict, "states_checked"), 3, "{verdict}");
     assert_eq!(field(verdict, "resources"), 0, "{verdict}");
     assert_eq!(field(verdict, "violations"), 0, "{verdict}");
 }

@@ -151,10 +151,14 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
     let mut lines = Vec::with_capacity(records.len());
     let mut polls = Vec::with_capacity(records.len());
     let mut labels: HashMap<u64, String> = HashMap::new();
+    let mut checks = Vec::new();
     for (i, record) in records.iter().enumerate() {
         let touched = touched(record, &replay.state);
         replay.step();
         deltas.push(delta(&previous, touched, &replay.state));
+        if is_check_point(i, records.len()) {
+            checks.push(check_of(i, &replay.state));
+        }
         previous = Small::of(&replay.state);
         lines.push(replay.line(i));
         polls.push(replay.poll_of(i));
@@ -175,7 +179,45 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
         "marks": layout.marks,
         "arrows": layout.arrows,
         "lane_of": layout.lane_of,
+        "checks": checks,
     })
+}
+
+/// The records after which the page's self-test compares the state it rebuilt from the
+/// deltas with the replay's: a third, two thirds and all of the way through.
+fn is_check_point(i: usize, n: usize) -> bool {
+    i + 1 == n || i == n / 3 || i == 2 * n / 3
+}
+
+/// A summary of `state` after record `at` that `page.js` can rebuild from the deltas: the run
+/// queue, the tasks with their status, and the sockets and timers with their waiters.
+fn check_of(at: usize, state: &State) -> Value {
+    let tasks: Vec<String> = state
+        .tasks
+        .iter()
+        .map(|(id, t)| format!("{id}:{}", task_status_name(&t.status)))
+        .collect();
+    let sockets: Vec<String> = state
+        .sockets
+        .values()
+        .map(|s| format!("{}:{:?}:{:?}", s.token, s.read_waiters, s.write_waiters))
+        .collect();
+    let timers: Vec<String> = state
+        .timers
+        .iter()
+        .map(|t| format!("{}:{:?}", t.timer, t.task))
+        .collect();
+    json!({"at": at, "rq": state.run_queue, "tk": tasks, "sk": sockets, "tm": timers})
+}
+
+fn task_status_name(status: &super::replay::TaskStatus) -> &'static str {
+    use super::replay::TaskStatus;
+    match status {
+        TaskStatus::Queued => "queued",
+        TaskStatus::Running => "running",
+        TaskStatus::Returned => "returned",
+        TaskStatus::Parked { .. } => "parked",
+    }
 }
 
 /// The parts of a [`State`] that are cheap to copy at every record; the rest (tasks, sockets,

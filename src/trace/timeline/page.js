@@ -549,6 +549,21 @@
   var renderedAt = performance.now();
   if (hash.indexOf('selftest') >= 0) selfTest();
 
+  // The state in the shape of the Rust `check_of` summary (src/trace/timeline/mod.rs).
+  function summary(s) {
+    var ids = function (m) { return Object.keys(m).map(Number).sort(function (a, b) { return a - b; }); };
+    var list = function (l) { return '[' + l.join(', ') + ']'; };
+    var tk = ids(s.tk).map(function (id) { return id + ':' + s.tk[id].status; });
+    var sk = ids(s.sk).map(function (id) {
+      var so = s.sk[id];
+      return so.token + ':' + list(so.read_waiters) + ':' + list(so.write_waiters);
+    });
+    var tm = Object.keys(s.tm).map(function (k) { return s.tm[k]; });
+    tm.sort(function (a, b) { return a.deadline_us - b.deadline_us || a.set_at - b.set_at; });
+    tm = tm.map(function (t) { return t.timer + ':' + (t.task === null ? 'None' : 'Some(' + t.task + ')'); });
+    return JSON.stringify([s.rq, tk, sk, tm]);
+  }
+
   // `#selftest`: checks the page the way a student would use it, and writes the verdict into
   // the DOM for `chromium --dump-dom` (tests/timeline_browser.rs).
   function selfTest() {
@@ -590,6 +605,13 @@
       if (Math.abs(xOf(step) - xOf(target.at)) >= 1) hovered += ', click did not select it';
     }
     if (hovered !== 'ok') problems.push('hover/click: ' + hovered);
+    // The state rebuilt here from the deltas (keyframes and all) must be the replay's.
+    var checked = 0;
+    (D.checks || []).forEach(function (c) {
+      var got = summary(stateAfter(c.at)), want = JSON.stringify([c.rq, c.tk, c.sk, c.tm]);
+      if (got === want) checked++; else problems.push('state after #' + (c.at + 1) + ': ' + got + ' != ' + want);
+    });
+    if (checked < 1) problems.push('no state checked');
     var t0 = performance.now();
     for (var f = 0; f < 10; f++) { view.x0 += 1 / view.scale; draw(); }
     var frameMs = (performance.now() - t0) / 10;
@@ -599,6 +621,7 @@
     var out = el('pre', (problems.length ? 'SELFTEST FAIL: ' + problems.join(' | ') : 'SELFTEST PASS') +
       ' events=' + N + ' lanes=' + D.lanes.length + ' drawn_lanes=' + stats.lanes + ' bars=' + stats.bars +
       ' marks=' + stats.marks + ' arrows=' + stats.arrows + ' steps_changed=' + changed +
+      ' states_checked=' + checked +
       ' resources=' + resources + ' violations=' + violations.length +
       ' render_ms=' + Math.round(renderedAt) + ' frame_ms=' + frameMs.toFixed(1));
     out.id = 'selftest-result';
