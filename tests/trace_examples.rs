@@ -220,3 +220,50 @@ fn fetch_pages_writes_json_lines_and_counts_them() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs an example with stderr a pipe whose reading end is already closed (every write to
+/// it fails with `EPIPE`), as when a trace is piped into a pager the student has quit.
+fn run_with_broken_stderr(name: &str, args: &[&str], trace: &str) -> std::process::ExitStatus {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = Command::new(examples_dir().join(name))
+        .args(args)
+        .env("COROLAB_TRACE", trace)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run example {name}: {e}"));
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            panic!("{name} {args:?} with a broken stderr ran longer than {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// Why: the unknown-value warning (and the examples' "tracing would drown the numbers" note)
+// used `eprintln!`, which panics when stderr is broken: `COROLAB_TRACE=jsn prog 2>&1 | head`
+// crashed inside `block_on` with exit code 101. A trace sink's failed write is ignored the same
+// way, so no tracing mode may crash or hang a program whose stderr is gone.
+#[test]
+fn a_broken_stderr_cannot_crash_a_traced_example() {
+    for (name, args) in [
+        ("hello_coroutines", &["--quick"][..]),
+        ("many_tasks", &["--tasks", "200"][..]),
+        ("slow_server", &["--quick"][..]),
+    ] {
+        for trace in ["jsn", "json", "1"] {
+            let status = run_with_broken_stderr(name, args, trace);
+            assert!(
+                status.success(),
+                "{name} {args:?} with COROLAB_TRACE={trace} and a broken stderr: {status}"
+            );
+        }
+    }
+}

@@ -229,8 +229,12 @@ pub fn mode_from_env() -> TraceMode {
     let value = std::env::var("COROLAB_TRACE").unwrap_or_default();
     parse_mode(&value).unwrap_or_else(|| {
         static WARNED: Once = Once::new();
+        // `writeln!`, not `eprintln!`: a closed or broken stderr must not turn a typo into a
+        // panic inside `block_on` (and a panic here would poison `WARNED` for every later runtime).
         WARNED.call_once(|| {
-            eprintln!(
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "corolab: COROLAB_TRACE={value:?} is not understood (use 1, stderr, text, json or 0); tracing stays off"
             );
         });
