@@ -398,3 +398,51 @@ fn every_record_names_its_runtime_even_after_block_on_returns() {
         );
     }
 }
+
+// Why: a panicking `block_on` future unwinds through `trace::polling` (tasks are polled inside
+// `catch_unwind`, the main future is not). Its `task_poll_started` then had no `task_polled`,
+// so a replay never left the poll and the text sink printed every later line with `|`; and the
+// thread kept "main" as its wake cause, so later wakes from plain code said "by main".
+#[test]
+fn a_panicking_main_future_still_ends_its_poll_in_the_trace() {
+    let recorder = Recorder::install();
+    let rt = Runtime::new();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { panic!("the main future panics on purpose") })
+    }));
+    assert!(caught.is_err());
+    assert_eq!(trace::current_cause(), WakeCause::Unknown);
+    assert_eq!(trace::current_task(), 0);
+    rt.block_on(async { corolab::spawn(async {}).await.unwrap() });
+    trace::clear_sink();
+    let events = recorder.events();
+    let first_poll_end = events
+        .iter()
+        .find(|e| matches!(e, Event::TaskPolled { .. }))
+        .expect("the panicking poll ended");
+    assert_eq!(
+        first_poll_end,
+        &Event::TaskPolled {
+            task: 0,
+            outcome: PollOutcome::Panicked,
+            waits: vec![]
+        }
+    );
+    let mut polling = None;
+    for event in &events {
+        match event {
+            Event::TaskPollStarted { task } => {
+                assert_eq!(
+                    polling, None,
+                    "poll of {task} started inside another poll: {events:#?}"
+                );
+                polling = Some(*task);
+            }
+            Event::TaskPolled { task, .. } => {
+                assert_eq!(polling, Some(*task), "task_polled without its start: {events:#?}");
+                polling = None;
+            }
+            _ => {}
+        }
+    }
+}
