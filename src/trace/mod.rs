@@ -48,7 +48,8 @@
 //! `io` adds the task to that side's list; `io_ready` empties a ready side, `io_deregistered`
 //! all), and pending timers (`timer_added` / `timer_reset` / `timer_cancelled` / `timer_fired`).
 //! Loop turns are bracketed by `tick_started` / `tick_phase` / `tick_ended`. Chapter 10
-//! (`docs/10-debugging.md`) documents every field.
+//! (`docs/10-debugging.md`) documents every field (`tests/trace_format_doc.rs` fails when a
+//! field, event, kind or value of `event.rs` is missing there).
 
 mod event;
 mod sinks;
