@@ -198,9 +198,25 @@ fn fetch_pages_writes_json_lines_and_counts_them() {
     let records = records_of("fetch_pages json", &output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let client = records.iter().filter(|r| r.thread == "main").count();
+    let rt = records.iter().find(|r| r.thread == "main").map_or(0, |r| r.rt);
     assert!(
-        stdout.contains(&format!("wrote {client} trace records to stderr as JSON lines")),
+        stdout.contains(&format!(
+            "wrote {client} trace records of the client's runtime (rt {rt}, thread main) to stderr as JSON lines"
+        )),
         "{client} client records; stdout:\n{stdout}"
+    );
+    // The rest of stderr is the in-process server's, and the message says so.
+    let server = records.iter().filter(|r| r.thread == "corolab-server").count();
+    assert_eq!(
+        client + server,
+        records.len(),
+        "records from a thread that is neither the client nor the server"
+    );
+    assert!(
+        server > 0
+            && stdout.contains(
+                "the in-process server's runtime (thread corolab-server) wrote its own records there too"
+            )
     );
     let dir = std::env::temp_dir().join(format!("corolab-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
