@@ -126,6 +126,76 @@ fn assert_in_order(what: &str, records: &[Record]) {
     }
 }
 
+/// The causal claims of the format, checked per runtime thread (`rt`, `thread`): every
+/// `Pending` poll names what it waits for (never `unknown`); a wake by a task lies inside that
+/// task's poll; a wake by a socket names one that was made ready in the same dispatch phase, a
+/// wake by a timer one that fired in the same timer phase; readiness is only reported for a
+/// socket registered and not yet deregistered (a stale token says `fd` -1).
+fn assert_causes_hold(what: &str, records: &[Record]) {
+    use corolab::trace::{Event, Phase, PollOutcome, Wait, WakeCause};
+    use std::collections::{HashMap, HashSet};
+    #[derive(Default)]
+    struct Stream {
+        polling: Option<u64>,
+        ready: HashSet<u64>,
+        fired: HashSet<u64>,
+        live: HashSet<u64>,
+    }
+    let mut streams: HashMap<(u64, &str), Stream> = HashMap::new();
+    for r in records {
+        let s = streams.entry((r.rt, r.thread.as_str())).or_default();
+        let fail = |why: &str| panic!("{what}: {why}: {r:?}");
+        match &r.event {
+            Event::TickPhase { phase, .. } => {
+                if *phase == Phase::DispatchIoEvents {
+                    s.ready.clear();
+                }
+                if *phase == Phase::FireTimers {
+                    s.fired.clear();
+                }
+            }
+            Event::TaskPollStarted { task } => s.polling = Some(*task),
+            Event::TaskPolled { outcome, waits, .. } => {
+                s.polling = None;
+                if *outcome == PollOutcome::Pending && (waits.is_empty() || waits.contains(&Wait::Unknown)) {
+                    fail("a Pending poll does not say what it waits for");
+                }
+            }
+            Event::IoRegistered { token, .. } => {
+                s.live.insert(*token);
+            }
+            Event::IoDeregistered { token, .. } => {
+                s.live.remove(token);
+            }
+            Event::IoReady { token, fd, .. } => {
+                if *fd != -1 && !s.live.contains(token) {
+                    fail("readiness of a socket that is not registered");
+                }
+                s.ready.insert(*token);
+            }
+            Event::IoWouldBlock { token, .. } | Event::IoShortRead { token, .. } => {
+                if !s.live.contains(token) {
+                    fail("readiness cleared on a socket that is not registered");
+                }
+            }
+            Event::TimerFired { timer, .. } => {
+                s.fired.insert(*timer);
+            }
+            Event::TaskWoken { cause, .. } => match cause {
+                WakeCause::Task { by } if s.polling != Some(*by) => fail("a wake by a task outside its poll"),
+                WakeCause::Io { token, .. } if s.polling.is_some() || !s.ready.contains(token) => {
+                    fail("a wake by a socket not made ready in this dispatch")
+                }
+                WakeCause::Timer { timer } if s.polling.is_some() || !s.fired.contains(timer) => {
+                    fail("a wake by a timer that did not fire in this phase")
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
+
 // Why: `COROLAB_TRACE=json` tore lines whenever two runtimes traced on different threads
 // (slow_server 5 of 5 runs, gather 1 in 5). Every example's JSON trace must parse completely,
 // run after run.
@@ -143,6 +213,7 @@ fn every_examples_json_trace_parses_completely_on_repeated_runs() {
             let records = records_of(&what, &output.stderr);
             assert!(!records.is_empty(), "{what}: no trace records on stderr");
             assert_in_order(&what, &records);
+            assert_causes_hold(&what, &records);
         }
     }
 }

@@ -243,7 +243,8 @@ pub enum Event {
         fd: i32,
     },
     /// The kernel reported readiness for a socket; the ready sides' waker lists are emptied
-    /// (each waker is woken: the `task_woken` records follow).
+    /// (each waker is woken: the `task_woken` records follow those of the whole `epoll_wait`
+    /// batch, each naming its socket in `cause`).
     IoReady {
         /// The mio token.
         token: u64,
