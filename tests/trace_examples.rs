@@ -337,7 +337,8 @@ fn run_with_broken_stderr(name: &str, args: &[&str], trace: &str) -> std::proces
 // Why: the unknown-value warning (and the examples' "tracing would drown the numbers" note)
 // used `eprintln!`, which panics when stderr is broken: `COROLAB_TRACE=jsn prog 2>&1 | head`
 // crashed inside `block_on` with exit code 101. A trace sink's failed write is ignored the same
-// way, so no tracing mode may crash or hang a program whose stderr is gone.
+// way, so no tracing mode may crash or hang a program whose stderr is gone (the timeline
+// page's "wrote a timeline" line too).
 #[test]
 fn a_broken_stderr_cannot_crash_a_traced_example() {
     for (name, args) in [
@@ -345,12 +346,23 @@ fn a_broken_stderr_cannot_crash_a_traced_example() {
         ("many_tasks", &["--tasks", "200"][..]),
         ("slow_server", &["--quick"][..]),
     ] {
-        for trace in ["jsn", "json", "1"] {
+        let page = std::env::temp_dir().join(format!(
+            "corolab-broken-stderr-{}-{name}.html",
+            std::process::id()
+        ));
+        let html = format!("html:{}", page.display());
+        for trace in ["jsn", "json", "1", html.as_str()] {
             let status = run_with_broken_stderr(name, args, trace);
             assert!(
                 status.success(),
                 "{name} {args:?} with COROLAB_TRACE={trace} and a broken stderr: {status}"
             );
+        }
+        for leftover in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+            let file = leftover.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&format!("corolab-broken-stderr-{}-{name}", std::process::id())) {
+                let _ = std::fs::remove_file(leftover.path());
+            }
         }
     }
 }
