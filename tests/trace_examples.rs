@@ -173,10 +173,10 @@ fn assert_causes_hold(what: &str, records: &[Record]) {
                 }
                 s.ready.insert(*token);
             }
-            Event::IoWouldBlock { token, .. } | Event::IoShortRead { token, .. } => {
-                if !s.live.contains(token) {
-                    fail("readiness cleared on a socket that is not registered");
-                }
+            Event::IoWouldBlock { token, .. } | Event::IoShortRead { token, .. }
+                if !s.live.contains(token) =>
+            {
+                fail("readiness cleared on a socket that is not registered")
             }
             Event::TimerFired { timer, .. } => {
                 s.fired.insert(*timer);
