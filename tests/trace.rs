@@ -460,7 +460,7 @@ fn a_cancelled_tasks_join_wake_comes_right_after_its_task_finished() {
         let handle = corolab::spawn(corolab::time::sleep(Duration::from_secs(10)));
         let handle = Rc::new(RefCell::new(handle));
         let aborter = handle.clone();
-        corolab::spawn(async move {
+        let _aborter = corolab::spawn(async move {
             corolab::time::sleep(Duration::from_millis(1)).await;
             aborter.borrow().abort();
         });
