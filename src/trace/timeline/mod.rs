@@ -379,21 +379,31 @@ impl HtmlSink {
                 self.records.len(),
                 self.left_out
             ));
-            eprintln!(
+            say(format_args!(
                 "corolab: the timeline keeps the first {MAX_PAGE_RECORDS} records; {} later ones are left out",
                 self.left_out
-            );
+            ));
         }
         match std::fs::write(&self.path, html(&self.records, &title)) {
-            Ok(()) => eprintln!(
+            Ok(()) => say(format_args!(
                 "corolab: wrote a timeline of {} events to {}",
                 self.records.len(),
                 self.path.display()
-            ),
-            Err(e) => eprintln!("corolab: cannot write the timeline {}: {e}", self.path.display()),
+            )),
+            Err(e) => say(format_args!(
+                "corolab: cannot write the timeline {}: {e}",
+                self.path.display()
+            )),
         }
         self.written = self.records.len();
     }
+}
+
+/// A line on stderr; not `eprintln!`, which panics when stderr is broken (the page is written
+/// when the runtime ends: a panic there would crash a program that ran fine).
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The path a sink on `thread` writes (see [`HtmlSink::new`]), remembered as taken.
