@@ -138,7 +138,8 @@ fn a_lower_layer_never_imports_a_higher_one() {
     }
     assert!(
         upward.is_empty(),
-        "a lower layer imports a higher one (layers: {LAYERS:?}):\n{}",
+        "a lower layer names a higher one (layers: {}):\n{}",
+        layer_table(),
         upward.join("\n")
     );
 }
@@ -236,6 +237,20 @@ fn module_named_by(segment: &str) -> Option<&'static str> {
             .find(|(item, _)| *item == segment)
             .map(|(_, module)| *module)
     })
+}
+
+/// `0 slab trace; 1 executor; ...`, for the failure message.
+fn layer_table() -> String {
+    let top = LAYERS.iter().map(|(_, layer)| *layer).max().unwrap_or(0);
+    let rows = (0..=top).map(|layer| {
+        let names: Vec<&str> = LAYERS
+            .iter()
+            .filter(|(_, l)| *l == layer)
+            .map(|(name, _)| *name)
+            .collect();
+        format!("{layer} {}", names.join(" "))
+    });
+    rows.collect::<Vec<_>>().join("; ")
 }
 
 fn layer_of(module: &str) -> Option<u8> {
