@@ -1,6 +1,6 @@
 // corolab timeline: draws the recorded run on a canvas and steps through the replayed states.
 // Plain JavaScript, no libraries. The data (records, lanes, bars, marks, arrows and the state
-// after each record) is computed in Rust (src/trace/timeline and src/trace/replay.rs) and
+// after each record) is computed in Rust (src/trace/timeline and src/trace/replay) and
 // embedded in the page as JSON.
 (function () {
   'use strict';
