@@ -18,6 +18,21 @@ use std::task::{Context, Poll};
 pub use std::future::poll_fn;
 
 /// Which of two futures finished first, with its output.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::future::{Either, select};
+/// use corolab::time::sleep;
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let slow = async { sleep(Duration::from_secs(60)).await; "slow" };
+///     let quick = async { sleep(Duration::from_millis(5)).await; "quick" };
+///     // The first to finish wins; the other is dropped (cancelled).
+///     assert!(matches!(select(slow, quick).await, Either::Right("quick")));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Either<A, B> {
     /// The first future won.
@@ -27,6 +42,24 @@ pub enum Either<A, B> {
 }
 
 /// Waits for all `futures` and returns their outputs in the order given (asyncio.gather).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::future::join_all;
+/// use corolab::time::sleep;
+/// use std::time::Duration;
+///
+/// async fn nap(ms: u64) -> u64 {
+///     sleep(Duration::from_millis(ms)).await;
+///     ms
+/// }
+///
+/// corolab::block_on(async {
+///     // Results come back in the order given, not the order they finished in.
+///     assert_eq!(join_all([nap(30), nap(10), nap(20)]).await, vec![30, 10, 20]);
+/// });
+/// ```
 pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
 where
     I: IntoIterator,
@@ -43,6 +76,24 @@ where
 }
 
 /// Future returned by [`join_all`].
+///
+/// # Examples
+///
+/// ```
+/// use corolab::future::join_all;
+/// use corolab::time::sleep;
+/// use std::time::Duration;
+///
+/// async fn nap(ms: u64) -> u64 {
+///     sleep(Duration::from_millis(ms)).await;
+///     ms
+/// }
+///
+/// corolab::block_on(async {
+///     // Results come back in the order given, not the order they finished in.
+///     assert_eq!(join_all([nap(30), nap(10), nap(20)]).await, vec![30, 10, 20]);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinAll<F: Future> {
     children: Vec<Pin<Box<F>>>,
@@ -88,6 +139,21 @@ impl<F: Future> Future for JoinAll<F> {
 
 /// Waits for whichever of `a` and `b` finishes first and drops the other (cancelling it).
 /// If both are ready at the same poll, `a` wins.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::future::{Either, select};
+/// use corolab::time::sleep;
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let slow = async { sleep(Duration::from_secs(60)).await; "slow" };
+///     let quick = async { sleep(Duration::from_millis(5)).await; "quick" };
+///     // The first to finish wins; the other is dropped (cancelled).
+///     assert!(matches!(select(slow, quick).await, Either::Right("quick")));
+/// });
+/// ```
 pub async fn select<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
     let mut a = pin!(a);
     let mut b = pin!(b);

@@ -41,6 +41,17 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// All counters of a runtime (see [`Runtime::stats`]).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::Runtime;
+///
+/// let rt = Runtime::new();
+/// let answer = rt.block_on(async { corolab::spawn(async { 6 * 7 }).await });
+/// assert_eq!(answer, Ok(42));
+/// assert!(rt.stats().polls >= 2); // the main future and the task
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Futures polled (tasks plus the `block_on` future).
@@ -83,6 +94,17 @@ impl Unpark for ReactorUnpark {
 }
 
 /// A single-threaded runtime. See the module docs.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::Runtime;
+///
+/// let rt = Runtime::new();
+/// let answer = rt.block_on(async { corolab::spawn(async { 6 * 7 }).await });
+/// assert_eq!(answer, Ok(42));
+/// assert!(rt.stats().polls >= 2); // the main future and the task
+/// ```
 pub struct Runtime {
     executor: Rc<Executor>,
     reactor: Rc<Reactor>,
@@ -94,11 +116,34 @@ pub struct Runtime {
 
 impl Runtime {
     /// Creates a runtime. Panics only if the OS refuses an epoll instance (see [`Runtime::try_new`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::Runtime;
+    ///
+    /// let rt = Runtime::new();
+    /// let answer = rt.block_on(async { corolab::spawn(async { 6 * 7 }).await });
+    /// assert_eq!(answer, Ok(42));
+    /// assert!(rt.stats().polls >= 2); // the main future and the task
+    /// ```
     pub fn new() -> Runtime {
         Runtime::try_new().unwrap_or_else(|e| panic!("corolab: cannot create epoll instance: {e}"))
     }
 
     /// Creates a runtime, reporting OS errors (e.g. out of file descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::Runtime;
+    ///
+    /// let rt = Runtime::try_new()?; // the error instead of a panic if epoll cannot be created
+    /// assert!(rt.id() >= 1);
+    /// rt.block_on(async {}); // block_on turns the loop (`tick`) until its future is done
+    /// println!("{rt:?}"); // the state dump of chapter 10
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_new() -> std::io::Result<Runtime> {
         let reactor = Rc::new(Reactor::new()?);
         let unpark = Arc::new(ReactorUnpark(reactor.thread_waker()));
@@ -116,6 +161,17 @@ impl Runtime {
     ///
     /// Panics if called from inside another `block_on` on the same thread (that would block
     /// the outer runtime's loop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::Runtime;
+    ///
+    /// let rt = Runtime::new();
+    /// let answer = rt.block_on(async { corolab::spawn(async { 6 * 7 }).await });
+    /// assert_eq!(answer, Ok(42));
+    /// assert!(rt.stats().polls >= 2); // the main future and the task
+    /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         if Executor::current().is_some() {
             panic!("corolab: block_on called inside a running runtime; use .await or spawn instead");
@@ -150,6 +206,18 @@ impl Runtime {
     /// Called from inside a poll (the `block_on` future or a task calling `rt.tick()`), it
     /// never waits without a timeout either: the future that called it is the one that would
     /// have to be woken, and it cannot be polled while it waits here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::Runtime;
+    ///
+    /// let rt = Runtime::try_new()?; // the error instead of a panic if epoll cannot be created
+    /// assert!(rt.id() >= 1);
+    /// rt.block_on(async {}); // block_on turns the loop (`tick`) until its future is done
+    /// println!("{rt:?}"); // the state dump of chapter 10
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn tick(&self) {
         self.run_ready_tasks();
         self.fire_timers();
@@ -245,11 +313,34 @@ impl Runtime {
 
     /// This runtime's id: unique in the process, 1 for the first runtime created (it is its
     /// reactor's id). Traces and cross-runtime errors name runtimes by it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::Runtime;
+    ///
+    /// let rt = Runtime::try_new()?; // the error instead of a panic if epoll cannot be created
+    /// assert!(rt.id() >= 1);
+    /// rt.block_on(async {}); // block_on turns the loop (`tick`) until its future is done
+    /// println!("{rt:?}"); // the state dump of chapter 10
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn id(&self) -> u64 {
         self.reactor.id()
     }
 
     /// Counters: polls, wakes, reactor waits, I/O events, timers fired, tasks, peak live tasks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::Runtime;
+    ///
+    /// let rt = Runtime::new();
+    /// let answer = rt.block_on(async { corolab::spawn(async { 6 * 7 }).await });
+    /// assert_eq!(answer, Ok(42));
+    /// assert!(rt.stats().polls >= 2); // the main future and the task
+    /// ```
     pub fn stats(&self) -> Stats {
         Stats::combine(self.executor.stats(), self.reactor.stats())
     }
@@ -288,6 +379,17 @@ impl Drop for ShutdownOnExit<'_> {
 }
 
 /// Creates a [`Runtime`] and runs `future` on it: the `asyncio.run` of corolab.
+///
+/// # Examples
+///
+/// ```
+/// let sum = corolab::block_on(async {
+///     let a = corolab::spawn(async { 1 });
+///     let b = corolab::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 3);
+/// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     Runtime::new().block_on(future)
 }

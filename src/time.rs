@@ -25,6 +25,17 @@ pub use std::time::Instant;
 
 /// `now + duration`, clamped to about 30 years ahead so a huge duration (`Duration::MAX`)
 /// means "practically never" instead of an overflow panic.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::time::{deadline_after, sleep_until};
+/// use std::time::{Duration, Instant};
+///
+/// let deadline = deadline_after(Duration::from_millis(5));
+/// corolab::block_on(sleep_until(deadline));
+/// assert!(Instant::now() >= deadline);
+/// ```
 pub fn deadline_after(duration: Duration) -> Instant {
     const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
     let now = Instant::now();
@@ -32,11 +43,33 @@ pub fn deadline_after(duration: Duration) -> Instant {
 }
 
 /// Waits until `duration` has passed (measured from the call).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::time::sleep;
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// corolab::block_on(sleep(Duration::from_millis(10)));
+/// assert!(start.elapsed() >= Duration::from_millis(10)); // never early
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(deadline_after(duration))
 }
 
 /// Waits until `deadline`. A deadline in the past (or now) fires on the next loop turn.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::time::{deadline_after, sleep_until};
+/// use std::time::{Duration, Instant};
+///
+/// let deadline = deadline_after(Duration::from_millis(5));
+/// corolab::block_on(sleep_until(deadline));
+/// assert!(Instant::now() >= deadline);
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
@@ -46,6 +79,17 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 
 /// Future returned by [`sleep`] and [`sleep_until`]. It is `Unpin`, so it can be polled by
 /// hand with `Pin::new(&mut sleep).poll(cx)`.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::time::sleep;
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// corolab::block_on(sleep(Duration::from_millis(10)));
+/// assert!(start.elapsed() >= Duration::from_millis(10)); // never early
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
@@ -54,6 +98,20 @@ pub struct Sleep {
 
 impl Sleep {
     /// When this sleep ends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::time::{deadline_after, sleep};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let mut nap = sleep(Duration::from_secs(60));
+    ///     nap.reset(deadline_after(Duration::from_millis(5))); // much sooner now
+    ///     assert!(nap.deadline() <= deadline_after(Duration::from_millis(5)));
+    ///     nap.await;
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
@@ -70,6 +128,20 @@ impl Sleep {
     }
 
     /// Moves the deadline (the sleep can be awaited again afterwards).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::time::{deadline_after, sleep};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let mut nap = sleep(Duration::from_secs(60));
+    ///     nap.reset(deadline_after(Duration::from_millis(5))); // much sooner now
+    ///     assert!(nap.deadline() <= deadline_after(Duration::from_millis(5)));
+    ///     nap.await;
+    /// });
+    /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         if let Some((reactor, key)) = &self.timer {
@@ -114,6 +186,20 @@ impl fmt::Debug for Sleep {
 }
 
 /// The error of [`timeout`]: the time ran out first.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::time::{sleep, timeout};
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let quick = timeout(Duration::from_secs(5), async { 7 }).await;
+///     assert_eq!(quick.ok(), Some(7));
+///     let slow = timeout(Duration::from_millis(10), sleep(Duration::from_secs(60))).await;
+///     assert!(slow.is_err()); // the sleep was dropped: its timer is gone too
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elapsed(pub Duration);
 
@@ -128,6 +214,20 @@ impl std::error::Error for Elapsed {}
 /// Runs `future` for at most `duration`. If time runs out first, `future` is dropped
 /// (cancelled) and the result is `Err(Elapsed)`. The future is polled first, so one that is
 /// ready at once wins even with a zero duration.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::time::{sleep, timeout};
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let quick = timeout(Duration::from_secs(5), async { 7 }).await;
+///     assert_eq!(quick.ok(), Some(7));
+///     let slow = timeout(Duration::from_millis(10), sleep(Duration::from_secs(60))).await;
+///     assert!(slow.is_err()); // the sleep was dropped: its timer is gone too
+/// });
+/// ```
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
     let deadline = deadline_after(duration);
     let mut future = pin!(future);

@@ -42,6 +42,21 @@ impl<T> Future for WaitForThread<T> {
 /// their turn) and returns a handle that resolves to its result without
 /// blocking the runtime. A panic in `f` becomes `JoinError::Panic`.
 /// Panics (clearly) when called outside `block_on`, like [`spawn`](super::spawn).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     // A blocking call on a helper thread: the runtime's thread stays free for other tasks.
+///     let slow = corolab::spawn_blocking(|| {
+///         std::thread::sleep(Duration::from_millis(10));
+///         "slept on a helper thread"
+///     });
+///     assert_eq!(slow.await, Ok("slept on a helper thread"));
+/// });
+/// ```
 pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,

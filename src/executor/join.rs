@@ -12,6 +12,18 @@ use std::rc::Weak;
 use std::task::{Context, Poll};
 
 /// Why a task produced no value.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::{JoinError, spawn};
+///
+/// corolab::block_on(async {
+///     let handle = spawn(async { panic!("boom") });
+///     assert!(matches!(handle.await, Err(JoinError::Panic(msg)) if msg.contains("boom")));
+///     assert_eq!(spawn(async { 1 }).await, Ok(1)); // the runtime goes on
+/// });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JoinError {
     /// The task panicked; the panic message is kept. The runtime and other tasks go on.
@@ -37,6 +49,15 @@ impl std::error::Error for JoinError {}
 
 /// A handle to a spawned task. Awaiting it gives the task's result; dropping it *detaches*
 /// the task (it keeps running, its result is thrown away).
+///
+/// # Examples
+///
+/// ```
+/// corolab::block_on(async {
+///     let handle = corolab::spawn(async { 1 + 2 });
+///     assert_eq!(handle.await, Ok(3));
+/// });
+/// ```
 #[must_use = "dropping a JoinHandle detaches the task; await it to get its result"]
 pub struct JoinHandle<T> {
     key: Key,
@@ -56,6 +77,18 @@ impl<T: 'static> JoinHandle<T> {
     }
 
     /// The task's id, as shown in the trace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corolab::block_on(async {
+    ///     let handle = corolab::spawn(async {});
+    ///     assert!(!handle.is_finished()); // spawned, not yet run
+    ///     corolab::yield_now().await; // the task runs meanwhile
+    ///     assert!(handle.is_finished());
+    ///     println!("task {:?} is done", handle.id());
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }
@@ -63,6 +96,19 @@ impl<T: 'static> JoinHandle<T> {
     /// Asks the task to stop: it is dropped before its next poll (or right after the current
     /// one, if it aborts itself) and its handle resolves to `Err(JoinError::Cancelled)`.
     /// A task that already finished keeps its result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::{JoinError, spawn, time::sleep};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let handle = spawn(sleep(Duration::from_secs(60)));
+    ///     handle.abort(); // dropped at its next turn, timer and all
+    ///     assert_eq!(handle.await, Err(JoinError::Cancelled));
+    /// });
+    /// ```
     pub fn abort(&self) {
         if let Some(executor) = self.executor.upgrade() {
             executor.abort(self.key);
@@ -70,6 +116,18 @@ impl<T: 'static> JoinHandle<T> {
     }
 
     /// Has the task finished (returned, panicked or been cancelled)?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corolab::block_on(async {
+    ///     let handle = corolab::spawn(async {});
+    ///     assert!(!handle.is_finished()); // spawned, not yet run
+    ///     corolab::yield_now().await; // the task runs meanwhile
+    ///     assert!(handle.is_finished());
+    ///     println!("task {:?} is done", handle.id());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.executor
             .upgrade()
@@ -82,6 +140,21 @@ impl<T: 'static> JoinHandle<T> {
     /// register another one, on this task too: it runs right after. Registered after
     /// `(&mut handle).await` took the result, it still runs at once, and receives
     /// `Err(&JoinError::OutputTaken)`: the value has moved to the awaiting code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    ///
+    /// corolab::block_on(async {
+    ///     let seen = Rc::new(Cell::new(0));
+    ///     let s2 = seen.clone();
+    ///     let handle = corolab::spawn(async { 5 });
+    ///     handle.on_done(move |result| s2.set(*result.unwrap())); // asyncio's add_done_callback
+    ///     assert_eq!(handle.await, Ok(5));
+    ///     assert_eq!(seen.get(), 5);
+    /// });
+    /// ```
     pub fn on_done(&self, callback: impl FnOnce(Result<&T, &JoinError>) + 'static) {
         let Some(executor) = self.executor.upgrade() else {
             callback(Err(&JoinError::Cancelled));

@@ -16,6 +16,15 @@ pub(super) fn current_or_panic(what: &str) -> Rc<Executor> {
 
 /// Starts `future` as a new task on the current runtime and returns a handle to its result.
 /// The future need not be `Send`. Panics (with a clear message) outside `block_on`.
+///
+/// # Examples
+///
+/// ```
+/// corolab::block_on(async {
+///     let handle = corolab::spawn(async { 1 + 2 });
+///     assert_eq!(handle.await, Ok(3));
+/// });
+/// ```
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -25,6 +34,15 @@ where
 }
 
 /// Like [`spawn`], with a name that appears in the trace and in `Debug` output.
+///
+/// # Examples
+///
+/// ```
+/// corolab::block_on(async {
+///     let handle = corolab::spawn_named("adder", async { 40 + 2 }); // the trace says "task 1 (adder)"
+///     assert_eq!(handle.await, Ok(42));
+/// });
+/// ```
 pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -35,11 +53,41 @@ where
 
 /// Gives other tasks, timers and sockets a turn: the task is parked until the reactor has
 /// checked for I/O once, then queued again (asyncio's `await asyncio.sleep(0)`).
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+///
+/// corolab::block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let r2 = ran.clone();
+///     let task = corolab::spawn(async move { r2.set(true) });
+///     corolab::yield_now().await; // the queued task (and the reactor) run before we resume
+///     assert!(ran.get());
+///     task.await.unwrap();
+/// });
+/// ```
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
 
 /// Future returned by [`yield_now`].
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+///
+/// corolab::block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let r2 = ran.clone();
+///     let task = corolab::spawn(async move { r2.set(true) });
+///     corolab::yield_now().await; // the queued task (and the reactor) run before we resume
+///     assert!(ran.get());
+///     task.await.unwrap();
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {

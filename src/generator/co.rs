@@ -25,6 +25,25 @@ use super::airlock::Airlock;
 /// A `Co` is given to the closure passed to [`Gen::new`](super::Gen::new).
 /// Pass `&co` to helper `async fn`s to yield from inside them: that is
 /// Python's `yield from` (see the module docs).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::generator::{Gen, GeneratorState};
+///
+/// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+/// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+///     let mut reply = String::new();
+///     loop {
+///         let n = co.yield_(reply).await;
+///         reply = format!("200 OK {n}");
+///     }
+/// });
+/// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+/// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+/// consumer.close(); // the suspended body is dropped, like Python's c.close()
+/// assert!(consumer.is_complete());
+/// ```
 pub struct Co<Y, R = ()> {
     airlock: Rc<Airlock<Y, R>>,
 }
@@ -42,6 +61,25 @@ impl<Y, R> Co<Y, R> {
     /// [`Gen::send`](super::Gen::send): `let n = co.yield_(r).await;` is
     /// Python's `n = yield r`. It must be awaited directly by the generator's
     /// body (or a helper it awaits), one at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::{Gen, GeneratorState};
+    ///
+    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+    ///     let mut reply = String::new();
+    ///     loop {
+    ///         let n = co.yield_(reply).await;
+    ///         reply = format!("200 OK {n}");
+    ///     }
+    /// });
+    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
+    /// assert!(consumer.is_complete());
+    /// ```
     pub fn yield_(&self, value: Y) -> Yield<'_, Y, R> {
         Yield {
             airlock: &self.airlock,
@@ -51,6 +89,25 @@ impl<Y, R> Co<Y, R> {
 }
 
 /// The future returned by [`Co::yield_`]. Completes with the value sent back.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::generator::{Gen, GeneratorState};
+///
+/// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+/// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+///     let mut reply = String::new();
+///     loop {
+///         let n = co.yield_(reply).await;
+///         reply = format!("200 OK {n}");
+///     }
+/// });
+/// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+/// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+/// consumer.close(); // the suspended body is dropped, like Python's c.close()
+/// assert!(consumer.is_complete());
+/// ```
 pub struct Yield<'co, Y, R> {
     airlock: &'co Airlock<Y, R>,
     state: YieldState<Y>,

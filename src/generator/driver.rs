@@ -62,6 +62,25 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// The closure is called right away, but an `async` block does nothing
     /// until polled, so no line of the body runs before [`start`](Gen::start)
     /// (just as calling a Python generator function runs nothing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::{Gen, GeneratorState};
+    ///
+    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+    ///     let mut reply = String::new();
+    ///     loop {
+    ///         let n = co.yield_(reply).await;
+    ///         reply = format!("200 OK {n}");
+    ///     }
+    /// });
+    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
+    /// assert!(consumer.is_complete());
+    /// ```
     pub fn new<F, Fut>(make_body: F) -> Self
     where
         F: FnOnce(Co<Y, R>) -> Fut,
@@ -80,6 +99,25 @@ impl<Y, R, C> Gen<Y, R, C> {
     ///
     /// Errors: [`GenError::AlreadyStarted`], [`GenError::Finished`],
     /// [`GenError::ForeignAwait`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::{Gen, GeneratorState};
+    ///
+    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+    ///     let mut reply = String::new();
+    ///     loop {
+    ///         let n = co.yield_(reply).await;
+    ///         reply = format!("200 OK {n}");
+    ///     }
+    /// });
+    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
+    /// assert!(consumer.is_complete());
+    /// ```
     pub fn start(&mut self) -> Result<GeneratorState<Y, C>, GenError> {
         match std::mem::replace(&mut self.stage, Stage::Finished) {
             Stage::NotStarted(body) => self.run_until_suspended(body),
@@ -98,6 +136,25 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// [`GenError::Finished`], [`GenError::ForeignAwait`].
     /// A panic in the body propagates to the caller of `send`, and the
     /// generator is finished afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::{Gen, GeneratorState};
+    ///
+    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+    ///     let mut reply = String::new();
+    ///     loop {
+    ///         let n = co.yield_(reply).await;
+    ///         reply = format!("200 OK {n}");
+    ///     }
+    /// });
+    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
+    /// assert!(consumer.is_complete());
+    /// ```
     pub fn send(&mut self, value: R) -> Result<GeneratorState<Y, C>, GenError> {
         // LAB(generator-send) begin: by stage: NotStarted refuses the value (and stays NotStarted), Suspended puts it in the airlock and runs the body, Finished is an error
         match std::mem::replace(&mut self.stage, Stage::Finished) {
@@ -118,6 +175,25 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// so every local it holds is dropped and their `Drop` impls run (the Rust
     /// counterpart of Python's `finally` blocks running on `close()`).
     /// Closing a finished generator does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::{Gen, GeneratorState};
+    ///
+    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+    ///     let mut reply = String::new();
+    ///     loop {
+    ///         let n = co.yield_(reply).await;
+    ///         reply = format!("200 OK {n}");
+    ///     }
+    /// });
+    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
+    /// assert!(consumer.is_complete());
+    /// ```
     pub fn close(&mut self) {
         let old_stage = std::mem::replace(&mut self.stage, Stage::Finished);
         // Dropping the boxed future drops the compiler's state machine, and
@@ -127,6 +203,25 @@ impl<Y, R, C> Gen<Y, R, C> {
     }
 
     /// True once the body has returned, panicked, failed or been closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::{Gen, GeneratorState};
+    ///
+    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+    ///     let mut reply = String::new();
+    ///     loop {
+    ///         let n = co.yield_(reply).await;
+    ///         reply = format!("200 OK {n}");
+    ///     }
+    /// });
+    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
+    /// assert!(consumer.is_complete());
+    /// ```
     pub fn is_complete(&self) -> bool {
         matches!(self.stage, Stage::Finished)
     }

@@ -4,6 +4,25 @@
 use std::fmt;
 
 /// What one step of a generator produced.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::generator::{Gen, GeneratorState};
+///
+/// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
+/// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
+///     let mut reply = String::new();
+///     loop {
+///         let n = co.yield_(reply).await;
+///         reply = format!("200 OK {n}");
+///     }
+/// });
+/// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
+/// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
+/// consumer.close(); // the suspended body is dropped, like Python's c.close()
+/// assert!(consumer.is_complete());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GeneratorState<Y, C> {
     /// The body reached `co.yield_(y).await` and is suspended there.
@@ -14,6 +33,17 @@ pub enum GeneratorState<Y, C> {
 }
 
 /// Misuse of a [`Gen`](super::Gen), reported as a value instead of a panic.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::generator::{GenError, Gen};
+///
+/// let mut g: Gen<u32, u32> = Gen::new(|co| async move {
+///     let _ = co.yield_(0).await;
+/// });
+/// assert!(matches!(g.send(5), Err(GenError::NotStarted))); // Python: can't send non-None first
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GenError {
     /// `send` was called before `start`. The body has not reached a

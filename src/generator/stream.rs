@@ -62,6 +62,30 @@ pub struct AsyncGen<Y> {
 impl<Y> AsyncGen<Y> {
     /// Make an async generator from `|co| async move { .. }`. The body runs
     /// only when the generator is polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::AsyncGen;
+    /// use corolab::time::sleep;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
+    ///     let mut ticks = AsyncGen::new(|co| async move {
+    ///         for i in 0..3 {
+    ///             sleep(Duration::from_millis(1)).await;
+    ///             co.yield_(i).await;
+    ///         }
+    ///     });
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = ticks.next().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    ///     assert!(ticks.is_complete());
+    /// });
+    /// ```
     pub fn new<F, Fut>(make_body: F) -> Self
     where
         F: FnOnce(Co<Y, ()>) -> Fut,
@@ -79,6 +103,30 @@ impl<Y> AsyncGen<Y> {
     /// `Ready(None)` once the body has returned, `Pending` while the body waits
     /// for something else (the waker in `cx` will be called when it can go on).
     /// A panic in the body propagates to the caller and finishes the generator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::AsyncGen;
+    /// use corolab::time::sleep;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
+    ///     let mut ticks = AsyncGen::new(|co| async move {
+    ///         for i in 0..3 {
+    ///             sleep(Duration::from_millis(1)).await;
+    ///             co.yield_(i).await;
+    ///         }
+    ///     });
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = ticks.next().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    ///     assert!(ticks.is_complete());
+    /// });
+    /// ```
     pub fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         let this = self.get_mut();
         let mut body = match std::mem::replace(&mut this.stage, Stage::Finished) {
@@ -106,11 +154,59 @@ impl<Y> AsyncGen<Y> {
     }
 
     /// The next yielded value, or `None` when the body has returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::AsyncGen;
+    /// use corolab::time::sleep;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
+    ///     let mut ticks = AsyncGen::new(|co| async move {
+    ///         for i in 0..3 {
+    ///             sleep(Duration::from_millis(1)).await;
+    ///             co.yield_(i).await;
+    ///         }
+    ///     });
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = ticks.next().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    ///     assert!(ticks.is_complete());
+    /// });
+    /// ```
     pub async fn next(&mut self) -> Option<Y> {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// True once the body has returned or panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::generator::AsyncGen;
+    /// use corolab::time::sleep;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
+    ///     let mut ticks = AsyncGen::new(|co| async move {
+    ///         for i in 0..3 {
+    ///             sleep(Duration::from_millis(1)).await;
+    ///             co.yield_(i).await;
+    ///         }
+    ///     });
+    ///     let mut got = Vec::new();
+    ///     while let Some(i) = ticks.next().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    ///     assert!(ticks.is_complete());
+    /// });
+    /// ```
     pub fn is_complete(&self) -> bool {
         matches!(self.stage, Stage::Finished)
     }

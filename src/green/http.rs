@@ -23,6 +23,30 @@ use std::time::{Duration, Instant};
 
 /// Bounds for [`http_send`]: the same settings as `http::Client` and
 /// `http::blocking::Client`, with the same defaults.
+///
+/// # Examples
+///
+/// ```
+/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+/// #     Response::new(200).with_body(b"hello".to_vec())
+/// # })
+/// # .unwrap();
+/// # let url = server.url().to_string();
+/// use corolab::green::{self, HttpConfig};
+/// use corolab::http::{Request, Url};
+///
+/// let status = green::run(move || -> Result<u16, corolab::http::Error> {
+///     let a = green::http_get(&url)?;
+///     let b = green::http_send(Request::new("GET", Url::parse(&url)?), &HttpConfig::default())?;
+///     assert_eq!(b.status(), 200);
+///     Ok(a.status())
+/// })
+/// .unwrap()
+/// .unwrap();
+/// assert_eq!(status, 200);
+/// # server.shutdown();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpConfig {
     /// Longest wait for resolving a host name, and for each TCP handshake
@@ -75,6 +99,30 @@ pub fn http_get(url: &str) -> Result<Response, Error> {
 ///
 /// # Errors
 /// As [`http_get`].
+///
+/// # Examples
+///
+/// ```
+/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+/// #     Response::new(200).with_body(b"hello".to_vec())
+/// # })
+/// # .unwrap();
+/// # let url = server.url().to_string();
+/// use corolab::green::{self, HttpConfig};
+/// use corolab::http::{Request, Url};
+///
+/// let status = green::run(move || -> Result<u16, corolab::http::Error> {
+///     let a = green::http_get(&url)?;
+///     let b = green::http_send(Request::new("GET", Url::parse(&url)?), &HttpConfig::default())?;
+///     assert_eq!(b.status(), 200);
+///     Ok(a.status())
+/// })
+/// .unwrap()
+/// .unwrap();
+/// assert_eq!(status, 200);
+/// # server.shutdown();
+/// ```
 pub fn http_send(request: Request, config: &HttpConfig) -> Result<Response, Error> {
     let deadline = crate::time::deadline_after(config.request_timeout);
     let bytes = encode_request(&request)?;

@@ -263,6 +263,27 @@ impl<T: 'static> GreenTask<T> {
 
 /// Handle to a green thread: `.join()` it from another green thread, or
 /// `.await` it from async code (it is a `Future`).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::green;
+/// use std::time::Duration;
+///
+/// green::run(|| {
+///     assert!(green::in_green_thread());
+///     let worker = green::spawn(|| 6 * 7);
+///     assert_eq!(worker.join(), Ok(42));
+///     let sleeper = green::spawn(|| green::sleep(Duration::from_secs(60)));
+///     green::sleep(Duration::from_millis(1)); // let it start and park
+///     assert!(!sleeper.is_finished());
+///     let _id = sleeper.id();
+///     sleeper.abort(); // its stack is unwound
+///     assert!(sleeper.join().is_err());
+/// })
+/// .unwrap();
+/// assert!(!green::in_green_thread());
+/// ```
 #[must_use = "dropping a JoinHandle detaches the green thread; join or await it to get its result"]
 pub struct JoinHandle<T> {
     task: Pin<Box<executor::JoinHandle<T>>>,
@@ -331,6 +352,27 @@ impl<T: 'static> fmt::Debug for JoinHandle<T> {
 /// Outside `block_on` (like [`crate::spawn`]). If the kernel refuses to map
 /// the green thread's stack (see `greenlet::DEFAULT_STACK_SIZE`), the green
 /// thread itself panics and its handle yields `JoinError::Panic`.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::green;
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let results = green::run(|| {
+///     let sleepers: Vec<_> = (1..=3)
+///         .map(|i| green::spawn(move || {
+///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
+///             i
+///         }))
+///         .collect();
+///     green::joinall(sleepers)
+/// })
+/// .unwrap();
+/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
+/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
+/// ```
 pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     JoinHandle {
         task: Box::pin(executor::spawn_named("green", GreenTask::new(f))),
@@ -343,6 +385,27 @@ pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
 ///
 /// # Panics
 /// When called outside a green thread (see [`JoinHandle::join`]).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::green;
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let results = green::run(|| {
+///     let sleepers: Vec<_> = (1..=3)
+///         .map(|i| green::spawn(move || {
+///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
+///             i
+///         }))
+///         .collect();
+///     green::joinall(sleepers)
+/// })
+/// .unwrap();
+/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
+/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
+/// ```
 pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> Vec<Result<T, JoinError>> {
     handles.into_iter().map(JoinHandle::join).collect()
 }
@@ -356,6 +419,27 @@ pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> 
 /// `corolab::time::sleep(d).await`. It returns at once, without sleeping,
 /// while the green thread is being cancelled or a panic is unwinding on this
 /// OS thread (no green wait is possible then; see `CannotWait` in `hub.rs`).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::green;
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let results = green::run(|| {
+///     let sleepers: Vec<_> = (1..=3)
+///         .map(|i| green::spawn(move || {
+///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
+///             i
+///         }))
+///         .collect();
+///     green::joinall(sleepers)
+/// })
+/// .unwrap();
+/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
+/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
+/// ```
 pub fn sleep(duration: Duration) {
     match wait_for(crate::time::sleep(duration)) {
         Ok(()) | Err(CannotWait::Cancelled | CannotWait::Panicking) => {}

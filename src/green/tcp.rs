@@ -28,6 +28,27 @@ use std::time::Duration;
 /// this OS thread, a method that would have to wait fails at once with an
 /// error of kind `Other` (not `Interrupted`, which std's helpers such as
 /// `read_to_end` would retry forever).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::green::{self, TcpStream};
+/// use std::time::Duration;
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let sent = green::run(move || -> std::io::Result<usize> {
+///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+///     let (mut peer, _) = listener.accept()?;
+///     let mut buf = [0u8; 4];
+///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+///     Ok(buf.len())
+/// })
+/// .unwrap()?;
+/// assert_eq!(sent, 4);
+/// # std::io::Result::Ok(())
+/// ```
 pub struct TcpStream {
     stream: net::TcpStream,
     read_timeout: Cell<Option<Duration>>,
@@ -86,12 +107,54 @@ impl TcpStream {
     /// blocks the thread; IP literals do not. The wait for the handshake is
     /// bounded by the kernel's SYN retries; use
     /// [`connect_timeout`](TcpStream::connect_timeout) for a tighter bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let stream = wait_for(net::TcpStream::connect(addr)).map_err(CannotWait::into_io)??;
         Ok(TcpStream::from_async(stream))
     }
 
     /// Connects to one address, giving up with `TimedOut` after `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
         check_timeout(Some(timeout))?;
         let attempt = crate::time::timeout(timeout, net::TcpStream::connect_addr(*addr));
@@ -102,6 +165,24 @@ impl TcpStream {
     }
 
     /// Wraps an async [`net::TcpStream`] (same socket, same reactor).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use corolab::net::TcpListener;
+    ///
+    /// green::run(|| -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let addr = listener.local_addr()?;
+    ///     let stream = TcpStream::connect(addr)?;
+    ///     let back: corolab::net::TcpStream = stream.into_async(); // for async code
+    ///     let _green_again = TcpStream::from_async(back);
+    ///     Ok(())
+    /// })
+    /// .unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_async(stream: net::TcpStream) -> TcpStream {
         TcpStream {
             stream,
@@ -111,23 +192,104 @@ impl TcpStream {
     }
 
     /// Gives back the async stream, for use with `.await`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use corolab::net::TcpListener;
+    ///
+    /// green::run(|| -> std::io::Result<()> {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let addr = listener.local_addr()?;
+    ///     let stream = TcpStream::connect(addr)?;
+    ///     let back: corolab::net::TcpStream = stream.into_async(); // for async code
+    ///     let _green_again = TcpStream::from_async(back);
+    ///     Ok(())
+    /// })
+    /// .unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_async(self) -> net::TcpStream {
         self.stream
     }
 
     /// Reads some bytes; `Ok(0)` is end of file. Switches to the hub while
     /// nothing has arrived.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         wait_io(self.read_timeout.get(), |cx| self.stream.poll_read(cx, buf))
     }
 
     /// Writes some bytes, returning how many the kernel took. Switches to the
     /// hub while the send buffer is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
         wait_io(self.write_timeout.get(), |cx| self.stream.poll_write(cx, buf))
     }
 
     /// Writes all of `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.write(buf)? {
@@ -139,6 +301,27 @@ impl TcpStream {
     }
 
     /// Reads until end of file, appending to `out`; returns the bytes read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
         let start = out.len();
         let mut chunk = [0u8; 8192];
@@ -152,6 +335,27 @@ impl TcpStream {
 
     /// Bounds each `read` (`None`: wait forever). A zero duration is
     /// rejected, as in `std`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         check_timeout(timeout)?;
         self.read_timeout.set(timeout);
@@ -159,6 +363,27 @@ impl TcpStream {
     }
 
     /// Bounds each `write` (`None`: wait forever).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         check_timeout(timeout)?;
         self.write_timeout.set(timeout);
@@ -166,6 +391,27 @@ impl TcpStream {
     }
 
     /// Shuts down the read side, the write side (sends FIN) or both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let sent = green::run(move || -> std::io::Result<usize> {
+    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 4];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     Ok(buf.len())
+    /// })
+    /// .unwrap()?;
+    /// assert_eq!(sent, 4);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.stream.shutdown(how)
     }

@@ -157,6 +157,17 @@ pub struct Greenlet {
 }
 
 /// Why [`Greenlet::try_switch`] failed.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::greenlet::{Greenlet, SwitchError};
+///
+/// let g = Greenlet::with_stack_size(64 * 1024, |x: u32| x * 2)?;
+/// assert!(matches!(g.try_switch::<u32, u32>(21), Ok(42)));
+/// assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead))); // it finished
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub enum SwitchError {
     /// The target greenlet has finished; it can never run again.
@@ -209,6 +220,25 @@ impl Greenlet {
     /// If the kernel refuses to map the stack (out of memory or address
     /// space), like `std::thread::spawn`. Use [`Greenlet::with_stack_size`]
     /// to get the error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::Greenlet;
+    ///
+    /// // Python greenlet: g = greenlet(lambda x: greenlet.getcurrent().parent.switch(x + 1) ...)
+    /// let g = Greenlet::new(|x: u32| {
+    ///     let parent = Greenlet::current().parent().expect("created by the main greenlet");
+    ///     let y: u32 = parent.switch(x + 1); // pause here, hand x + 1 to the parent
+    ///     y * 10 // the greenlet's result goes to whoever switched in last
+    /// });
+    /// assert!(!g.is_started());
+    /// let first: u32 = g.switch(1u32);
+    /// assert_eq!(first, 2);
+    /// let last: u32 = g.switch(5u32);
+    /// assert_eq!(last, 50);
+    /// assert!(g.is_dead());
+    /// ```
     pub fn new<A, R, F>(f: F) -> Greenlet
     where
         A: 'static,
@@ -228,6 +258,17 @@ impl Greenlet {
     /// `InvalidInput` if `stack_size` is below [`MIN_STACK_SIZE`](super::MIN_STACK_SIZE) or too
     /// large to round up to whole pages; the `mmap`/`mprotect` error if the
     /// stack cannot be mapped (for example `OutOfMemory`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::{Greenlet, SwitchError};
+    ///
+    /// let g = Greenlet::with_stack_size(64 * 1024, |x: u32| x * 2)?;
+    /// assert!(matches!(g.try_switch::<u32, u32>(21), Ok(42)));
+    /// assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead))); // it finished
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn with_stack_size<A, R, F>(stack_size: usize, f: F) -> io::Result<Greenlet>
     where
         A: 'static,
@@ -271,6 +312,15 @@ impl Greenlet {
     /// The greenlet running right now (Python's `greenlet.getcurrent()`).
     /// Outside any greenlet this is the thread's root greenlet, which stands
     /// for the thread's own stack.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::Greenlet;
+    ///
+    /// let main = Greenlet::current(); // the thread's own, root greenlet
+    /// assert!(main.parent().is_none());
+    /// ```
     pub fn current() -> Greenlet {
         THREAD.with(ThreadState::current)
     }
@@ -282,6 +332,16 @@ impl Greenlet {
     /// parent (a strong one would form a reference cycle with the parent's
     /// stack, which usually holds the child's handle), so then this is
     /// `None` if nothing else keeps the parent alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::Greenlet;
+    ///
+    /// let child = Greenlet::new(|(): ()| Greenlet::current().parent().is_some());
+    /// let has_parent: bool = child.switch(());
+    /// assert!(has_parent); // the greenlet that created it
+    /// ```
     pub fn parent(&self) -> Option<Greenlet> {
         let link = self.inner.parent.take();
         let parent = link.get();
@@ -382,12 +442,33 @@ impl Greenlet {
     }
 
     /// True once the greenlet's function has returned or panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::Greenlet;
+    ///
+    /// let g = Greenlet::new(|x: u32| x + 1);
+    /// let _: u32 = g.switch(1u32);
+    /// assert!(g.is_dead()); // it returned
+    /// ```
     pub fn is_dead(&self) -> bool {
         self.inner.state.get() == State::Dead
     }
 
     /// True once the greenlet has been switched to at least once (a root
     /// greenlet is always started).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::Greenlet;
+    ///
+    /// let g = Greenlet::new(|x: u32| x);
+    /// assert!(!g.is_started()); // nothing runs before the first switch
+    /// let _: u32 = g.switch(7u32);
+    /// assert!(g.is_started());
+    /// ```
     pub fn is_started(&self) -> bool {
         self.inner.state.get() != State::NotStarted
     }

@@ -56,6 +56,29 @@ impl Default for Config {
 
 /// Configures a client: [`Client::builder`](super::Client::builder) or
 /// [`blocking::Client::builder`](super::blocking::Client::builder).
+///
+/// # Examples
+///
+/// ```
+/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+/// #     Response::new(200).with_body(b"hello".to_vec())
+/// # })
+/// # .unwrap();
+/// # let url = server.url().to_string();
+/// use corolab::http::Client;
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+///     let response = client.get(&url).await?; // `url`: a local test server
+///     assert_eq!(response.status(), 200);
+///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+///     Ok::<(), corolab::http::Error>(())
+/// })
+/// .unwrap();
+/// # server.shutdown();
+/// ```
 #[derive(Debug)]
 pub struct ClientBuilder<C = super::Client> {
     pub(crate) config: Config,
@@ -83,18 +106,87 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Longest wait for one connect attempt, and for a host-name lookup (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
         self
     }
 
     /// Longest silence while reading, or stall while writing (default 30 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.config.read_timeout = timeout;
         self
     }
 
     /// Longest time for a whole request: pool wait, connect, retry included (default 30 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.config.request_timeout = timeout;
         self
@@ -102,24 +194,116 @@ impl<C> ClientBuilder<C> {
 
     /// Idle connections older than this are closed (default 4 s, below the
     /// 5 s keep-alive timeout of common servers such as Apache httpd and Node).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.pool_idle_timeout = timeout;
         self
     }
 
     /// Largest response head in bytes (default 64 KiB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn max_head_bytes(mut self, bytes: usize) -> Self {
         self.config.limits.max_head_bytes = bytes;
         self
     }
 
     /// Most header lines in a response (default 100).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn max_headers(mut self, count: usize) -> Self {
         self.config.limits.max_headers = count;
         self
     }
 
     /// Largest response body in bytes (default 16 MiB).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn max_body_bytes(mut self, bytes: u64) -> Self {
         self.config.limits.max_body_bytes = bytes;
         self
@@ -129,6 +313,30 @@ impl<C> ClientBuilder<C> {
 /// Builds a request: add headers, query parameters and a body, then send it
 /// (`.await` it, or `send()`, for the async client; `send()` for the blocking
 /// one). Errors (bad URL, bad header) are kept and reported when it is sent.
+///
+/// # Examples
+///
+/// ```
+/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+/// #     Response::new(200).with_body(b"hello".to_vec())
+/// # })
+/// # .unwrap();
+/// # let url = server.url().to_string();
+/// use corolab::http::{Client, Request, Url};
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let client = Client::new();
+///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+///     assert_eq!(posted.status(), 200);
+///     let get = Request::new("GET", Url::parse(&url)?);
+///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+///     Ok::<(), corolab::http::Error>(())
+/// })
+/// .unwrap();
+/// # server.shutdown();
+/// ```
 #[derive(Debug)]
 pub struct RequestBuilder<'a, C = super::Client> {
     pub(crate) client: &'a C,
@@ -146,6 +354,30 @@ impl<'a, C> RequestBuilder<'a, C> {
     }
 
     /// Add a request header (checked when the request is encoded).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
         if let Ok(request) = &mut self.request {
             request.headers.push((name.to_string(), value.as_ref().to_vec()));
@@ -154,6 +386,30 @@ impl<'a, C> RequestBuilder<'a, C> {
     }
 
     /// Add a percent-encoded query parameter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn query(mut self, key: &str, value: &str) -> Self {
         if let Ok(request) = &mut self.request {
             request.url.append_query(key, value);
@@ -162,6 +418,30 @@ impl<'a, C> RequestBuilder<'a, C> {
     }
 
     /// Set the body (sent with `Content-Length`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         if let Ok(request) = &mut self.request {
             request.body = body.into();
@@ -170,6 +450,30 @@ impl<'a, C> RequestBuilder<'a, C> {
     }
 
     /// Bound this request by `budget` instead of the client's `request_timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn timeout(mut self, budget: Duration) -> Self {
         self.timeout = Some(budget);
         self

@@ -75,18 +75,87 @@ pub type RequestBuilder<'a> = builder::RequestBuilder<'a, Client>;
 impl ClientBuilder {
     /// Most live connections (busy or idle) at once, default 100; further
     /// requests wait their turn in FIFO order. Values below 1 count as 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn max_connections(mut self, count: usize) -> ClientBuilder {
         self.config.max_connections = count.max(1);
         self
     }
 
     /// Most live connections to one `host:port` (default: no per-host limit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn max_connections_per_host(mut self, count: usize) -> ClientBuilder {
         self.config.max_connections_per_host = Some(count.max(1));
         self
     }
 
     /// Build the client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn build(self) -> Client {
         Client {
             pool: Rc::new(Pool::new(self.config)),
@@ -115,6 +184,29 @@ impl<'a> IntoFuture for RequestBuilder<'a> {
 /// An async HTTP/1.1 client with a keep-alive pool. Cheap to clone (clones
 /// share the pool); `!Send`, like every corolab network type: use it on the
 /// runtime thread it was first used on.
+///
+/// # Examples
+///
+/// ```
+/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+/// #     Response::new(200).with_body(b"hello".to_vec())
+/// # })
+/// # .unwrap();
+/// # let url = server.url().to_string();
+/// use corolab::http::Client;
+/// use std::time::Duration;
+///
+/// corolab::block_on(async {
+///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+///     let response = client.get(&url).await?; // `url`: a local test server
+///     assert_eq!(response.status(), 200);
+///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+///     Ok::<(), corolab::http::Error>(())
+/// })
+/// .unwrap();
+/// # server.shutdown();
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Client {
     pub(super) pool: Rc<Pool>,
@@ -122,36 +214,200 @@ pub struct Client {
 
 impl Client {
     /// A client with the default settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn new() -> Client {
         ClientBuilder::default().build()
     }
 
     /// Start configuring a client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// `GET url`; await it directly or add headers and query parameters first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn get(&self, url: &str) -> RequestBuilder<'_> {
         self.request("GET", url)
     }
 
     /// A request with any method; await it (or call `send`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn request(&self, method: &str, url: &str) -> RequestBuilder<'_> {
         RequestBuilder::new(self, method, url)
     }
 
     /// Number of idle pooled connections (all hosts).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::Client;
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
+    ///     let response = client.get(&url).await?; // `url`: a local test server
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub fn idle_connections(&self) -> usize {
         self.pool.idle_count()
     }
 
     /// Send a request and read the whole response.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         self.send_within(request, self.pool.config.request_timeout).await
     }
 
     /// Send a request with its own whole-request time budget (instead of `request_timeout`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+    /// #     Response::new(200).with_body(b"hello".to_vec())
+    /// # })
+    /// # .unwrap();
+    /// # let url = server.url().to_string();
+    /// use corolab::http::{Client, Request, Url};
+    /// use std::time::Duration;
+    ///
+    /// corolab::block_on(async {
+    ///     let client = Client::new();
+    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
+    ///     assert_eq!(posted.status(), 200);
+    ///     let get = Request::new("GET", Url::parse(&url)?);
+    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
+    ///     Ok::<(), corolab::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// # server.shutdown();
+    /// ```
     pub async fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
         let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;

@@ -13,6 +13,24 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 /// A TCP connection registered with the current runtime. `!Send`: it belongs to its thread.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::net::{TcpListener, TcpStream};
+///
+/// corolab::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _peer) = listener.accept().await?;
+///     client.write_all(b"ping").await?;
+///     let mut buf = [0u8; 4];
+///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+///     assert_eq!(&buf[..n], b"ping");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct TcpStream {
     io: IoSource<mio::net::TcpStream>,
 }
@@ -20,6 +38,24 @@ pub struct TcpStream {
 impl TcpStream {
     /// Connects to each address `addr` resolves to in turn, returning the first success or
     /// the last error. **Resolving a host name blocks the thread**; IP literals do not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _peer) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0u8; 4];
+    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let mut last_error = None;
         for addr in addr.to_socket_addrs()? {
@@ -66,6 +102,25 @@ impl TcpStream {
     }
 
     /// Adopts a connected blocking std stream (it is switched to non-blocking mode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::TcpStream;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// corolab::block_on(async move {
+    ///     let stream = TcpStream::from_std(std_stream)?; // now non-blocking, registered with epoll
+    ///     stream.write_all(b"hi").await?;
+    ///     let (mut peer, _) = listener.accept()?;
+    ///     let mut buf = [0u8; 2];
+    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
@@ -109,6 +164,24 @@ impl TcpStream {
     }
 
     /// Reads some bytes; `Ok(0)` is EOF.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _peer) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0u8; 4];
+    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_read(cx, buf)).await
     }
@@ -119,6 +192,24 @@ impl TcpStream {
     }
 
     /// Writes all of `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _peer) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0u8; 4];
+    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.write(buf).await? {
@@ -130,6 +221,29 @@ impl TcpStream {
     }
 
     /// Reads until EOF, appending to `out`; returns the number of bytes read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let addr = listener.local_addr()?;
+    ///     let writer = corolab::spawn(async move {
+    ///         let stream = TcpStream::connect_addr(addr).await?;
+    ///         let n = stream.write(b"all of it").await?;
+    ///         assert_eq!(n, 9);
+    ///         stream.shutdown(std::net::Shutdown::Write) // EOF for the reader
+    ///     });
+    ///     let (stream, _) = listener.accept().await?;
+    ///     let mut all = Vec::new();
+    ///     stream.read_to_end(&mut all).await?;
+    ///     assert_eq!(all, b"all of it");
+    ///     writer.await.unwrap()
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
         let start = out.len();
         let mut chunk = [0u8; 8192];
@@ -145,6 +259,29 @@ impl TcpStream {
     /// already reset (or that is otherwise gone) is shut down in every sense, so the kernel's
     /// `NotConnected` answer becomes `Ok(())`, as in tokio: "no more writes" is true either
     /// way, and the reset itself is reported by the next read or write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let addr = listener.local_addr()?;
+    ///     let writer = corolab::spawn(async move {
+    ///         let stream = TcpStream::connect_addr(addr).await?;
+    ///         let n = stream.write(b"all of it").await?;
+    ///         assert_eq!(n, 9);
+    ///         stream.shutdown(std::net::Shutdown::Write) // EOF for the reader
+    ///     });
+    ///     let (stream, _) = listener.accept().await?;
+    ///     let mut all = Vec::new();
+    ///     stream.read_to_end(&mut all).await?;
+    ///     assert_eq!(all, b"all of it");
+    ///     writer.await.unwrap()
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         match self.io.get_ref().shutdown(how) {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
@@ -206,6 +343,24 @@ impl fmt::Debug for TcpStream {
 }
 
 /// A listening TCP socket registered with the current runtime.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::net::{TcpListener, TcpStream};
+///
+/// corolab::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _peer) = listener.accept().await?;
+///     client.write_all(b"ping").await?;
+///     let mut buf = [0u8; 4];
+///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+///     assert_eq!(&buf[..n], b"ping");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct TcpListener {
     io: IoSource<mio::net::TcpListener>,
 }
@@ -216,6 +371,24 @@ const BACKLOG: i32 = 4096;
 impl TcpListener {
     /// Binds to the first address of `addr` that works (`SO_REUSEADDR` on, so a restarted
     /// server can bind again at once). Port 0 picks a free port; see [`TcpListener::local_addr`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _peer) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0u8; 4];
+    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last_error = None;
         for addr in addr.to_socket_addrs()? {
@@ -234,6 +407,24 @@ impl TcpListener {
 
     /// Waits for a connection. Readiness stays set until `accept` says `WouldBlock`, so a burst
     /// of connections is drained without waiting for new events.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _peer) = listener.accept().await?;
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0u8; 4];
+    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;
         Ok((TcpStream::from_mio(stream)?, addr))
@@ -274,6 +465,18 @@ impl fmt::Debug for TcpListener {
 }
 
 /// Resolves `host:port` on a helper thread (the OS resolver blocks), without blocking tasks.
+///
+/// # Examples
+///
+/// ```
+/// corolab::block_on(async {
+///     // The OS resolver blocks, so this runs it on a helper thread.
+///     let addrs = corolab::net::resolve("localhost", 8080).await?;
+///     assert!(addrs.iter().all(|a| a.port() == 8080));
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     let host = host.to_string();
     spawn_blocking(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))

@@ -52,6 +52,27 @@ impl<T> Chan<T> {
 
 /// Creates a channel holding at most `capacity` values (at least 1). `send` waits while it is
 /// full; `recv` waits while it is empty and returns `None` once every sender is gone.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::channel;
+///
+/// corolab::block_on(async {
+///     let (tx, mut rx) = channel(2); // at most 2 values waiting
+///     let producer = corolab::spawn(async move {
+///         for n in 1..=5 {
+///             tx.send(n).await.unwrap(); // waits while the channel is full
+///         }
+///     }); // tx dropped here: the channel closes
+///     let mut got = Vec::new();
+///     while let Some(n) = rx.recv().await {
+///         got.push(n);
+///     }
+///     assert_eq!(got, [1, 2, 3, 4, 5]);
+///     producer.await.unwrap();
+/// });
+/// ```
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Rc::new(RefCell::new(Chan {
         buffer: VecDeque::with_capacity(capacity.clamp(1, 1024)),
@@ -103,6 +124,18 @@ impl<T> fmt::Display for TrySendError<T> {
 impl<T> std::error::Error for TrySendError<T> {}
 
 /// Why [`Receiver::try_recv`] gave no value.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::{TryRecvError, channel};
+///
+/// let (tx, mut rx) = channel::<u32>(4);
+/// assert_eq!(tx.capacity(), 4);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // nothing yet, a sender is alive
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed)); // and never will be
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TryRecvError {
     /// Nothing is buffered now; a sender may still send.

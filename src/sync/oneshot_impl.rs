@@ -16,6 +16,21 @@ struct Inner<T> {
 }
 
 /// Creates a oneshot channel.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::oneshot;
+///
+/// corolab::block_on(async {
+///     let (tx, rx) = oneshot();
+///     corolab::spawn(async move { tx.send("done").unwrap() });
+///     assert_eq!(rx.await, Ok("done"));
+///     let (tx, rx) = oneshot::<u32>();
+///     drop(tx); // the sender went away without sending
+///     assert!(rx.await.is_err());
+/// });
+/// ```
 pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Rc::new(RefCell::new(Inner {
         value: None,
@@ -27,12 +42,42 @@ pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
 }
 
 /// Sends the one value.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::oneshot;
+///
+/// corolab::block_on(async {
+///     let (tx, rx) = oneshot();
+///     corolab::spawn(async move { tx.send("done").unwrap() });
+///     assert_eq!(rx.await, Ok("done"));
+///     let (tx, rx) = oneshot::<u32>();
+///     drop(tx); // the sender went away without sending
+///     assert!(rx.await.is_err());
+/// });
+/// ```
 pub struct Sender<T> {
     inner: Rc<RefCell<Inner<T>>>,
 }
 
 impl<T> Sender<T> {
     /// Sends `value`; gives it back if the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::sync::oneshot;
+    ///
+    /// corolab::block_on(async {
+    ///     let (tx, rx) = oneshot();
+    ///     corolab::spawn(async move { tx.send("done").unwrap() });
+    ///     assert_eq!(rx.await, Ok("done"));
+    ///     let (tx, rx) = oneshot::<u32>();
+    ///     drop(tx); // the sender went away without sending
+    ///     assert!(rx.await.is_err());
+    /// });
+    /// ```
     pub fn send(self, value: T) -> Result<(), T> {
         let mut inner = self.inner.borrow_mut();
         if !inner.receiver_alive {
@@ -63,6 +108,21 @@ impl<T> fmt::Debug for Sender<T> {
 }
 
 /// The sender was dropped without sending.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::oneshot;
+///
+/// corolab::block_on(async {
+///     let (tx, rx) = oneshot();
+///     corolab::spawn(async move { tx.send("done").unwrap() });
+///     assert_eq!(rx.await, Ok("done"));
+///     let (tx, rx) = oneshot::<u32>();
+///     drop(tx); // the sender went away without sending
+///     assert!(rx.await.is_err());
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvError;
 
@@ -75,6 +135,21 @@ impl fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 /// Awaits the one value.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::oneshot;
+///
+/// corolab::block_on(async {
+///     let (tx, rx) = oneshot();
+///     corolab::spawn(async move { tx.send("done").unwrap() });
+///     assert_eq!(rx.await, Ok("done"));
+///     let (tx, rx) = oneshot::<u32>();
+///     drop(tx); // the sender went away without sending
+///     assert!(rx.await.is_err());
+/// });
+/// ```
 pub struct Receiver<T> {
     inner: Rc<RefCell<Inner<T>>>,
 }

@@ -14,12 +14,34 @@ struct State {
 }
 
 /// Limits how many tasks hold a permit at once (the HTTP pool's connection limit uses it).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::Semaphore;
+///
+/// corolab::block_on(async {
+///     let limit = Semaphore::new(2); // at most two holders at a time
+///     let first = limit.acquire().await; // waits while none is free
+///     let _second = limit.try_acquire().expect("one left");
+///     assert!(limit.try_acquire().is_none());
+///     drop(first); // a permit comes back when dropped
+///     assert_eq!(limit.available_permits(), 1);
+/// });
+/// ```
 pub struct Semaphore {
     state: RefCell<State>,
 }
 
 impl Semaphore {
     /// A semaphore with `permits` permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let limit = corolab::sync::Semaphore::new(3);
+    /// assert_eq!(limit.available_permits(), 3);
+    /// ```
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
             state: RefCell::new(State {
@@ -30,16 +52,46 @@ impl Semaphore {
     }
 
     /// Permits free right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let limit = corolab::sync::Semaphore::new(1);
+    /// let _p = limit.try_acquire();
+    /// assert_eq!(limit.available_permits(), 0);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.state.borrow().permits
     }
 
     /// Tasks waiting for a permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let limit = corolab::sync::Semaphore::new(1);
+    /// assert_eq!(limit.waiting(), 0); // no acquire is parked
+    /// ```
     pub fn waiting(&self) -> usize {
         self.state.borrow().waiters.len()
     }
 
     /// Waits for a permit; it is returned when the [`Permit`] is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::sync::Semaphore;
+    ///
+    /// corolab::block_on(async {
+    ///     let limit = Semaphore::new(2); // at most two holders at a time
+    ///     let first = limit.acquire().await; // waits while none is free
+    ///     let _second = limit.try_acquire().expect("one left");
+    ///     assert!(limit.try_acquire().is_none());
+    ///     drop(first); // a permit comes back when dropped
+    ///     assert_eq!(limit.available_permits(), 1);
+    /// });
+    /// ```
     pub async fn acquire(&self) -> Permit<'_> {
         Acquire {
             semaphore: self,
@@ -51,6 +103,20 @@ impl Semaphore {
 
     /// Like [`Semaphore::acquire`], for a semaphore shared through an `Rc`; the permit owns a
     /// clone of the `Rc`, so it can be stored anywhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::sync::Semaphore;
+    /// use std::rc::Rc;
+    ///
+    /// corolab::block_on(async {
+    ///     let limit = Rc::new(Semaphore::new(1));
+    ///     let permit = limit.clone().acquire_owned().await; // 'static: it can move into a task
+    ///     corolab::spawn(async move { drop(permit) }).await.unwrap();
+    ///     assert_eq!(limit.available_permits(), 1);
+    /// });
+    /// ```
     pub async fn acquire_owned(self: Rc<Self>) -> OwnedPermit {
         Acquire {
             semaphore: &self,
@@ -61,6 +127,16 @@ impl Semaphore {
     }
 
     /// Takes a permit if one is free and nobody is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let limit = corolab::sync::Semaphore::new(1);
+    /// let permit = limit.try_acquire().expect("free");
+    /// assert!(limit.try_acquire().is_none());
+    /// drop(permit);
+    /// assert!(limit.try_acquire().is_some());
+    /// ```
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
         let mut state = self.state.borrow_mut();
         if state.permits > 0 && state.waiters.is_empty() {
@@ -72,6 +148,14 @@ impl Semaphore {
     }
 
     /// Returns `n` permits and wakes the first waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let limit = corolab::sync::Semaphore::new(0);
+    /// limit.add_permits(2);
+    /// assert_eq!(limit.available_permits(), 2);
+    /// ```
     pub fn add_permits(&self, n: usize) {
         let mut state = self.state.borrow_mut();
         state.permits += n;
@@ -141,6 +225,21 @@ impl Drop for Acquire<'_> {
 }
 
 /// A held permit; dropping it gives the permit back.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::Semaphore;
+///
+/// corolab::block_on(async {
+///     let limit = Semaphore::new(2); // at most two holders at a time
+///     let first = limit.acquire().await; // waits while none is free
+///     let _second = limit.try_acquire().expect("one left");
+///     assert!(limit.try_acquire().is_none());
+///     drop(first); // a permit comes back when dropped
+///     assert_eq!(limit.available_permits(), 1);
+/// });
+/// ```
 #[must_use = "dropping a permit releases it at once"]
 pub struct Permit<'a> {
     semaphore: &'a Semaphore,
@@ -159,6 +258,21 @@ impl fmt::Debug for Permit<'_> {
 }
 
 /// A held permit that keeps its semaphore alive.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::sync::Semaphore;
+///
+/// corolab::block_on(async {
+///     let limit = Semaphore::new(2); // at most two holders at a time
+///     let first = limit.acquire().await; // waits while none is free
+///     let _second = limit.try_acquire().expect("one left");
+///     assert!(limit.try_acquire().is_none());
+///     drop(first); // a permit comes back when dropped
+///     assert_eq!(limit.available_permits(), 1);
+/// });
+/// ```
 #[must_use = "dropping a permit releases it at once"]
 pub struct OwnedPermit {
     semaphore: Rc<Semaphore>,
