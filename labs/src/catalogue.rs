@@ -1,0 +1,146 @@
+//! The lab catalogue: what each lab teaches, where its marks are, which tests grade it.
+//!
+//! **Concept.** A lab is a marked region (or a few) in the real sources plus the tests that
+//! prove it. The catalogue says which: the crate and files that hold `LAB(name)` marks, the
+//! visible tests by package, target and exact name, and what a teacher needs to plan a
+//! session (chapter, prerequisites, time, points).
+//!
+//! **Where.** [`LABS`] is the list, in the order a course meets them; [`find`] looks one up.
+//! `docs/teaching.md` holds the table [`markdown_table`] prints (a test keeps them equal).
+//!
+//! **In the debugger.** There is nothing to run here; `print corolab_labs::catalogue::LABS`.
+
+/// The test binary a group of tests lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The package's unit tests (`cargo test --lib`).
+    Lib,
+    /// An integration test file `tests/<name>.rs` (`cargo test --test <name>`).
+    Test(&'static str),
+}
+
+/// Tests of one test binary that belong to a lab.
+#[derive(Debug, Clone, Copy)]
+pub struct TestGroup {
+    /// The cargo package (`-p`).
+    pub package: &'static str,
+    /// Which of its test binaries.
+    pub target: Target,
+    /// Exact test names as libtest prints them (`module::name` for unit tests).
+    pub names: &'static [&'static str],
+}
+
+/// One lab.
+#[derive(Debug, Clone, Copy)]
+pub struct Lab {
+    /// Short name, as in the marks: `LAB(name) begin`.
+    pub name: &'static str,
+    /// One-line title.
+    pub title: &'static str,
+    /// The course chapter it belongs to (a file in `docs/`).
+    pub chapter: &'static str,
+    /// What the student can explain afterwards.
+    pub goal: &'static str,
+    /// Labs or chapters to do first.
+    pub prerequisites: &'static str,
+    /// Rough time for a student who has read the chapter.
+    pub minutes: u32,
+    /// Points for a lab whose tests all pass.
+    pub points: u32,
+    /// Files (from the repository root) that hold this lab's marks.
+    pub files: &'static [&'static str],
+    /// The visible tests that grade it.
+    pub tests: &'static [TestGroup],
+}
+
+impl Lab {
+    /// How many visible tests grade this lab.
+    pub fn test_count(&self) -> usize {
+        self.tests.iter().map(|g| g.names.len()).sum()
+    }
+}
+
+/// Every lab, in course order.
+pub const LABS: &[Lab] = &[Lab {
+    name: "select-join",
+    title: "join_all: wait for every child inside one task",
+    chapter: "03-executor.md",
+    goal: "A combinator is a future that polls other futures with the same waker; it polls only \
+           the unfinished ones and keeps outputs in the order given.",
+    prerequisites: "chapters 2 and 3",
+    minutes: 45,
+    points: 10,
+    files: &["src/future.rs"],
+    tests: &[
+        TestGroup {
+            package: "corolab",
+            target: Target::Test("join_all"),
+            names: &[
+                "join_all_returns_outputs_in_the_order_given_not_the_order_finished",
+                "join_all_of_no_futures_is_ready_at_the_first_poll",
+                "join_all_never_polls_a_child_again_after_it_finished",
+                "join_all_runs_its_children_concurrently_inside_one_task",
+                "join_all_is_woken_by_any_child",
+            ],
+        },
+        TestGroup {
+            package: "corolab",
+            target: Target::Test("sync"),
+            names: &["join_all_keeps_order_and_select_returns_the_first_to_finish"],
+        },
+    ],
+}];
+
+/// The lab called `name`.
+pub fn find(name: &str) -> Option<&'static Lab> {
+    LABS.iter().find(|lab| lab.name == name)
+}
+
+/// The lab table of `docs/teaching.md` (`corolab-labs list` prints it).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| lab | chapter | learning goal | prerequisites | time | points | tests |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for lab in LABS {
+        out.push_str(&format!(
+            "| `{}` | [{}]({}) | {} | {} | {} min | {} | {} |\n",
+            lab.name,
+            lab.chapter.trim_end_matches(".md"),
+            lab.chapter,
+            lab.goal,
+            lab.prerequisites,
+            lab.minutes,
+            lab.points,
+            lab.test_count()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn lab_names_are_unique_and_every_lab_has_files_and_tests() {
+        let names: BTreeSet<_> = LABS.iter().map(|l| l.name).collect();
+        assert_eq!(names.len(), LABS.len(), "two labs share a name");
+        for lab in LABS {
+            assert!(!lab.files.is_empty(), "{} names no files", lab.name);
+            assert!(lab.test_count() > 0, "{} has no visible tests", lab.name);
+            assert!(lab.points > 0 && lab.minutes > 0, "{}", lab.name);
+        }
+    }
+
+    #[test]
+    fn the_teachers_guide_shows_the_current_lab_table() {
+        let guide = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/teaching.md");
+        let text = std::fs::read_to_string(guide).expect("docs/teaching.md exists");
+        assert!(
+            text.contains(&markdown_table()),
+            "docs/teaching.md is stale: paste the output of `cargo run -p corolab-labs -- list`"
+        );
+    }
+}
