@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The order API runs in this process, on its own thread with its own corolab runtime
-//! (`corolab::server::orders`); each request waits `--latency-ms` on a timer, like a real API
+//! (`corolab_server::orders`); each request waits `--latency-ms` on a timer, like a real API
 //! that takes time to answer. Every strategy's result is checked against the expected sum of
 //! `amount_cents`, which is computed without fetching anything.
 //!
@@ -28,8 +28,8 @@ mod timeline;
 mod workers;
 
 use corolab::http;
-use corolab::server::ServerHandle;
-use corolab::server::orders::{OrderApi, Page};
+use corolab_server::ServerHandle;
+use corolab_server::orders::{OrderApi, Page};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -10,7 +10,7 @@
 //! 2. `corolab::future::select` is `asyncio.wait(..., return_when=FIRST_COMPLETED)` for two
 //!    futures: the first to finish wins and the other is **dropped**, which cancels it.
 //! 3. `corolab::time::timeout` is `asyncio.wait_for`: the future wins or is dropped at the deadline.
-//! 4. Requests with `corolab::http::Client` to a local slow server (`corolab::server` on its own
+//! 4. Requests with `corolab::http::Client` to a local slow server (`corolab_server` on its own
 //!    thread, via `spawn_on_thread`; it answers `/sleep/<ms>` after that many milliseconds, on
 //!    a timer): one task per request, each sending its answer into a
 //!    channel, so the answers are handled in the order they arrive, like `asyncio.as_completed`.
@@ -29,9 +29,9 @@ use common::{Args, now, secs};
 use corolab::future::{Either, join_all, select};
 use corolab::http::Client;
 use corolab::reactor::Reactor;
-use corolab::server::{Config, Request, Response, ServerHandle, spawn_on_thread};
 use corolab::sync::channel;
 use corolab::time::{sleep, timeout};
+use corolab_server::{Config, Request, Response, ServerHandle, spawn_on_thread};
 use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
@@ -160,7 +160,7 @@ async fn sleep_then_answer(request: Request) -> Response {
     }
 }
 
-/// Starts the slow server (`corolab::server`) on its own thread and runtime, on a free
+/// Starts the slow server (`corolab_server`) on its own thread and runtime, on a free
 /// loopback port. It stops when the handle is shut down or dropped.
 fn start_slow_server() -> io::Result<ServerHandle> {
     spawn_on_thread("127.0.0.1:0", Config::default(), sleep_then_answer)

@@ -9,8 +9,8 @@
 //! Every request waits `--latency-ms` on a corolab timer, so this one thread serves thousands
 //! of clients at once (the server is never the bottleneck of a client comparison).
 
-use corolab::server::Server;
-use corolab::server::orders::OrderApi;
+use corolab_server::Server;
+use corolab_server::orders::OrderApi;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;

@@ -13,7 +13,7 @@
 //! Flask without `threaded=True`, and every request now waits for the ones before it.
 //!
 //! The client is `corolab::http::Client`, the counterpart of the seed's aiohttp session. The
-//! server is `corolab::server`, started with `spawn_on_thread`: it parses each request, calls
+//! server is `corolab_server`, started with `spawn_on_thread`: it parses each request, calls
 //! the view, and answers `200 hello world` (the body is exactly those 11 bytes).
 //!
 //! **What to look for in the output.**
@@ -31,8 +31,8 @@ mod common;
 
 use common::{Args, now, secs, thousands};
 use corolab::http::{self, Client};
-use corolab::server::{Config, Request, Response, ServerHandle, spawn_on_thread};
 use corolab::time::sleep;
+use corolab_server::{Config, Request, Response, ServerHandle, spawn_on_thread};
 use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};

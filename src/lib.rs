@@ -42,7 +42,6 @@ pub mod http;
 pub mod net;
 pub mod reactor;
 pub mod runtime;
-pub mod server;
 mod slab;
 pub mod sync;
 pub mod time;

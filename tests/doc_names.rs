@@ -8,11 +8,12 @@
 //!    exist somewhere in the tree.
 //! 2. **Rust paths.** A code span that is a whole path `A::B` (optionally ending in `()`), such as
 //!    `Runtime::tick` or `corolab::time::sleep`, is resolved segment by segment against the
-//!    source in `src/`, `examples/` and `tests/`: modules (files, folders, inline `mod`), items
+//!    source in `src/`, `examples/`, `tests/` and `server/` (`corolab_server::...` starts at
+//!    `server/src/lib.rs`, as `corolab::...` starts at `src/lib.rs`): modules (files, folders, inline `mod`), items
 //!    (`fn`, `struct`, `enum`, `trait`, `type`, `const`, `static`, re-exports) and, below a type,
 //!    its methods (`fn`) or variants. A path whose first segment is not corolab's must start
 //!    with a known outside name (`std`, `mio`, `Future`, `Poll`, ... see [`EXTERNAL`]).
-//!    Every `corolab::...` path anywhere in a chapter, even in a `text` block (gdb commands,
+//!    Every `corolab::...` (and `corolab_server::...`) path anywhere in a chapter, even in a `text` block (gdb commands,
 //!    backtraces), is resolved the same way.
 //! 3. **Functions.** A code span `name()` (empty parentheses, no dots) is a corolab function:
 //!    some `fn name` must exist. Write man pages as `epoll_wait(2)` and Python as `c.send(n)`.
@@ -153,6 +154,7 @@ const PATH_ROOTS: &[&str] = &[
     "scripts/",
     "docs/",
     ".ci/",
+    "server/",
 ];
 
 // ------------------------------------------------------------------------------ source index
@@ -330,6 +332,10 @@ impl SourceFile {
     /// `examples/debugger_demo.rs` is the crate `debugger_demo`.
     fn in_module(&self, m: &str) -> bool {
         let mut parts: Vec<&str> = self.rel.split('/').collect();
+        if parts.first() == Some(&"server") {
+            // The `corolab-server` member is laid out like the root crate.
+            parts.remove(0);
+        }
         let file = parts.pop().unwrap_or_default();
         let stem = file.strip_suffix(".rs").unwrap_or(file);
         let top_level_crate = matches!(parts.as_slice(), ["examples"] | ["tests"] | ["benches"]);
@@ -429,8 +435,9 @@ impl Index {
 enum Scope<'a> {
     /// The top: any corolab module, type or function (or, if none, an outside name).
     Anywhere,
-    /// Right below `corolab::`: what `src/lib.rs` declares or re-exports.
-    CrateRoot,
+    /// Right below `corolab::` (or `corolab_server::`): what that crate's `lib.rs` declares or
+    /// re-exports.
+    CrateRoot(&'static str),
     Module(Vec<&'a SourceFile>),
     Type(Vec<&'a SourceFile>),
     /// Below a function or a variant nothing more can be named.
@@ -454,12 +461,16 @@ impl Index {
     /// Resolves a Rust path such as `corolab::reactor::Reactor::wait_for_io` or `Runtime::tick`.
     fn check_rust_path(&self, name: &str) -> Result<(), String> {
         let path = name.strip_suffix("()").unwrap_or(name);
-        let (mut scope, rest) = match path
-            .strip_prefix("corolab::")
-            .or_else(|| path.strip_prefix("crate::"))
-        {
-            Some(rest) => (Scope::CrateRoot, rest),
-            None => (Scope::Anywhere, path),
+        let (mut scope, rest) = if let Some(rest) = path.strip_prefix("corolab_server::") {
+            (Scope::CrateRoot("server/src/lib.rs"), rest)
+        } else {
+            match path
+                .strip_prefix("corolab::")
+                .or_else(|| path.strip_prefix("crate::"))
+            {
+                Some(rest) => (Scope::CrateRoot("src/lib.rs"), rest),
+                None => (Scope::Anywhere, path),
+            }
         };
         for (i, seg) in rest.split("::").enumerate() {
             if seg.is_empty() || !seg.chars().all(is_ident_char) {
@@ -480,10 +491,10 @@ impl Index {
                         found => found,
                     }
                 }
-                Scope::CrateRoot => {
-                    let lib: Vec<&SourceFile> = self.rust.iter().filter(|f| f.rel == "src/lib.rs").collect();
+                Scope::CrateRoot(lib_rs) => {
+                    let lib: Vec<&SourceFile> = self.rust.iter().filter(|f| f.rel == lib_rs).collect();
                     if !lib.iter().any(|f| f.items.contains(seg)) {
-                        return Err(format!("`{name}`: src/lib.rs declares or re-exports no `{seg}`"));
+                        return Err(format!("`{name}`: {lib_rs} declares or re-exports no `{seg}`"));
                     }
                     self.descend(seg)
                 }
@@ -659,19 +670,21 @@ fn is_bare_file(s: &str) -> bool {
 /// a path, so `{closure#0}`, generics and arguments are left out).
 fn corolab_paths(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("corolab::") {
-        let start = from + pos;
-        from = start + "corolab::".len();
-        if text[..start].chars().next_back().is_some_and(is_ident_char) {
-            continue;
-        }
-        let end = text[start..]
-            .find(|c: char| !(is_ident_char(c) || c == ':'))
-            .map_or(text.len(), |e| start + e);
-        let path = text[start..end].trim_end_matches(':');
-        if path.len() > "corolab".len() {
-            out.push(path.to_string());
+    for prefix in ["corolab::", "corolab_server::"] {
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(prefix) {
+            let start = from + pos;
+            from = start + prefix.len();
+            if text[..start].chars().next_back().is_some_and(is_ident_char) {
+                continue;
+            }
+            let end = text[start..]
+                .find(|c: char| !(is_ident_char(c) || c == ':'))
+                .map_or(text.len(), |e| start + e);
+            let path = text[start..end].trim_end_matches(':');
+            if path.len() > prefix.len() - 2 {
+                out.push(path.to_string());
+            }
         }
     }
     out
@@ -950,6 +963,8 @@ fn checker_rejects_made_up_names() {
         "`Reactor::frobnicate`",
         "`corolab::reactor::Reactor::wait_for_iox`",
         "`corolab::nothing_here::Reactor`",
+        "`corolab_server::orders::NoSuchApi`",
+        "gdb: `break corolab_server::conn::Connection::read_requestt`",
         "`Frobnicator::run`",
         "`frobnicate_all_the_things()`",
         "`src/reactor/no_such_file.rs`",
@@ -980,7 +995,8 @@ fn checker_accepts_real_std_and_prose_names() {
 `TcpStream::poll_read`, `Sleep::poll`, `Key::to_u64`, `src/reactor/`, `src/slab.rs`, `slab.rs`,
 `tests/reactor.rs`, `tests/*.rs`, `examples/debugger_demo.rs`, `debugger_demo::read_one_message`,
 `Future::poll`, `Poll::Pending`, `std::thread::spawn`, `mio::Interest::READABLE`,
-`io::ErrorKind::WouldBlock`, `asyncio.gather`, `c.send(n)`, `epoll_wait(2)`, `Pin<&mut Self>`,
+`io::ErrorKind::WouldBlock`, `corolab_server::orders::OrderApi`, `server/src/conn.rs`,
+`corolab_server::spawn_on_thread`, `asyncio.gather`, `c.send(n)`, `epoll_wait(2)`, `Pin<&mut Self>`,
 [chapter 3](03-executor.md), [chapter 7](07-http-client.md), [tokio](https://tokio.rs).
 
 ```text

@@ -16,8 +16,8 @@ mod timeline;
 mod workers;
 
 use common::with_deadline;
-use corolab::server::ServerHandle;
-use corolab::server::orders::OrderApi;
+use corolab_server::ServerHandle;
+use corolab_server::orders::OrderApi;
 use std::time::{Duration, Instant};
 use strategies::{Plan, Progress, Strategy, Tally};
 use workers::Launcher;

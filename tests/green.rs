@@ -8,7 +8,7 @@ use corolab::JoinError;
 use corolab::green;
 use corolab::greenlet::Greenlet;
 use corolab::net::TcpListener;
-use corolab::server::{Response, Server};
+use corolab_server::{Response, Server};
 use std::cell::Cell;
 use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
@@ -16,7 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// Starts a stackless (async) `corolab::server` on the current runtime that answers every
+/// Starts a stackless (async) `corolab_server` on the current runtime that answers every
 /// request with `hello` after `delay`. Returns its address; it serves until `block_on` returns.
 fn spawn_slow_server(delay: Duration) -> SocketAddr {
     let server = Server::bind("127.0.0.1:0").unwrap();

@@ -8,12 +8,12 @@ mod support;
 use common::with_deadline;
 use corolab::green::{self, HttpConfig};
 use corolab::http::{Limits, Request, Url};
-use corolab::server::{Response, Server};
+use corolab_server::{Response, Server};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use support::server::ScriptServer;
 
-/// A stackless `corolab::server` on the current runtime: `GET /pages/N` waits `delay`, then
+/// A stackless `corolab_server` on the current runtime: `GET /pages/N` waits `delay`, then
 /// answers `page N`. It serves until `block_on` returns.
 fn spawn_page_server(delay: Duration) -> SocketAddr {
     let server = Server::bind("127.0.0.1:0").unwrap();

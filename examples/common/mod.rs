@@ -1,5 +1,5 @@
 //! Small helpers shared by the seed examples: the `HH:MM:SS` clock the seeds print, command-line
-//! flags, memory readings. (The examples' HTTP servers are `corolab::server`.)
+//! flags, memory readings. (The examples' HTTP servers are `corolab_server`.)
 //!
 //! Each example pulls this in with `mod common;`, so an example may use only part of it.
 #![allow(dead_code)]

@@ -23,12 +23,15 @@
 
 mod blocking;
 pub mod blocking_pool;
+mod bookkeeping;
+mod finish;
 mod join;
 mod spawn;
 mod task;
 mod waker;
 
 pub use blocking::spawn_blocking;
+use bookkeeping::{HeaderPool, YieldList};
 pub use join::{JoinError, JoinHandle};
 use spawn::current_or_panic;
 pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
@@ -38,7 +41,7 @@ use task::{
 pub use waker::Unpark;
 
 use crate::slab::{Key, Slab};
-use crate::trace::{self, Event, PollOutcome, TaskOutcome, WakeCause};
+use crate::trace::{self, Event, PollOutcome, WakeCause};
 use futures_task::waker_ref;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -58,12 +61,11 @@ use waker::{MAIN_KEY, Shared, TaskHeader};
 /// keeps waking itself) cannot keep timers and sockets waiting.
 pub const MAX_POLLS_PER_TICK: usize = 61;
 
-/// At most this many finished tasks' headers are kept for reuse (so a burst of a million
-/// tasks does not pin a million headers for the runtime's whole life).
-const MAX_SPARE_HEADERS: usize = 1024;
-
 /// A task's id: 1, 2, 3, ... in spawn order (0 is the `block_on` future in traces).
 pub type TaskId = u64;
+
+/// What one poll of a task gave: its output, `Pending`, or the payload of a panic.
+type PollResult = std::thread::Result<Poll<Box<dyn Any>>>;
 
 /// Counters kept by the executor (see `Runtime::stats` for all of them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,17 +82,21 @@ pub struct ExecutorStats {
 
 /// A single-threaded executor. Normally used through `Runtime`; see the module docs.
 pub struct Executor {
-    shared: Arc<Shared>,
-    run_queue: RefCell<VecDeque<Arc<TaskHeader>>>,
-    /// Tasks that called `yield_now`: woken only after the reactor has had its turn.
-    yielded: RefCell<Vec<Waker>>,
-    yielded_spare: Cell<Vec<Waker>>,
+    /// Every task, by slab key: its future or its result (see `task.rs`).
     tasks: RefCell<Slab<TaskEntry>>,
-    spare_headers: RefCell<Vec<Arc<TaskHeader>>>,
-    /// The `block_on` future's header: it waits in the run queue like any task (FIFO).
+    /// Headers of the tasks to poll, first in, first out. A wake pushes at the back.
+    run_queue: RefCell<VecDeque<Arc<TaskHeader>>>,
+    /// The `block_on` future's header. It waits in the run queue like any task, so the main
+    /// future gets its turn in FIFO order too: never ahead of tasks woken before it.
     main_header: Arc<TaskHeader>,
     /// Set when the run queue reached `main_header`: `block_on` should poll its future.
     main_ready: Cell<bool>,
+    /// What other threads may touch: the injector queue of remote wakes.
+    shared: Arc<Shared>,
+    /// Tasks that called `yield_now`, woken after the reactor's next turn.
+    yielded: YieldList,
+    /// Headers of finished tasks, reused by the next spawns.
+    spare_headers: HeaderPool,
     next_id: Cell<TaskId>,
     live_tasks: Cell<u64>,
     stats: Cell<ExecutorStats>,
@@ -102,7 +108,7 @@ thread_local! {
 
 impl Executor {
     /// An executor that calls `unpark` when a task is woken from another thread.
-    pub fn new(unpark: Arc<dyn Unpark>) -> Executor {
+    pub(crate) fn new(unpark: Arc<dyn Unpark>) -> Executor {
         let shared = Arc::new(Shared {
             injector: Mutex::new(Some(Vec::new())),
             notified: AtomicBool::new(false),
@@ -118,10 +124,9 @@ impl Executor {
             main_ready: Cell::new(false),
             shared,
             run_queue: RefCell::new(VecDeque::new()),
-            yielded: RefCell::new(Vec::new()),
-            yielded_spare: Cell::new(Vec::new()),
+            yielded: YieldList::default(),
             tasks: RefCell::new(Slab::default()),
-            spare_headers: RefCell::new(Vec::new()),
+            spare_headers: HeaderPool::default(),
             next_id: Cell::new(1),
             live_tasks: Cell::new(0),
             stats: Cell::new(ExecutorStats::default()),
@@ -129,18 +134,18 @@ impl Executor {
     }
 
     /// Makes `executor` this thread's current executor until the returned guard is dropped.
-    pub fn enter(executor: Rc<Executor>) -> EnterGuard {
+    pub(crate) fn enter(executor: Rc<Executor>) -> EnterGuard {
         let previous = CURRENT.with(|c| c.borrow_mut().replace(executor));
         EnterGuard { previous }
     }
 
     /// This thread's current executor, if inside `block_on`.
-    pub fn current() -> Option<Rc<Executor>> {
+    pub(crate) fn current() -> Option<Rc<Executor>> {
         CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.clone()))
     }
 
     /// Runs `f` with this thread's current executor, without cloning the `Rc`.
-    pub fn with_current<R>(f: impl FnOnce(&Executor) -> R) -> Option<R> {
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Executor) -> R) -> Option<R> {
         CURRENT
             .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_deref().map(f)))
             .ok()
@@ -178,17 +183,17 @@ impl Executor {
     }
 
     /// Counters so far.
-    pub fn stats(&self) -> ExecutorStats {
+    pub(crate) fn stats(&self) -> ExecutorStats {
         self.stats.get()
     }
 
     /// Tasks spawned and not yet finished.
-    pub fn live_tasks(&self) -> u64 {
+    pub(crate) fn live_tasks(&self) -> u64 {
         self.live_tasks.get()
     }
 
     /// Creates a task from `future` and queues it. See [`spawn`].
-    pub fn spawn_task<F>(self: &Rc<Self>, name: Option<String>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_task<F>(self: &Rc<Self>, name: Option<String>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -202,14 +207,7 @@ impl Executor {
         // The future is boxed with a small wrapper that hands its output back as `dyn Any`; the
         // header is recycled from finished tasks. See `task::box_task` for where the output goes.
         let boxed: BoxedTask = task::box_task(future);
-        let header = self.spare_headers.borrow_mut().pop().unwrap_or_else(|| {
-            Arc::new(TaskHeader {
-                shared: self.shared.clone(),
-                key: Default::default(),
-                id: Default::default(),
-                scheduled: AtomicBool::new(false),
-            })
-        });
+        let header = self.spare_headers.take_or_new(&self.shared);
         let extras = name.map(|name| {
             Box::new(TaskExtras {
                 name: Some(name.into_boxed_str()),
@@ -238,33 +236,24 @@ impl Executor {
     }
 
     /// Parks a waker until [`Executor::wake_yielded`] runs (after the next reactor turn).
-    pub fn defer_until_after_io(&self, waker: &Waker) {
-        self.yielded.borrow_mut().push(waker.clone());
+    pub(crate) fn defer_until_after_io(&self, waker: &Waker) {
+        self.yielded.push(waker);
     }
 
     /// Are tasks waiting for the reactor's turn to pass (they called `yield_now`)?
-    pub fn has_yielded(&self) -> bool {
-        !self.yielded.borrow().is_empty()
+    pub(crate) fn has_yielded(&self) -> bool {
+        !self.yielded.is_empty()
     }
 
     /// Wakes every task that yielded; the run loop calls this after `dispatch_io_events`.
-    pub fn wake_yielded(&self) {
-        if self.yielded.borrow().is_empty() {
-            return;
+    pub(crate) fn wake_yielded(&self) {
+        if !self.yielded.is_empty() {
+            trace::with_cause(WakeCause::Yield, || self.yielded.wake_all());
         }
-        // Swap the list with a kept spare so no Vec is allocated per loop turn.
-        let mut batch = self.yielded_spare.take();
-        std::mem::swap(&mut batch, &mut *self.yielded.borrow_mut());
-        trace::with_cause(WakeCause::Yield, || {
-            for waker in batch.drain(..) {
-                waker.wake();
-            }
-        });
-        self.yielded_spare.set(batch);
     }
 
     /// Is there anything to poll right now (queued tasks, a woken main future, remote wakes)?
-    pub fn has_ready_work(&self) -> bool {
+    pub(crate) fn has_ready_work(&self) -> bool {
         !self.run_queue.borrow().is_empty()
             || self.main_ready.get()
             || self.shared.notified.load(Ordering::Acquire)
@@ -273,7 +262,7 @@ impl Executor {
     /// Phase 1 of a tick: move remote wakes onto the run queue, then poll the tasks that are
     /// queued now (tasks woken during this phase wait for the next tick). Stops early when
     /// the `block_on` future's turn comes. Returns the number of polls.
-    pub fn run_ready_tasks(&self) -> usize {
+    pub(crate) fn run_ready_tasks(&self) -> usize {
         self.drain_remote_wakes();
         let ready_now = self.run_queue.borrow().len().min(MAX_POLLS_PER_TICK);
         for done in 0..ready_now {
@@ -300,18 +289,23 @@ impl Executor {
         }
     }
 
+    fn take_injected(&self) -> Vec<Arc<TaskHeader>> {
+        let mut injector = self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
+        injector.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
     /// Takes the "main future's turn has come" flag: true means `block_on` polls it now.
-    pub fn take_main_ready(&self) -> bool {
+    pub(crate) fn take_main_ready(&self) -> bool {
         self.main_ready.replace(false)
     }
 
     /// The waker handed to the `block_on` future.
-    pub fn main_waker(&self) -> Waker {
+    pub(crate) fn main_waker(&self) -> Waker {
         futures_task::waker(self.main_header.clone())
     }
 
     /// Polls the `block_on` future once, counting and tracing it like a task (id 0).
-    pub fn poll_main<F: Future + ?Sized>(
+    pub(crate) fn poll_main<F: Future + ?Sized>(
         &self,
         future: Pin<&mut F>,
         cx: &mut Context<'_>,
@@ -329,35 +323,47 @@ impl Executor {
         poll
     }
 
-    /// Polls one task. The future is taken out of the slab while it runs, so the task may
-    /// spawn, wake itself or drop handles without finding the slab borrowed.
+    /// Polls one task: take its future out of the slab, poll it, then put it back or finish
+    /// the task. The best breakpoint in the crate (chapter 10): `header` says which task.
     fn poll_task(&self, header: Arc<TaskHeader>) {
         let key = Key::from_u64(header.key.load(Ordering::Relaxed));
-        let (id, mut future, aborted) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else {
-                return; // finished or cancelled since it was woken: nothing to do
-            };
-            if !Arc::ptr_eq(&entry.header, &header) {
-                return;
-            }
-            // From here on, a wake queues the task again (it may wake itself while polled).
-            header.scheduled.store(false, Ordering::Release);
-            let aborted = std::mem::replace(&mut entry.abort_requested, false);
-            match std::mem::replace(&mut entry.stage, Stage::Polling) {
-                Stage::Runnable(future) => (entry.id(), future, aborted),
-                other => {
-                    entry.stage = other;
-                    return;
-                }
-            }
+        let Some((id, mut future, aborted)) = self.take_future(key, &header) else {
+            return; // finished or cancelled since it was woken: nothing to do
         };
         if aborted {
             self.cancel(key, id, future);
             return;
         }
+        let result = self.poll_future(id, &header, &mut future);
+        self.after_poll(key, id, future, result);
+    }
+
+    /// Takes a queued task's future out of the slab (its stage becomes `Polling`), so the task
+    /// may spawn, wake itself or drop handles while it runs without finding the slab borrowed.
+    /// Also says whether an abort was requested. `None`: nothing to poll.
+    fn take_future(&self, key: Key, header: &Arc<TaskHeader>) -> Option<(TaskId, BoxedTask, bool)> {
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.get_mut(key)?;
+        if !Arc::ptr_eq(&entry.header, header) {
+            return None; // the slot now holds another task
+        }
+        // From here on, a wake queues the task again (it may wake itself while polled).
+        header.scheduled.store(false, Ordering::Release);
+        let aborted = std::mem::replace(&mut entry.abort_requested, false);
+        match std::mem::replace(&mut entry.stage, Stage::Polling) {
+            Stage::Runnable(future) => Some((entry.id(), future, aborted)),
+            other => {
+                entry.stage = other;
+                None
+            }
+        }
+    }
+
+    /// Polls a task's future once, inside `catch_unwind`, with a waker pointing at `header`
+    /// (borrowed: no allocation per poll). Counts and traces the poll.
+    fn poll_future(&self, id: TaskId, header: &Arc<TaskHeader>, future: &mut BoxedTask) -> PollResult {
         self.bump(|s| s.polls += 1);
-        let waker = waker_ref(&header);
+        let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
         let result = with_poller(id, || {
             catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
@@ -368,6 +374,12 @@ impl Executor {
             Err(_) => PollOutcome::Panicked,
         };
         trace::emit(|| Event::TaskPolled { task: id, outcome });
+        result
+    }
+
+    /// After a poll: `Pending` puts the future back (or cancels it, if it was aborted while
+    /// running); `Ready` or a panic drops the future and finishes the task.
+    fn after_poll(&self, key: Key, id: TaskId, future: BoxedTask, result: PollResult) {
         match result {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -392,105 +404,6 @@ impl Executor {
                 self.finish(key, Err(JoinError::Panic(panic_message(&*payload))));
             }
         }
-    }
-
-    /// Drops an aborted task's future and reports `Cancelled` (or the panic its drop raised).
-    fn cancel(&self, key: Key, id: TaskId, future: BoxedTask) {
-        let result = drop_future(id, future).and(Err(JoinError::Cancelled));
-        self.finish(key, result);
-    }
-
-    /// Stores a finished task's result, runs its done-callbacks and wakes its `JoinHandle`.
-    fn finish(&self, key: Key, result: Result<Box<dyn Any>, JoinError>) {
-        let outcome = match &result {
-            Ok(_) => TaskOutcome::Completed,
-            Err(JoinError::Panic(_)) => TaskOutcome::Panicked,
-            Err(JoinError::Cancelled) => TaskOutcome::Cancelled,
-        };
-        let (id, callbacks, join_waker) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(entry) = tasks.get_mut(key) else { return };
-            entry.stage = Stage::Finished(result);
-            (entry.id(), entry.take_callbacks(), entry.join_waker.take())
-        };
-        self.live_tasks.set(self.live_tasks.get() - 1);
-        trace::emit(|| Event::TaskFinished { task: id, outcome });
-        if !callbacks.is_empty() {
-            // Take the result out while the callbacks run, so they may spawn or join freely.
-            let result = self.take_result(key);
-            if let Some(result) = result {
-                run_callbacks(callbacks, &result);
-                if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
-                    entry.stage = Stage::Finished(result);
-                }
-            }
-        }
-        let detached = self.tasks.borrow().get(key).is_some_and(|e| !e.has_handle);
-        if detached {
-            self.release(key);
-        }
-        if let Some(waker) = join_waker {
-            trace::with_cause(WakeCause::Task { by: id }, || waker.wake());
-        }
-    }
-
-    fn take_result(&self, key: Key) -> Option<Result<Box<dyn Any>, JoinError>> {
-        let mut tasks = self.tasks.borrow_mut();
-        let entry = tasks.get_mut(key)?;
-        match std::mem::replace(&mut entry.stage, Stage::Taken) {
-            Stage::Finished(result) => Some(result),
-            other => {
-                entry.stage = other;
-                None
-            }
-        }
-    }
-
-    /// Frees a task's slot; its header is reused if no waker clone is left anywhere.
-    fn release(&self, key: Key) {
-        let entry = self.tasks.borrow_mut().remove(key);
-        if let Some(entry) = entry {
-            let TaskEntry { header, stage, .. } = entry;
-            drop(stage); // may run arbitrary drops (an unread output): no borrow held
-            if Arc::strong_count(&header) == 1 && self.spare_headers.borrow().len() < MAX_SPARE_HEADERS {
-                header.scheduled.store(false, Ordering::Relaxed);
-                self.spare_headers.borrow_mut().push(header);
-            }
-        }
-    }
-
-    /// Drops every task (used when `block_on` returns). Tasks dropped here may spawn or wake
-    /// others from their destructors; those are dropped in the next round.
-    pub fn shutdown(&self) {
-        loop {
-            let entries = self.tasks.borrow_mut().drain();
-            if entries.is_empty() {
-                break;
-            }
-            for mut entry in entries {
-                if matches!(entry.stage, Stage::Runnable(_) | Stage::Polling) {
-                    self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
-                    trace::emit(|| Event::TaskFinished {
-                        task: entry.id(),
-                        outcome: TaskOutcome::Cancelled,
-                    });
-                    run_callbacks(entry.take_callbacks(), &Err(JoinError::Cancelled));
-                }
-                let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
-            }
-        }
-        self.run_queue.borrow_mut().clear();
-        self.main_ready.set(false);
-        self.main_header.scheduled.store(false, Ordering::Relaxed);
-        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
-        drop(yielded);
-        let injected = self.take_injected();
-        drop(injected);
-    }
-
-    fn take_injected(&self) -> Vec<Arc<TaskHeader>> {
-        let mut injector = self.shared.injector.lock().unwrap_or_else(|e| e.into_inner());
-        injector.as_mut().map(std::mem::take).unwrap_or_default()
     }
 }
 

@@ -5,18 +5,26 @@
 //! is non-empty or a timeout passes. corolab registers every socket once, for both directions,
 //! *edge-triggered*: the kernel reports a change (e.g. new data arrived) once, not on every
 //! wait. So the reactor remembers readiness in per-socket bits, and an operation that finds
-//! a bit set keeps reading or writing until the OS answers `WouldBlock`; only then does it
-//! clear the bit and hand over a waker ("draining"). The reactor knows wakers, never tasks.
+//! a bit set tries the system call; when the OS answers `WouldBlock` the bit is cleared and a
+//! waker handed over. A TCP read that returns fewer bytes than asked for also clears the read
+//! bit (it emptied the buffer; chapter 4 says why that is sound). The reactor knows wakers,
+//! never tasks.
 //!
-//! **Where.** [`Reactor::wait_for_io`] calls `epoll_wait`; [`Reactor::dispatch_io_events`] sets
-//! readiness bits and wakes the read or write waker of each socket; [`Reactor::fire_timers`]
+//! **Where.** [`Reactor::wait_for_io`] calls `epoll_wait`; [`Reactor::dispatch_io_events`] turns
+//! each event into readiness bits (`readiness_bits`) and queues the read or write wakers of its
+//! socket (`queue_wakers`, one side at a time in `queue_side`); [`Reactor::fire_timers`]
 //! wakes every sleeper whose deadline passed. Tokens are generational slab keys (see
 //! `slab.rs`): an event for a socket closed earlier in the same batch finds a newer generation
-//! in its slot and wakes nobody. [`IoSource`] wraps a mio socket and is what `net` builds on.
+//! in its slot and wakes nobody (`trace_stale_event`). [`IoSource`] wraps a mio socket and is
+//! what `net` builds on.
 //!
 //! **In the debugger.** `break corolab::reactor::Reactor::wait_for_io` and
-//! `break corolab::reactor::Reactor::dispatch_io_events`; inside dispatch, `print token` and
-//! `print slot.fd`. `{:?}` on the `Runtime` lists registrations and their readiness bits.
+//! `break corolab::reactor::Reactor::dispatch_io_events`. For one event at a time (debug
+//! build), `break corolab::reactor::queue_wakers`: there `token`, `slot` and `ready` are
+//! arguments, so `print token`, `print slot.fd`, `print/t ready` and `print *slot` work at the
+//! first line (a local `token` inside `dispatch_io_events` does not exist yet when a breakpoint
+//! on the function stops, and gdb then finds a libc symbol of that name). `{:?}` on the
+//! `Runtime` lists registrations and their readiness bits.
 
 mod io_source;
 mod timers;
@@ -286,7 +294,9 @@ impl Reactor {
         Ok(n)
     }
 
-    /// Phase: turn the events of the last `wait_for_io` into readiness bits and wakes.
+    /// Phase: turn the events of the last `wait_for_io` into readiness bits and wakes. The
+    /// wakers are collected first and called once no borrow is held (a woken task may be
+    /// polled at once by a waker that runs code, and must find the reactor free).
     pub fn dispatch_io_events(&self) -> usize {
         let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
         let mut count = 0;
@@ -301,57 +311,12 @@ impl Reactor {
                 let key = Key::from_u64(event.token().0 as u64);
                 let Some(slot) = io.get_mut(key) else {
                     // A stale token: the socket was closed and maybe its slot reused.
-                    trace::emit(|| Event::IoReady {
-                        token: key.to_u64(),
-                        fd: -1,
-                        readable: event.is_readable(),
-                        writable: event.is_writable(),
-                        error: event.is_error(),
-                    });
+                    trace_stale_event(key, event);
                     continue;
                 };
-                let mut ready = 0;
-                if event.is_readable() {
-                    ready |= bits::READABLE;
-                }
-                if event.is_read_closed() {
-                    ready |= bits::READ_CLOSED;
-                }
-                if event.is_writable() {
-                    ready |= bits::WRITABLE;
-                }
-                if event.is_write_closed() {
-                    ready |= bits::WRITE_CLOSED;
-                }
-                if event.is_error() {
-                    ready |= bits::ERROR;
-                }
+                let ready = readiness_bits(event);
                 slot.readiness |= ready;
-                trace::emit(|| Event::IoReady {
-                    token: key.to_u64(),
-                    fd: slot.fd,
-                    readable: ready & (bits::READABLE | bits::READ_CLOSED) != 0,
-                    writable: ready & (bits::WRITABLE | bits::WRITE_CLOSED) != 0,
-                    error: ready & bits::ERROR != 0,
-                });
-                let token = key.to_u64();
-                let fd = slot.fd;
-                if ready & bits::READ_SIDE != 0 {
-                    let cause = WakeCause::Io {
-                        token,
-                        fd,
-                        interest: Interest::Read,
-                    };
-                    to_wake.extend(slot.read_wakers.drain(..).map(|w| (w, cause)));
-                }
-                if ready & bits::WRITE_SIDE != 0 {
-                    let cause = WakeCause::Io {
-                        token,
-                        fd,
-                        interest: Interest::Write,
-                    };
-                    to_wake.extend(slot.write_wakers.drain(..).map(|w| (w, cause)));
-                }
+                queue_wakers(slot, key.to_u64(), ready, &mut to_wake);
             }
         }
         self.bump(|s| s.io_events += count as u64);
@@ -393,40 +358,69 @@ impl Reactor {
     pub fn next_timer_deadline(&self) -> Option<Instant> {
         self.timers.borrow_mut().next_deadline()
     }
+}
 
-    // ---------------------------------------------------------------- timers
-
-    /// Registers a timer for `deadline`.
-    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
-        self.timers.borrow_mut().insert(deadline, Some(waker.clone()))
+/// The readiness bits of one epoll event.
+fn readiness_bits(event: &mio::event::Event) -> u8 {
+    let mut ready = 0;
+    if event.is_readable() {
+        ready |= bits::READABLE;
     }
-
-    /// Has the timer fired? If not, remember the newest waker.
-    pub fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> std::task::Poll<()> {
-        let mut timers = self.timers.borrow_mut();
-        match timers.entries.get_mut(key.0) {
-            None => std::task::Poll::Ready(()),
-            Some(entry) if entry.fired => std::task::Poll::Ready(()),
-            Some(entry) => {
-                match &mut entry.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    other => *other = Some(cx.waker().clone()),
-                }
-                std::task::Poll::Pending
-            }
-        }
+    if event.is_read_closed() {
+        ready |= bits::READ_CLOSED;
     }
-
-    /// Moves a timer to a new deadline (it becomes un-fired).
-    pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
-        self.timers.borrow_mut().reset(key, deadline);
+    if event.is_writable() {
+        ready |= bits::WRITABLE;
     }
-
-    /// Cancels a timer.
-    pub fn remove_timer(&self, key: TimerKey) {
-        let entry = self.timers.borrow_mut().remove(key);
-        drop(entry); // its waker is dropped with no borrow held
+    if event.is_write_closed() {
+        ready |= bits::WRITE_CLOSED;
     }
+    if event.is_error() {
+        ready |= bits::ERROR;
+    }
+    ready
+}
+
+/// Traces an event for a socket closed since: its key's generation is gone, nobody is woken.
+fn trace_stale_event(key: Key, event: &mio::event::Event) {
+    trace::emit(|| Event::IoReady {
+        token: key.to_u64(),
+        fd: -1,
+        readable: event.is_readable(),
+        writable: event.is_writable(),
+        error: event.is_error(),
+    });
+}
+
+/// Moves the wakers of each side of `slot` that `ready` concerns into `to_wake`, each with the
+/// cause the trace shows ("by fd 7 readable").
+fn queue_wakers(slot: &mut IoSlot, token: u64, ready: u8, to_wake: &mut Vec<(Waker, WakeCause)>) {
+    let fd = slot.fd;
+    trace::emit(|| Event::IoReady {
+        token,
+        fd,
+        readable: ready & (bits::READABLE | bits::READ_CLOSED) != 0,
+        writable: ready & (bits::WRITABLE | bits::WRITE_CLOSED) != 0,
+        error: ready & bits::ERROR != 0,
+    });
+    if ready & bits::READ_SIDE != 0 {
+        queue_side(&mut slot.read_wakers, token, fd, Interest::Read, to_wake);
+    }
+    if ready & bits::WRITE_SIDE != 0 {
+        queue_side(&mut slot.write_wakers, token, fd, Interest::Write, to_wake);
+    }
+}
+
+/// Queues the wakers of one side (read or write) of a socket; the list is left empty.
+fn queue_side(
+    wakers: &mut Vec<Waker>,
+    token: u64,
+    fd: RawFd,
+    interest: Interest,
+    to_wake: &mut Vec<(Waker, WakeCause)>,
+) {
+    let cause = WakeCause::Io { token, fd, interest };
+    to_wake.extend(wakers.drain(..).map(|w| (w, cause)));
 }
 
 fn wake_all(to_wake: &mut Vec<(Waker, WakeCause)>) {

@@ -5,10 +5,11 @@
 //! garbage; the garbage is skipped when it reaches the top, and the heap is rebuilt if it grows
 //! much larger than the number of live timers.
 
+use super::Reactor;
 use crate::slab::{Key, Slab};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 /// Identifies one registered timer.
@@ -144,6 +145,42 @@ impl Timers {
                 out.push((top.seq, top.deadline, entry.waker.take()));
             }
         }
+    }
+}
+
+/// The reactor's timer calls, used by `time::Sleep` (`fire_timers`, a run-loop phase, is in
+/// `mod.rs`).
+impl Reactor {
+    /// Registers a timer for `deadline`.
+    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.timers.borrow_mut().insert(deadline, Some(waker.clone()))
+    }
+
+    /// Has the timer fired? If not, remember the newest waker.
+    pub fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
+        let mut timers = self.timers.borrow_mut();
+        match timers.entries.get_mut(key.0) {
+            None => Poll::Ready(()),
+            Some(entry) if entry.fired => Poll::Ready(()),
+            Some(entry) => {
+                match &mut entry.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    other => *other = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Moves a timer to a new deadline (it becomes un-fired).
+    pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+        self.timers.borrow_mut().reset(key, deadline);
+    }
+
+    /// Cancels a timer.
+    pub fn remove_timer(&self, key: TimerKey) {
+        let entry = self.timers.borrow_mut().remove(key);
+        drop(entry); // its waker is dropped with no borrow held
     }
 }
 

@@ -1,4 +1,11 @@
-//! A tiny HTTP/1.1 server on corolab, for demos, tests and benchmarks.
+//! # corolab-server: a tiny HTTP/1.1 server built on corolab from outside
+//!
+//! This crate is a worked example of building on corolab as any user would: it lives outside
+//! the library, in its own workspace member, and uses only corolab's public API (`spawn`,
+//! `net::TcpListener`, `time::timeout`, `future::select`, `Runtime`). Nothing in corolab
+//! imports it; corolab's examples, tests and benchmarks take it as a dev-dependency. Read it
+//! after chapter 7, as the mirror image of the HTTP client: if something here needed a
+//! private corner of the runtime, that would be a gap in corolab's API.
 //!
 //! **Concept.** A server is the mirror image of the coroutine client: one task waits in
 //! `accept`, and every accepted connection gets a task of its own that loops "read a request,
@@ -21,14 +28,14 @@
 //! shutdown). [`ServerCounters`] counts accepted and concurrently open connections.
 //! [`orders`] is the order API of the fetch_pages example, built on all of the above.
 //!
-//! **In the debugger.** `break corolab::server::conn::Connection::read_request` stops each
+//! **In the debugger.** `break corolab_server::conn::Connection::read_request` stops each
 //! time a connection starts waiting for a request; `print self.input` shows the raw bytes
-//! received so far. `break corolab::server::request::parse_head` shows httparse at work. In the
+//! received so far. `break corolab_server::request::parse_head` shows httparse at work. In the
 //! trace (`COROLAB_TRACE=1`), a keep-alive connection is one task that goes `Pending` on
 //! `fd N readable` between requests.
 //!
 //! ```
-//! use corolab::server::{Config, Request, Response, spawn_on_thread};
+//! use corolab_server::{Config, Request, Response, spawn_on_thread};
 //!
 //! // A server on its own thread: the handler answers every request with its path.
 //! let server = spawn_on_thread("127.0.0.1:0", Config::default(), |req: Request| async move {
@@ -39,6 +46,9 @@
 //! assert_eq!(server.stats().accepted, 0);
 //! server.shutdown();
 //! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod conn;
 pub mod orders;
@@ -52,10 +62,10 @@ pub use response::{Response, encode_response, reason_phrase};
 pub use stats::{ServerCounters, ServerStats};
 pub use thread::{ServerHandle, StopSignal, spawn_on_thread};
 
-use crate::executor::{JoinHandle, spawn};
-use crate::future::select;
-use crate::net::TcpListener;
-use crate::time::sleep;
+use corolab::executor::{JoinHandle, spawn};
+use corolab::future::select;
+use corolab::net::TcpListener;
+use corolab::time::sleep;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;

@@ -1,11 +1,13 @@
-//! corolab::server over real loopback sockets: answers, keep-alive, bad input, timeouts,
+//! corolab_server over real loopback sockets: answers, keep-alive, bad input, timeouts,
 //! non-blocking latency, many connections, shutdown.
 
+// The deadline helper shared with corolab's own integration tests.
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::with_deadline;
-use corolab::server::orders::{OrderApi, Page};
-use corolab::server::{Config, Limits, Request, Response, ServerHandle, spawn_on_thread};
+use corolab_server::orders::{OrderApi, Page};
+use corolab_server::{Config, Limits, Request, Response, ServerHandle, spawn_on_thread};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};

@@ -18,12 +18,12 @@
 //! [`OrderApi::spawn_on_thread`] starts it on its own thread (used by the fetch_pages example
 //! and the tests); `examples/order_server.rs` runs it standalone.
 //!
-//! **In the debugger.** `break corolab::server::orders::OrderApi::handle`; the task stops
+//! **In the debugger.** `break corolab_server::orders::OrderApi::handle`; the task stops
 //! there once per request, and after `sleep(latency)` it resumes only when its timer fires
 //! (`timer N fired` in `COROLAB_TRACE=1` output).
 //!
 //! ```
-//! use corolab::server::orders::OrderApi;
+//! use corolab_server::orders::OrderApi;
 //!
 //! let api = OrderApi { total_orders: 250, ..OrderApi::default() };
 //! assert_eq!(api.total_pages(), 3);
@@ -34,7 +34,7 @@
 //! ```
 
 use super::{Config, Request, Response, ServerHandle, spawn_on_thread};
-use crate::time::sleep;
+use corolab::time::sleep;
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::net::ToSocketAddrs;
@@ -283,7 +283,7 @@ mod tests {
     fn routing_errors() {
         // Bad requests get the right status and a short reason, never a panic.
         let api = OrderApi::default();
-        let status = |target: &str| crate::block_on(api.handle(Request::get(target))).status;
+        let status = |target: &str| corolab::block_on(api.handle(Request::get(target))).status;
         assert_eq!(status("/orders?page=0"), 200);
         assert_eq!(status("/orders?page=99999999999999999999"), 400);
         assert_eq!(status("/orders?page=-1"), 400);
@@ -292,14 +292,14 @@ mod tests {
         assert_eq!(status("/"), 200);
         let mut post = Request::get("/orders?page=1");
         post.method = "POST".into();
-        assert_eq!(crate::block_on(api.handle(post)).status, 405);
+        assert_eq!(corolab::block_on(api.handle(post)).status, 405);
     }
 
     #[test]
     fn json_shape_matches_the_contract() {
         // Clients (and Python scripts) read exactly these field names.
         let api = OrderApi::default();
-        let response = crate::block_on(api.handle(Request::get("/orders?page=2")));
+        let response = corolab::block_on(api.handle(Request::get("/orders?page=2")));
         let value: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
         assert_eq!(value["page"], 2);
         assert_eq!(value["page_size"], 100);

@@ -4,8 +4,8 @@ use super::request::{BodyFraming, RequestError, decode_chunked, parse_head};
 use super::response::{Response, encode_response};
 use super::stats::OpenConnection;
 use super::{Config, Request};
-use crate::net::TcpStream;
-use crate::time::{Instant, timeout};
+use corolab::net::TcpStream;
+use corolab::time::{Instant, timeout};
 use std::future::{Future, poll_fn};
 use std::net::Shutdown;
 use std::rc::Rc;
@@ -99,7 +99,7 @@ impl Connection {
             }
         }
         // From the first byte on, the whole request must arrive within `read_timeout`.
-        let deadline = crate::time::deadline_after(self.config.read_timeout);
+        let deadline = corolab::time::deadline_after(self.config.read_timeout);
         let limits = self.config.limits;
         let head = loop {
             match parse_head(&self.input, &limits).map_err(ReadError::Refuse)? {

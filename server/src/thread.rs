@@ -1,7 +1,7 @@
 //! Running a server on its own OS thread, with its own runtime, and stopping it from outside.
 
 use super::{Config, Request, Response, Server, ServerCounters, ServerStats};
-use crate::runtime::{Runtime, Stats};
+use corolab::runtime::{Runtime, Stats};
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
