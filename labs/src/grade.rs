@@ -134,6 +134,30 @@ pub fn visible(lab: &Lab) -> Vec<Selection> {
         .collect()
 }
 
+/// The folder (with a trailing `/`, or empty for the root) of the package called `package`.
+pub fn package_dir(files: &Files, package: &str) -> Option<String> {
+    files.iter().find_map(|(rel, bytes)| {
+        let dir = rel.strip_suffix("Cargo.toml")?;
+        let named = tree::package_name(&String::from_utf8_lossy(bytes))? == package;
+        (named && (dir.is_empty() || dir.ends_with('/'))).then(|| dir.to_string())
+    })
+}
+
+/// The visible test files (`tests/NAME.rs`) of `labs` that differ between the teacher's
+/// repository and the student's copy.
+pub fn edited_tests(teacher: &Files, student: &Files, labs: &[&Lab]) -> Vec<String> {
+    let mut edited = std::collections::BTreeSet::new();
+    for group in labs.iter().flat_map(|l| l.tests) {
+        let crate::catalogue::Target::Test(name) = group.target else { continue };
+        let Some(dir) = package_dir(teacher, group.package) else { continue };
+        let rel = format!("{dir}tests/{name}.rs");
+        if teacher.get(&rel) != student.get(&rel) {
+            edited.insert(rel);
+        }
+    }
+    edited.into_iter().collect()
+}
+
 /// Runs one lab's selections in `tree` and counts.
 pub fn score_lab(runner: &Runner, tree: &Path, lab: &'static Lab, sels: &[Selection]) -> Score {
     let mut score = Score {
@@ -222,6 +246,20 @@ mod tests {
     fn top_level_test_functions_are_found_by_name() {
         let src = "use x;\n#[test]\nfn a_works() {}\n\nfn helper() {}\n#[test]\nfn b_works() {\n}\n";
         assert_eq!(test_names(src), vec!["a_works", "b_works"]);
+    }
+
+    #[test]
+    fn an_edited_visible_test_file_is_noticed() {
+        let lab = crate::catalogue::find("select-join").unwrap();
+        let mut teacher = Files::new();
+        teacher.insert("Cargo.toml".into(), b"[package]\nname = \"corolab\"\n".to_vec());
+        teacher.insert("tests/join_all.rs".into(), b"#[test]\nfn a() {}\n".to_vec());
+        teacher.insert("tests/sync.rs".into(), b"#[test]\nfn b() {}\n".to_vec());
+        assert_eq!(package_dir(&teacher, "corolab").as_deref(), Some(""));
+        let mut student = teacher.clone();
+        assert!(edited_tests(&teacher, &student, &[lab]).is_empty());
+        student.insert("tests/join_all.rs".into(), b"fn a() {}\n".to_vec());
+        assert_eq!(edited_tests(&teacher, &student, &[lab]), vec!["tests/join_all.rs"]);
     }
 
     #[test]

@@ -17,8 +17,9 @@ use std::time::Duration;
 const USAGE: &str = "usage:
   corolab-labs list                         the lab table (docs/teaching.md)
   corolab-labs handout DIR [--lab NAME]...  write a student repository to DIR
-  corolab-labs grade DIR [--extra-tests DIR] [--lab NAME]... [--verbose]
-                                            score a student's copy (exit 1 if a lab is incomplete)
+  corolab-labs grade DIR [--extra-tests DIR] [--lab NAME]... [--restore-tests] [--verbose]
+                                            score a student's copy (exit 1 if a lab is incomplete);
+                                            --restore-tests grades with the teacher's visible tests
   corolab-labs check [--lab NAME]...        prove every lab solvable and its tests non-vacuous
 options: --timeout SECONDS bounds each test binary's run (default 120)";
 
@@ -30,11 +31,12 @@ struct Args {
     labs: Vec<&'static Lab>,
     timeout: Duration,
     verbose: bool,
+    restore_tests: bool,
 }
 
 fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
     let command = raw.next().ok_or("no command")?;
-    let mut args = Args { command, dir: None, extra: None, labs: Vec::new(), timeout: Duration::from_secs(120), verbose: false };
+    let mut args = Args { command, dir: None, extra: None, labs: Vec::new(), timeout: Duration::from_secs(120), verbose: false, restore_tests: false };
     while let Some(arg) = raw.next() {
         let mut value = |flag: &str| raw.next().ok_or(format!("{flag} needs a value"));
         match arg.as_str() {
@@ -49,6 +51,7 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
                 args.timeout = Duration::from_secs(secs);
             }
             "--verbose" => args.verbose = true,
+            "--restore-tests" => args.restore_tests = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ if args.dir.is_none() => args.dir = Some(PathBuf::from(arg)),
             _ => return Err(format!("unexpected argument {arg}")),
@@ -89,7 +92,17 @@ fn cmd_grade(args: &Args) -> Result<ExitCode, String> {
         Some(extra) => grade::hidden_tests(extra, &student, &labs)?,
         None => grade::Hidden::default(),
     };
+    let teacher = handout::solution_files(&repo_root())?;
+    let edited = grade::edited_tests(&teacher, &student, &labs);
     let mut files = student;
+    for rel in &edited {
+        if args.restore_tests {
+            println!("restored {rel} from {} (it differs from the teacher's copy)", repo_root().display());
+            files.insert(rel.clone(), teacher[rel].clone());
+        } else {
+            println!("warning: {rel} differs from the teacher's copy (--restore-tests grades with the original)");
+        }
+    }
     files.extend(hidden.files.clone());
     let copy = scratch_root().join("grade");
     tree::sync(&files, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
