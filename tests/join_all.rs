@@ -25,7 +25,11 @@ impl Future for ReadyOnce {
     type Output = &'static str;
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<&'static str> {
         self.polls.set(self.polls.get() + 1);
-        assert_eq!(self.polls.get(), 1, "a child was polled again after it returned Ready");
+        assert_eq!(
+            self.polls.get(),
+            1,
+            "a child was polled again after it returned Ready"
+        );
         Poll::Ready("once")
     }
 }
@@ -81,9 +85,16 @@ fn join_all_never_polls_a_child_again_after_it_finished() {
         Box::pin(PendingFor { left: 2 }),
     ]);
     let mut cx = Context::from_waker(Waker::noop());
-    assert_eq!(Pin::new(&mut all).poll(&mut cx), Poll::Pending, "one child is still pending");
+    assert_eq!(
+        Pin::new(&mut all).poll(&mut cx),
+        Poll::Pending,
+        "one child is still pending"
+    );
     assert_eq!(Pin::new(&mut all).poll(&mut cx), Poll::Pending);
-    assert_eq!(Pin::new(&mut all).poll(&mut cx), Poll::Ready(vec!["once", "later"]));
+    assert_eq!(
+        Pin::new(&mut all).poll(&mut cx),
+        Poll::Ready(vec!["once", "later"])
+    );
     assert_eq!(polls.get(), 1);
 }
 

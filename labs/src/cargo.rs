@@ -121,7 +121,10 @@ impl Runner {
             args.extend(names.iter().cloned());
         }
         let mut cmd = self.cargo(tree);
-        cmd.args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        cmd.args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
         let (stdout, stderr, timed_out) = match cmd.spawn() {
             Ok(child) => wait_bounded(child, self.run_timeout),
             Err(e) => (String::new(), format!("could not run cargo: {e}"), false),
@@ -178,8 +181,12 @@ fn kill_group(pid: u32) {
 pub fn parse_results(stdout: &str) -> BTreeMap<String, Outcome> {
     let mut out = BTreeMap::new();
     for line in stdout.lines() {
-        let Some(rest) = line.strip_prefix("test ") else { continue };
-        let Some((name, result)) = rest.rsplit_once(" ... ") else { continue };
+        let Some(rest) = line.strip_prefix("test ") else {
+            continue;
+        };
+        let Some((name, result)) = rest.rsplit_once(" ... ") else {
+            continue;
+        };
         let outcome = match result.trim() {
             "ok" => Outcome::Passed,
             "FAILED" => Outcome::Failed,

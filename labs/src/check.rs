@@ -31,7 +31,10 @@ pub fn validate_marks(files: &Files) -> Vec<String> {
     let mut problems = Vec::new();
     // The tool's own unit tests hold made-up marks as fixtures.
     let fixtures = |rel: &str| rel.starts_with("labs/src/");
-    for (rel, bytes) in files.iter().filter(|(rel, _)| rel.ends_with(".rs") && !fixtures(rel)) {
+    for (rel, bytes) in files
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(".rs") && !fixtures(rel))
+    {
         let text = String::from_utf8_lossy(bytes);
         if !text.contains("// LAB(") {
             continue;
@@ -41,7 +44,11 @@ pub fn validate_marks(files: &Files) -> Vec<String> {
             Ok(regions) => {
                 for r in regions {
                     match catalogue::find(&r.lab) {
-                        None => problems.push(format!("{rel}:{}: LAB({}) is not in the catalogue", r.begin + 1, r.lab)),
+                        None => problems.push(format!(
+                            "{rel}:{}: LAB({}) is not in the catalogue",
+                            r.begin + 1,
+                            r.lab
+                        )),
                         Some(lab) if !lab.files.contains(&rel.as_str()) => problems.push(format!(
                             "{rel}:{}: LAB({}) is in a file the catalogue does not list for it",
                             r.begin + 1,
@@ -68,7 +75,13 @@ fn step<T>(what: &str, f: impl FnOnce() -> T) -> T {
 
 /// Checks `labs` using the repository at `repo`, the hidden sample at `hidden_dir` and the
 /// scratch copy `scratch`.
-pub fn run(repo: &Path, hidden_dir: &Path, scratch: &Path, runner: &Runner, labs: &[&'static Lab]) -> Problems {
+pub fn run(
+    repo: &Path,
+    hidden_dir: &Path,
+    scratch: &Path,
+    runner: &Runner,
+    labs: &[&'static Lab],
+) -> Problems {
     let start = Instant::now();
     let mut problems = Problems::new();
     let solution = match handout::solution_files(repo) {
@@ -91,19 +104,47 @@ pub fn run(repo: &Path, hidden_dir: &Path, scratch: &Path, runner: &Runner, labs
     if let Err(e) = sync(&with_hidden(solution.clone())) {
         return vec![e];
     }
-    let solved = step("every lab's tests on the solution", || grade::grade_tree(runner, scratch, labs, &hidden));
+    let solved = step("every lab's tests on the solution", || {
+        grade::grade_tree(runner, scratch, labs, &hidden)
+    });
     for s in &solved {
         if !s.complete() {
-            problems.push(format!("{}: {} test(s) fail on the solution: {:?} {:?}", s.lab, s.total - s.passed, s.failing, s.notes));
+            problems.push(format!(
+                "{}: {} test(s) fail on the solution: {:?} {:?}",
+                s.lab,
+                s.total - s.passed,
+                s.failing,
+                s.notes
+            ));
         }
     }
     for lab in labs {
-        problems.extend(check_stub(lab, &solution, &hidden, scratch, runner, &with_hidden, &sync));
+        problems.extend(check_stub(
+            lab,
+            &solution,
+            &hidden,
+            scratch,
+            runner,
+            &with_hidden,
+            &sync,
+        ));
     }
     if labs.len() > 1 {
-        problems.extend(check_full_handout(repo, labs, &hidden, scratch, runner, &with_hidden, &sync));
+        problems.extend(check_full_handout(
+            repo,
+            labs,
+            &hidden,
+            scratch,
+            runner,
+            &with_hidden,
+            &sync,
+        ));
     }
-    println!("check: {} lab(s) in {:.0} s", labs.len(), start.elapsed().as_secs_f64());
+    println!(
+        "check: {} lab(s) in {:.0} s",
+        labs.len(),
+        start.elapsed().as_secs_f64()
+    );
     problems
 }
 
@@ -126,10 +167,15 @@ fn check_stub(
     }
     let mut sels = grade::visible(lab);
     sels.extend(hidden.tests.get(lab.name).cloned().unwrap_or_default());
-    let score = step(&format!("{} stubbed", lab.name), || grade::score_lab(runner, scratch, lab, &sels));
+    let score = step(&format!("{} stubbed", lab.name), || {
+        grade::score_lab(runner, scratch, lab, &sels)
+    });
     let mut problems = Problems::new();
     if let Some(note) = score.notes.iter().find(|n| n.contains("did not build")) {
-        problems.push(format!("{}: the handout does not build with this lab stubbed: {note}", lab.name));
+        problems.push(format!(
+            "{}: the handout does not build with this lab stubbed: {note}",
+            lab.name
+        ));
     }
     if score.passed > 0 {
         problems.push(format!(
@@ -157,10 +203,17 @@ fn check_full_handout(
     if let Err(e) = sync(&with_hidden(files)) {
         return vec![e];
     }
-    let scores = step("the full handout grades 0", || grade::grade_tree(runner, scratch, labs, hidden));
+    let scores = step("the full handout grades 0", || {
+        grade::grade_tree(runner, scratch, labs, hidden)
+    });
     scores
         .iter()
         .filter(|s| s.passed > 0 || s.notes.iter().any(|n| n.contains("did not build")))
-        .map(|s| format!("{}: the full handout scores {}/{} tests ({:?})", s.lab, s.passed, s.total, s.notes))
+        .map(|s| {
+            format!(
+                "{}: the full handout scores {}/{} tests ({:?})",
+                s.lab, s.passed, s.total, s.notes
+            )
+        })
         .collect()
 }

@@ -66,7 +66,13 @@ pub fn test_names(source: &str) -> Vec<String> {
         if line == "#[test]" {
             armed = true;
         } else if armed && let Some(rest) = line.strip_prefix("fn ") {
-            names.push(rest.split(['(', '<']).next().unwrap_or_default().trim().to_string());
+            names.push(
+                rest.split(['(', '<'])
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            );
             armed = false;
         }
     }
@@ -83,12 +89,17 @@ pub fn hidden_tests(dir: &Path, student: &Files, labs: &[&Lab]) -> Result<Hidden
     for entry in lab_dirs {
         let lab = entry.file_name().to_string_lossy().into_owned();
         if crate::catalogue::find(&lab).is_none() {
-            return Err(format!("{}: `{lab}` is not a lab (see `corolab-labs list`)", dir.display()));
+            return Err(format!(
+                "{}: `{lab}` is not a lab (see `corolab-labs list`)",
+                dir.display()
+            ));
         }
         let files = tree::read_files(&entry.path(), |_| true).map_err(|e| e.to_string())?;
         for (rel, bytes) in files {
             if student.contains_key(&rel) || hidden.files.contains_key(&rel) {
-                return Err(format!("hidden test {lab}/{rel} would overwrite {rel}: rename it"));
+                return Err(format!(
+                    "hidden test {lab}/{rel} would overwrite {rel}: rename it"
+                ));
             }
             if let Some(sel) = hidden_selection(&rel, &bytes, student)? {
                 hidden.tests.entry(lab.clone()).or_default().push(sel);
@@ -106,13 +117,17 @@ fn hidden_selection(rel: &str, bytes: &[u8], student: &Files) -> Result<Option<S
     let Some((folder, file)) = rel.rsplit_once('/') else {
         return Ok(None);
     };
-    let (Some(stem), true) = (file.strip_suffix(".rs"), folder == "tests" || folder.ends_with("/tests"))
-    else {
+    let (Some(stem), true) = (
+        file.strip_suffix(".rs"),
+        folder == "tests" || folder.ends_with("/tests"),
+    ) else {
         return Ok(None);
     };
     let names = test_names(&String::from_utf8_lossy(bytes));
     if names.is_empty() {
-        return Err(format!("hidden test file {rel} has no top-level #[test] functions"));
+        return Err(format!(
+            "hidden test file {rel} has no top-level #[test] functions"
+        ));
     }
     let package = tree::package_of(student, rel).ok_or_else(|| format!("no Cargo.toml above {rel}"))?;
     Ok(Some(Selection {
@@ -148,8 +163,12 @@ pub fn package_dir(files: &Files, package: &str) -> Option<String> {
 pub fn edited_tests(teacher: &Files, student: &Files, labs: &[&Lab]) -> Vec<String> {
     let mut edited = std::collections::BTreeSet::new();
     for group in labs.iter().flat_map(|l| l.tests) {
-        let crate::catalogue::Target::Test(name) = group.target else { continue };
-        let Some(dir) = package_dir(teacher, group.package) else { continue };
+        let crate::catalogue::Target::Test(name) = group.target else {
+            continue;
+        };
+        let Some(dir) = package_dir(teacher, group.package) else {
+            continue;
+        };
         let rel = format!("{dir}tests/{name}.rs");
         if teacher.get(&rel) != student.get(&rel) {
             edited.insert(rel);
@@ -178,9 +197,13 @@ pub fn score_lab(runner: &Runner, tree: &Path, lab: &'static Lab, sels: &[Select
             OwnedTarget::Test(t) => format!("{} --test {t}", sel.package),
         };
         if !report.built {
-            score.notes.push(format!("{target} did not build:\n{}", report.log));
+            score
+                .notes
+                .push(format!("{target} did not build:\n{}", report.log));
         } else if report.timed_out {
-            score.notes.push(format!("{target} was stopped after {:?}", runner.run_timeout));
+            score
+                .notes
+                .push(format!("{target} was stopped after {:?}", runner.run_timeout));
         }
         for name in names {
             score.total += 1;
@@ -192,7 +215,11 @@ pub fn score_lab(runner: &Runner, tree: &Path, lab: &'static Lab, sels: &[Select
             }
         }
     }
-    score.points = if score.total == 0 { 0 } else { lab.points * score.passed as u32 / score.total as u32 };
+    score.points = if score.total == 0 {
+        0
+    } else {
+        lab.points * score.passed as u32 / score.total as u32
+    };
     score
 }
 
@@ -219,7 +246,12 @@ pub fn table(scores: &[Score]) -> String {
         ));
     }
     let (got, max): (u32, u32) = scores.iter().fold((0, 0), |(g, m), s| (g + s.points, m + s.max));
-    out.push_str(&format!("{:<24} {:>8} {:>8}\n", "total", "", format!("{got}/{max}")));
+    out.push_str(&format!(
+        "{:<24} {:>8} {:>8}\n",
+        "total",
+        "",
+        format!("{got}/{max}")
+    ));
     out
 }
 
@@ -227,12 +259,21 @@ pub fn table(scores: &[Score]) -> String {
 pub fn print_table(scores: &[Score], verbose: bool) {
     print!("{}", table(scores));
     for s in scores.iter().filter(|s| !s.complete()) {
-        println!("\n{}: {} of {} tests do not pass", s.lab, s.total - s.passed, s.total);
+        println!(
+            "\n{}: {} of {} tests do not pass",
+            s.lab,
+            s.total - s.passed,
+            s.total
+        );
         for name in &s.failing {
             println!("  {name}");
         }
         for note in &s.notes {
-            let shown: String = if verbose { note.clone() } else { note.lines().next().unwrap_or("").into() };
+            let shown: String = if verbose {
+                note.clone()
+            } else {
+                note.lines().next().unwrap_or("").into()
+            };
             println!("  {shown}");
         }
     }
@@ -259,7 +300,10 @@ mod tests {
         let mut student = teacher.clone();
         assert!(edited_tests(&teacher, &student, &[lab]).is_empty());
         student.insert("tests/join_all.rs".into(), b"fn a() {}\n".to_vec());
-        assert_eq!(edited_tests(&teacher, &student, &[lab]), vec!["tests/join_all.rs"]);
+        assert_eq!(
+            edited_tests(&teacher, &student, &[lab]),
+            vec!["tests/join_all.rs"]
+        );
     }
 
     #[test]

@@ -39,13 +39,16 @@ pub fn stub_labs(files: &mut Files, labs: &[&Lab]) -> Result<(), String> {
             let Some(bytes) = files.get(*file) else {
                 return Err(format!("lab {}: {file} does not exist", lab.name));
             };
-            let found = marks::find_regions(&String::from_utf8_lossy(bytes))
-                .map_err(|e| format!("{file}: {e}"))?;
+            let found =
+                marks::find_regions(&String::from_utf8_lossy(bytes)).map_err(|e| format!("{file}: {e}"))?;
             regions += found.iter().filter(|r| r.lab == lab.name).count();
             touched.insert(*file);
         }
         if regions == 0 {
-            return Err(format!("lab {}: no LAB({}) marks in {:?}", lab.name, lab.name, lab.files));
+            return Err(format!(
+                "lab {}: no LAB({}) marks in {:?}",
+                lab.name, lab.name, lab.files
+            ));
         }
     }
     for file in touched {
@@ -93,9 +96,16 @@ fn lab_readme(lab: &Lab, files: &Files) -> String {
     );
     let announce = format!("// LAB({}): your code goes here", lab.name);
     for file in lab.files {
-        let text = files.get(*file).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let text = files
+            .get(*file)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
-        for (n, _) in lines.iter().enumerate().filter(|(_, l)| l.trim_start().starts_with(&announce)) {
+        for (n, _) in lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with(&announce))
+        {
             let hint = lines.get(n + 1).map(|l| l.trim()).unwrap_or_default();
             out.push_str(&format!("- `{file}` line {}: `{hint}`\n", n + 2));
         }
@@ -123,7 +133,9 @@ fn lab_readme(lab: &Lab, files: &Files) -> String {
 /// Writes `files` into `dir`, which must not exist yet or be empty (or an earlier handout).
 pub fn write(dir: &Path, files: &Files) -> Result<(), String> {
     if dir.exists() {
-        let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
         if !empty && !dir.join(MANIFEST).exists() {
             return Err(format!(
                 "{} exists and is not empty (nor an earlier handout): choose a new folder",
@@ -131,5 +143,7 @@ pub fn write(dir: &Path, files: &Files) -> Result<(), String> {
             ));
         }
     }
-    tree::sync(files, dir).map(|_| ()).map_err(|e| format!("cannot write {}: {e}", dir.display()))
+    tree::sync(files, dir)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write {}: {e}", dir.display()))
 }

@@ -36,18 +36,29 @@ struct Args {
 
 fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
     let command = raw.next().ok_or("no command")?;
-    let mut args = Args { command, dir: None, extra: None, labs: Vec::new(), timeout: Duration::from_secs(120), verbose: false, restore_tests: false };
+    let mut args = Args {
+        command,
+        dir: None,
+        extra: None,
+        labs: Vec::new(),
+        timeout: Duration::from_secs(120),
+        verbose: false,
+        restore_tests: false,
+    };
     while let Some(arg) = raw.next() {
         let mut value = |flag: &str| raw.next().ok_or(format!("{flag} needs a value"));
         match arg.as_str() {
             "--lab" => {
                 let name = value("--lab")?;
-                let lab = catalogue::find(&name).ok_or(format!("no lab called `{name}` (see `corolab-labs list`)"))?;
+                let lab = catalogue::find(&name)
+                    .ok_or(format!("no lab called `{name}` (see `corolab-labs list`)"))?;
                 args.labs.push(lab);
             }
             "--extra-tests" => args.extra = Some(PathBuf::from(value("--extra-tests")?)),
             "--timeout" => {
-                let secs = value("--timeout")?.parse::<u64>().map_err(|e| format!("--timeout: {e}"))?;
+                let secs = value("--timeout")?
+                    .parse::<u64>()
+                    .map_err(|e| format!("--timeout: {e}"))?;
                 args.timeout = Duration::from_secs(secs);
             }
             "--verbose" => args.verbose = true,
@@ -61,11 +72,18 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 fn runner(args: &Args) -> Runner {
-    Runner { target_dir: scratch_root().join("target"), run_timeout: args.timeout }
+    Runner {
+        target_dir: scratch_root().join("target"),
+        run_timeout: args.timeout,
+    }
 }
 
 fn chosen(args: &Args, default: Vec<&'static Lab>) -> Vec<&'static Lab> {
-    if args.labs.is_empty() { default } else { args.labs.clone() }
+    if args.labs.is_empty() {
+        default
+    } else {
+        args.labs.clone()
+    }
 }
 
 fn cmd_handout(args: &Args) -> Result<ExitCode, String> {
@@ -73,13 +91,19 @@ fn cmd_handout(args: &Args) -> Result<ExitCode, String> {
     let labs = chosen(args, LABS.iter().collect());
     let files = handout::handout_files(&repo_root(), &labs)?;
     handout::write(dir, &files)?;
-    println!("wrote {} files with {} lab(s) to {}; see LABS/README.md", files.len(), labs.len(), dir.display());
+    println!(
+        "wrote {} files with {} lab(s) to {}; see LABS/README.md",
+        files.len(),
+        labs.len(),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_grade(args: &Args) -> Result<ExitCode, String> {
     let dir = args.dir.as_ref().ok_or("grade needs a folder")?;
-    let student = tree::read_files(dir, |_| true).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let student =
+        tree::read_files(dir, |_| true).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let handed_out: Vec<&'static Lab> = match student.get(handout::MANIFEST) {
         Some(bytes) => {
             let names = tree::list_lines(&String::from_utf8_lossy(bytes));
@@ -97,10 +121,15 @@ fn cmd_grade(args: &Args) -> Result<ExitCode, String> {
     let mut files = student;
     for rel in &edited {
         if args.restore_tests {
-            println!("restored {rel} from {} (it differs from the teacher's copy)", repo_root().display());
+            println!(
+                "restored {rel} from {} (it differs from the teacher's copy)",
+                repo_root().display()
+            );
             files.insert(rel.clone(), teacher[rel].clone());
         } else {
-            println!("warning: {rel} differs from the teacher's copy (--restore-tests grades with the original)");
+            println!(
+                "warning: {rel} differs from the teacher's copy (--restore-tests grades with the original)"
+            );
         }
     }
     files.extend(hidden.files.clone());
@@ -108,13 +137,23 @@ fn cmd_grade(args: &Args) -> Result<ExitCode, String> {
     tree::sync(&files, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     let scores = grade::grade_tree(&runner(args), &copy, &labs, &hidden);
     grade::print_table(&scores, args.verbose);
-    Ok(if scores.iter().all(grade::Score::complete) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if scores.iter().all(grade::Score::complete) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn cmd_check(args: &Args) -> Result<ExitCode, String> {
     let labs = chosen(args, LABS.iter().collect());
     let hidden = repo_root().join("labs").join("hidden-sample");
-    let problems = check::run(&repo_root(), &hidden, &scratch_root().join("check"), &runner(args), &labs);
+    let problems = check::run(
+        &repo_root(),
+        &hidden,
+        &scratch_root().join("check"),
+        &runner(args),
+        &labs,
+    );
     if problems.is_empty() {
         println!("check: ok");
         return Ok(ExitCode::SUCCESS);

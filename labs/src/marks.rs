@@ -61,8 +61,14 @@ fn parse_mark(line: &str) -> Result<Option<Mark>, String> {
     let Some((lab, after)) = rest.split_once(')') else {
         return Err("a LAB( mark without its closing parenthesis".into());
     };
-    if lab.is_empty() || !lab.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(format!("lab name `{lab}` must be lowercase letters, digits and dashes"));
+    if lab.is_empty()
+        || !lab
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(format!(
+            "lab name `{lab}` must be lowercase letters, digits and dashes"
+        ));
     }
     let lab = lab.to_string();
     let after = after.trim();
@@ -72,17 +78,25 @@ fn parse_mark(line: &str) -> Result<Option<Mark>, String> {
     if let Some(rest) = after.strip_prefix("begin") {
         let rest = rest.trim_start();
         if let Some(hint) = rest.strip_prefix(':') {
-            return Ok(Some(Mark::Begin { lab, hint: hint.trim().to_string() }));
+            return Ok(Some(Mark::Begin {
+                lab,
+                hint: hint.trim().to_string(),
+            }));
         }
         if rest.is_empty() {
-            return Ok(Some(Mark::Begin { lab, hint: String::new() }));
+            return Ok(Some(Mark::Begin {
+                lab,
+                hint: String::new(),
+            }));
         }
     }
     // `// LAB(name): ...` is how a stub announces itself; any other text is a typo.
     if after.starts_with(':') {
         return Ok(None);
     }
-    Err(format!("after LAB({lab}) expected `begin: hint` or `end`, found `{after}`"))
+    Err(format!(
+        "after LAB({lab}) expected `begin: hint` or `end`, found `{after}`"
+    ))
 }
 
 /// Every marked region of one file's text, in order.
@@ -107,7 +121,12 @@ pub fn find_regions(text: &str) -> Result<Vec<Region>, MarkError> {
                 if lab != opened {
                     return Err(error(format!("LAB({lab}) end closes LAB({opened})")));
                 }
-                regions.push(Region { lab, hint, begin, end: n });
+                regions.push(Region {
+                    lab,
+                    hint,
+                    begin,
+                    end: n,
+                });
             }
         }
     }
@@ -138,7 +157,10 @@ fn todo_literal(hint: &str) -> String {
 /// The stub that replaces one region.
 fn stub_lines(region: &Region, indent: &str) -> [String; 2] {
     [
-        format!("{indent}// LAB({}): your code goes here (see LABS/{}.md)", region.lab, region.lab),
+        format!(
+            "{indent}// LAB({}): your code goes here (see LABS/{}.md)",
+            region.lab, region.lab
+        ),
         format!("{indent}todo!(\"{}\")", todo_literal(&region.hint)),
     ]
 }
@@ -198,9 +220,15 @@ fn keep() -> u32 {
     fn stub_replaces_only_the_chosen_lab_and_keeps_indentation() {
         let (text, n) = stub(SOURCE, &["add"]).unwrap();
         assert_eq!(n, 1);
-        assert!(text.contains("    todo!(\"return the sum of \\\"a\\\" and {{b}}\")\n"), "{text}");
+        assert!(
+            text.contains("    todo!(\"return the sum of \\\"a\\\" and {{b}}\")\n"),
+            "{text}"
+        );
         assert!(!text.contains("a + b"));
-        assert!(text.contains("    // LAB(other) begin: not handed out\n    7\n"), "{text}");
+        assert!(
+            text.contains("    // LAB(other) begin: not handed out\n    7\n"),
+            "{text}"
+        );
         assert!(text.ends_with("}\n"));
     }
 
@@ -217,9 +245,19 @@ fn keep() -> u32 {
         let open = "fn f() {}\n// LAB(a) begin: x\n";
         assert_eq!(find_regions(open).unwrap_err().line, 2);
         let stray = "// LAB(a) end\n";
-        assert!(find_regions(stray).unwrap_err().message.contains("without a begin"));
+        assert!(
+            find_regions(stray)
+                .unwrap_err()
+                .message
+                .contains("without a begin")
+        );
         let crossed = "// LAB(a) begin: x\n// LAB(b) end\n";
-        assert!(find_regions(crossed).unwrap_err().message.contains("closes LAB(a)"));
+        assert!(
+            find_regions(crossed)
+                .unwrap_err()
+                .message
+                .contains("closes LAB(a)")
+        );
         let typo = "// LAB(a) beginn\n";
         assert!(find_regions(typo).is_err());
         let bad_name = "// LAB(Big) begin: x\n// LAB(Big) end\n";

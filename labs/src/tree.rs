@@ -174,7 +174,11 @@ mod tests {
         files.insert("a.txt".into(), b"one".to_vec());
         files.insert("deep/b.txt".into(), b"two".to_vec());
         assert_eq!(sync(&files, &dir).unwrap(), 2);
-        assert_eq!(sync(&files, &dir).unwrap(), 0, "unchanged files are not rewritten");
+        assert_eq!(
+            sync(&files, &dir).unwrap(),
+            0,
+            "unchanged files are not rewritten"
+        );
         files.remove("deep/b.txt");
         files.insert("a.txt".into(), b"uno".to_vec());
         assert_eq!(sync(&files, &dir).unwrap(), 1);
@@ -186,12 +190,18 @@ mod tests {
     #[test]
     fn a_file_belongs_to_the_nearest_manifest() {
         let mut files = Files::new();
-        files.insert("Cargo.toml".into(), b"[package]\nname = \"corolab\"\n[workspace]\n".to_vec());
+        files.insert(
+            "Cargo.toml".into(),
+            b"[package]\nname = \"corolab\"\n[workspace]\n".to_vec(),
+        );
         files.insert(
             "steps/x/Cargo.toml".into(),
             b"[package]\nname = \"step-x\"\n[dependencies]\nname = 1\n".to_vec(),
         );
         assert_eq!(package_of(&files, "tests/a.rs").as_deref(), Some("corolab"));
-        assert_eq!(package_of(&files, "steps/x/tests/t.rs").as_deref(), Some("step-x"));
+        assert_eq!(
+            package_of(&files, "steps/x/tests/t.rs").as_deref(),
+            Some("step-x")
+        );
     }
 }

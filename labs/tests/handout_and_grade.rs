@@ -17,13 +17,19 @@ fn tool(args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// The score row of `lab` in a grade table: (tests, points).
 fn row<'a>(table: &'a str, lab: &str) -> (&'a str, &'a str) {
     let line = table.lines().find(|l| l.split_whitespace().next() == Some(lab));
-    let mut cols = line.unwrap_or_else(|| panic!("no row for {lab} in:\n{table}")).split_whitespace();
+    let mut cols = line
+        .unwrap_or_else(|| panic!("no row for {lab} in:\n{table}"))
+        .split_whitespace();
     (cols.nth(1).unwrap(), cols.next().unwrap())
 }
 
@@ -41,16 +47,29 @@ fn a_fresh_handout_scores_zero_and_the_solutions_score_full_marks() {
     let out = tool(&["handout", dir_s]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(dir.join("LABS/select-join.md").exists());
-    assert!(!dir.join("labs/hidden-sample").exists(), "hidden tests must not reach students");
+    assert!(
+        !dir.join("labs/hidden-sample").exists(),
+        "hidden tests must not reach students"
+    );
     let future = std::fs::read_to_string(dir.join("src/future.rs")).unwrap();
-    assert!(future.contains("todo!(") && !future.contains("this.remaining -= 1"), "the solution leaked");
+    assert!(
+        future.contains("todo!(") && !future.contains("this.remaining -= 1"),
+        "the solution leaked"
+    );
 
     let graded = tool(&["grade", dir_s, "--extra-tests", hidden_s]);
     let table = text(&graded);
-    assert_eq!(graded.status.code(), Some(1), "an incomplete handout must fail:\n{table}");
+    assert_eq!(
+        graded.status.code(),
+        Some(1),
+        "an incomplete handout must fail:\n{table}"
+    );
     for lab in LABS {
         let (tests, points) = row(&table, lab);
-        assert!(tests.starts_with("0/") && points.starts_with("0/"), "{lab} scores on the stub:\n{table}");
+        assert!(
+            tests.starts_with("0/") && points.starts_with("0/"),
+            "{lab} scores on the stub:\n{table}"
+        );
     }
 
     let solved = tool(&["grade", repo.to_str().unwrap(), "--extra-tests", hidden_s]);
@@ -60,7 +79,10 @@ fn a_fresh_handout_scores_zero_and_the_solutions_score_full_marks() {
         let (tests, points) = row(&table, lab);
         let (p, t) = tests.split_once('/').unwrap();
         let (got, max) = points.split_once('/').unwrap();
-        assert!(p == t && got == max && t != "0", "{lab} is not full marks:\n{table}");
+        assert!(
+            p == t && got == max && t != "0",
+            "{lab} is not full marks:\n{table}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
