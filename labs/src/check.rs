@@ -217,3 +217,46 @@ fn check_full_handout(
         })
         .collect()
 }
+
+/// `probe`: which tests of some test binaries guard a lab, i.e. pass on the solution and fail
+/// with the lab stubbed. A helper for writing a catalogue entry; prints one line per test.
+pub fn probe(
+    repo: &Path,
+    scratch: &Path,
+    runner: &Runner,
+    lab: &'static Lab,
+    sels: &[crate::cargo::Selection],
+) -> Result<Vec<String>, String> {
+    let solution = handout::solution_files(repo)?;
+    let mut stubbed = solution.clone();
+    handout::stub_labs(&mut stubbed, &[lab])?;
+    let sync = |files: &Files| tree::sync(files, scratch).map_err(|e| format!("{}: {e}", scratch.display()));
+    let mut guards = Vec::new();
+    for sel in sels {
+        sync(&solution)?;
+        let solved = runner.run_tests(scratch, sel);
+        if !solved.built {
+            return Err(format!("{sel:?} does not build on the solution:\n{}", solved.log));
+        }
+        sync(&stubbed)?;
+        let on_stub = runner.run_tests(scratch, sel);
+        if !on_stub.built {
+            return Err(format!(
+                "{sel:?} does not build with {} stubbed:\n{}",
+                lab.name, on_stub.log
+            ));
+        }
+        for name in solved
+            .outcomes
+            .keys()
+            .filter(|n| solved.passed(n) && !on_stub.passed(n))
+        {
+            let target = match &sel.target {
+                crate::cargo::OwnedTarget::Lib => "--lib".to_string(),
+                crate::cargo::OwnedTarget::Test(t) => format!("--test {t}"),
+            };
+            guards.push(format!("-p {} {target}: {name}", sel.package));
+        }
+    }
+    Ok(guards)
+}

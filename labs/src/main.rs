@@ -7,7 +7,7 @@
 //!
 //! **In the debugger.** `cargo run -p corolab-labs -- grade DIR --lab select-join`.
 
-use corolab_labs::cargo::Runner;
+use corolab_labs::cargo::{OwnedTarget, Runner, Selection};
 use corolab_labs::catalogue::{self, LABS, Lab};
 use corolab_labs::{check, grade, handout, repo_root, scratch_root, tree};
 use std::path::PathBuf;
@@ -21,6 +21,8 @@ const USAGE: &str = "usage:
                                             score a student's copy (exit 1 if a lab is incomplete);
                                             --restore-tests grades with the teacher's visible tests
   corolab-labs check [--lab NAME]...        prove every lab solvable and its tests non-vacuous
+  corolab-labs probe --lab NAME -p PKG (--test T | --lib)...
+                                            which tests of these binaries fail on NAME's stub
 options: --timeout SECONDS bounds each test binary's run (default 120)";
 
 /// Parsed command line.
@@ -32,6 +34,8 @@ struct Args {
     timeout: Duration,
     verbose: bool,
     restore_tests: bool,
+    package: Option<String>,
+    targets: Vec<OwnedTarget>,
 }
 
 fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -44,6 +48,8 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
         timeout: Duration::from_secs(120),
         verbose: false,
         restore_tests: false,
+        package: None,
+        targets: Vec::new(),
     };
     while let Some(arg) = raw.next() {
         let mut value = |flag: &str| raw.next().ok_or(format!("{flag} needs a value"));
@@ -63,6 +69,9 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--verbose" => args.verbose = true,
             "--restore-tests" => args.restore_tests = true,
+            "-p" => args.package = Some(value("-p")?),
+            "--test" => args.targets.push(OwnedTarget::Test(value("--test")?)),
+            "--lib" => args.targets.push(OwnedTarget::Lib),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ if args.dir.is_none() => args.dir = Some(PathBuf::from(arg)),
             _ => return Err(format!("unexpected argument {arg}")),
@@ -164,6 +173,41 @@ fn cmd_check(args: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::FAILURE)
 }
 
+fn cmd_probe(args: &Args) -> Result<ExitCode, String> {
+    let [lab] = args.labs.as_slice() else {
+        return Err("probe needs one --lab".into());
+    };
+    let package = args.package.clone().ok_or("probe needs -p PKG")?;
+    if args.targets.is_empty() {
+        return Err("probe needs --test NAME or --lib".into());
+    }
+    let sels: Vec<Selection> = args
+        .targets
+        .iter()
+        .map(|t| Selection {
+            package: package.clone(),
+            target: t.clone(),
+            names: None,
+        })
+        .collect();
+    let guards = check::probe(
+        &repo_root(),
+        &scratch_root().join("check"),
+        &runner(args),
+        lab,
+        &sels,
+    )?;
+    for g in &guards {
+        println!("{g}");
+    }
+    println!(
+        "{} test(s) pass on the solution and fail on the stub of {}",
+        guards.len(),
+        lab.name
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let result = parse(std::env::args().skip(1)).and_then(|args| match args.command.as_str() {
         "list" => {
@@ -173,6 +217,7 @@ fn main() -> ExitCode {
         "handout" => cmd_handout(&args),
         "grade" => cmd_grade(&args),
         "check" => cmd_check(&args),
+        "probe" => cmd_probe(&args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
