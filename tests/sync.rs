@@ -30,7 +30,7 @@ fn bounded_channel_applies_backpressure_in_fifo_order() {
                 yield_now().await;
             }
             // Two fit; the other four wait in line.
-            assert_eq!(rx.try_recv(), Some(0));
+            assert_eq!(rx.try_recv(), Ok(0));
             let mut got = vec![0];
             while let Some(v) = rx.recv().await {
                 got.push(v);
@@ -176,7 +176,7 @@ fn late_sender_does_not_overtake_a_woken_waiter() {
                 spawn(async move { tx.send(1).await.unwrap() })
             };
             yield_now().await; // `first` waits in line
-            assert_eq!(rx.try_recv(), Some(0)); // a slot frees up; `first` is woken, not yet run
+            assert_eq!(rx.try_recv(), Ok(0)); // a slot frees up; `first` is woken, not yet run
             let drain = spawn(async move {
                 let mut got = Vec::new();
                 while let Some(v) = rx.recv().await {

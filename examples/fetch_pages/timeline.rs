@@ -253,6 +253,7 @@ fn describe_phase(event: &Event, names: &HashMap<u64, String>, last_finished: Op
                 WakeCause::Timer { timer } => format!("    -> wake {task}: its timer {timer} fired"),
                 WakeCause::Thread => format!("  wake {task} (from another thread)"),
                 WakeCause::Yield => format!("  wake {task} (it yielded; the reactor has had its turn)"),
+                WakeCause::Budget => format!("  wake {task} (its budget ran out: a forced yield)"),
                 WakeCause::Start => format!("  wake {task} (block_on starts it)"),
                 WakeCause::Task { by } => format!("  wake {task} (by {})", label(names, *by)),
                 WakeCause::Unknown => match last_finished {
@@ -274,6 +275,7 @@ fn wait_name(cause: &WakeCause, names: &HashMap<u64, String>) -> String {
         WakeCause::Task { by } => format!("waits for {}", label(names, *by)),
         WakeCause::Thread => "waits for another thread".to_string(),
         WakeCause::Yield => "yielded to the reactor".to_string(),
+        WakeCause::Budget => "made to yield (budget spent)".to_string(),
         WakeCause::Start => "waits to start".to_string(),
         WakeCause::Unknown => "waits (for a task's result)".to_string(),
     }

@@ -4,7 +4,7 @@
 //! `Executor::release` frees the slot once nobody can read the result any more;
 //! `Executor::shutdown` drops the tasks still alive when `block_on` returns.
 
-use super::task::{BoxedTask, Stage, TaskEntry, drop_future, run_callbacks};
+use super::task::{BoxedTask, Stage, TaskEntry, TaskResult, drop_future, panic_message, run_callbacks};
 use super::{Executor, JoinError, TaskId};
 use crate::slab::Key;
 use crate::trace::{self, Event, TaskOutcome, WakeCause};
@@ -24,26 +24,17 @@ impl Executor {
         let outcome = match &result {
             Ok(_) => TaskOutcome::Completed,
             Err(JoinError::Panic(_)) => TaskOutcome::Panicked,
-            Err(JoinError::Cancelled) => TaskOutcome::Cancelled,
+            Err(_) => TaskOutcome::Cancelled,
         };
-        let (id, callbacks, join_waker) = {
+        let (id, join_waker) = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
             entry.stage = Stage::Finished(result);
-            (entry.id(), entry.take_callbacks(), entry.join_waker.take())
+            (entry.id(), entry.join_waker.take())
         };
         self.live_tasks.set(self.live_tasks.get() - 1);
         trace::emit(|| Event::TaskFinished { task: id, outcome });
-        if !callbacks.is_empty() {
-            // Take the result out while the callbacks run, so they may spawn or join freely.
-            let result = self.take_result(key);
-            if let Some(result) = result {
-                run_callbacks(callbacks, &result);
-                if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
-                    entry.stage = Stage::Finished(result);
-                }
-            }
-        }
+        self.run_done_callbacks(key);
         let detached = self.tasks.borrow().get(key).is_some_and(|e| !e.has_handle);
         if detached {
             self.release(key);
@@ -53,7 +44,56 @@ impl Executor {
         }
     }
 
-    pub(super) fn take_result(&self, key: Key) -> Option<Result<Box<dyn Any>, JoinError>> {
+    /// Runs the done-callbacks of a finished task until none is left: a callback may register
+    /// another (on this task too), which then runs in the next round. The result is lent out
+    /// (`Stage::Lent`) while they run, so they may spawn, join or drop handles freely.
+    pub(super) fn run_done_callbacks(&self, key: Key) {
+        loop {
+            let (id, callbacks, result) = {
+                let mut tasks = self.tasks.borrow_mut();
+                let Some(entry) = tasks.get_mut(key) else { return };
+                if !matches!(entry.stage, Stage::Finished(_)) {
+                    return; // not finished, taken, or lent to callbacks running further up
+                }
+                let callbacks = entry.take_callbacks();
+                if callbacks.is_empty() {
+                    return;
+                }
+                let Stage::Finished(result) = std::mem::replace(&mut entry.stage, Stage::Lent) else {
+                    unreachable!("checked above")
+                };
+                (entry.id(), callbacks, result)
+            };
+            run_callbacks(callbacks, &result);
+            if let Some(unread) = self.give_back_result(key, result) {
+                drop_reported(id, unread);
+            }
+            // Someone polled the handle while the result was lent: it may take it now.
+            let waker = self
+                .tasks
+                .borrow_mut()
+                .get_mut(key)
+                .and_then(|e| e.join_waker.take());
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Puts a lent result back; hands it back to the caller if the task's slot is gone (its
+    /// handle was dropped while the callbacks ran), so it can be dropped safely.
+    fn give_back_result(&self, key: Key, result: TaskResult) -> Option<TaskResult> {
+        let mut tasks = self.tasks.borrow_mut();
+        match tasks.get_mut(key) {
+            Some(entry) if matches!(entry.stage, Stage::Lent) => {
+                entry.stage = Stage::Finished(result);
+                None
+            }
+            _ => Some(result),
+        }
+    }
+
+    pub(super) fn take_result(&self, key: Key) -> Option<TaskResult> {
         let mut tasks = self.tasks.borrow_mut();
         let entry = tasks.get_mut(key)?;
         match std::mem::replace(&mut entry.stage, Stage::Taken) {
@@ -69,30 +109,33 @@ impl Executor {
     pub(super) fn release(&self, key: Key) {
         let entry = self.tasks.borrow_mut().remove(key);
         if let Some(entry) = entry {
+            let id = entry.id();
             let TaskEntry { header, stage, .. } = entry;
-            drop(stage); // may run arbitrary drops (an unread output): no borrow held
+            // An unread output may run any code when dropped, even panic: no borrow held, and
+            // a panic is contained and reported.
+            drop_reported(id, stage);
             self.spare_headers.give_back(header);
         }
     }
 
-    /// Drops every task (used when `block_on` returns). Tasks dropped here may spawn or wake
+    /// Drops every task still alive (used when `block_on` returns). Finished tasks keep their
+    /// output until their `JoinHandle` takes or drops it, so a handle awaited in a later
+    /// `block_on` on the same runtime still gets it. Tasks dropped here may spawn or wake
     /// others from their destructors; those are dropped in the next round.
     pub(crate) fn shutdown(&self) {
         loop {
-            let entries = self.tasks.borrow_mut().drain();
-            if entries.is_empty() {
+            let live: Vec<Key> = self
+                .tasks
+                .borrow()
+                .iter()
+                .filter(|(_, e)| matches!(e.stage, Stage::Runnable(_) | Stage::Polling))
+                .map(|(key, _)| key)
+                .collect();
+            if live.is_empty() {
                 break;
             }
-            for mut entry in entries {
-                if matches!(entry.stage, Stage::Runnable(_) | Stage::Polling) {
-                    self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
-                    trace::emit(|| Event::TaskFinished {
-                        task: entry.id(),
-                        outcome: TaskOutcome::Cancelled,
-                    });
-                    run_callbacks(entry.take_callbacks(), &Err(JoinError::Cancelled));
-                }
-                let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
+            for key in live {
+                self.drop_live_task(key);
             }
         }
         self.run_queue.borrow_mut().clear();
@@ -101,5 +144,39 @@ impl Executor {
         self.yielded.clear();
         let injected = self.take_injected();
         drop(injected);
+    }
+
+    /// At shutdown: removes one live task, reports it cancelled and drops it (a panic in its
+    /// destructors is contained).
+    fn drop_live_task(&self, key: Key) {
+        let Some(mut entry) = self.tasks.borrow_mut().remove(key) else {
+            return;
+        };
+        self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
+        trace::emit(|| Event::TaskFinished {
+            task: entry.id(),
+            outcome: TaskOutcome::Cancelled,
+        });
+        run_callbacks(entry.take_callbacks(), &Err(JoinError::Cancelled));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
+    }
+
+    /// Drops every entry left (finished outputs nobody took), when the executor goes away.
+    pub(super) fn drop_all_entries(&self) {
+        let entries = self.tasks.borrow_mut().drain();
+        for entry in entries {
+            drop_reported(entry.id(), entry);
+        }
+    }
+}
+
+/// Drops what a task left behind (an unread output, or a lent result whose slot is gone),
+/// containing a panic from its `Drop` and reporting it on stderr like a panicking `on_done`.
+fn drop_reported<T>(id: TaskId, leftover: T) {
+    if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(leftover))) {
+        eprintln!(
+            "corolab: the output of task {id} panicked while being dropped: {}",
+            panic_message(&*p)
+        );
     }
 }

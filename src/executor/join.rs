@@ -1,7 +1,7 @@
 //! `JoinHandle`: the caller's side of a spawned task.
 
 use super::task::{output_ref, unbox_output};
-use super::{DoneCallback, Executor, Stage, TaskId, run_callbacks};
+use super::{DoneCallback, Executor, Stage, TaskEntry, TaskId, run_callbacks};
 use crate::slab::Key;
 use std::any::Any;
 use std::fmt;
@@ -18,6 +18,9 @@ pub enum JoinError {
     Panic(String),
     /// The task was aborted, or dropped because its runtime shut down first.
     Cancelled,
+    /// Only given to an `on_done` callback registered after `.await` on the handle already
+    /// took the result: the task did finish, and the awaiting code got what it returned.
+    OutputTaken,
 }
 
 impl fmt::Display for JoinError {
@@ -25,6 +28,7 @@ impl fmt::Display for JoinError {
         match self {
             JoinError::Panic(msg) => write!(f, "task panicked: {msg}"),
             JoinError::Cancelled => write!(f, "task was cancelled"),
+            JoinError::OutputTaken => write!(f, "task finished; its result was already taken by .await"),
         }
     }
 }
@@ -74,7 +78,10 @@ impl<T: 'static> JoinHandle<T> {
 
     /// Runs `callback` when the task finishes (right away if it already has), like asyncio's
     /// `add_done_callback`. The callback runs on the runtime thread, inside the executor, just
-    /// after the task's last poll; the handle can still be awaited afterwards.
+    /// after the task's last poll; the handle can still be awaited afterwards. A callback may
+    /// register another one, on this task too: it runs right after. Registered after
+    /// `(&mut handle).await` took the result, it still runs at once, and receives
+    /// `Err(&JoinError::OutputTaken)`: the value has moved to the awaiting code.
     pub fn on_done(&self, callback: impl FnOnce(Result<&T, &JoinError>) + 'static) {
         let Some(executor) = self.executor.upgrade() else {
             callback(Err(&JoinError::Cancelled));
@@ -134,7 +141,7 @@ impl Executor {
             match entry.stage {
                 Stage::Finished(_) => {}
                 Stage::Taken => return Poll::Ready(Err(JoinError::Cancelled)),
-                Stage::Runnable(_) | Stage::Polling => {
+                Stage::Runnable(_) | Stage::Polling | Stage::Lent => {
                     match &mut entry.join_waker {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
@@ -152,7 +159,7 @@ impl Executor {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
             entry.has_handle = false;
-            matches!(entry.stage, Stage::Finished(_) | Stage::Taken)
+            entry.is_finished()
         };
         if finished {
             self.release(key);
@@ -163,7 +170,7 @@ impl Executor {
         let header = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
-            if matches!(entry.stage, Stage::Finished(_) | Stage::Taken) {
+            if entry.is_finished() {
                 return;
             }
             entry.abort_requested = true;
@@ -173,31 +180,28 @@ impl Executor {
     }
 
     pub(crate) fn is_finished(&self, key: Key) -> bool {
-        self.tasks
-            .borrow()
-            .get(key)
-            .is_none_or(|e| matches!(e.stage, Stage::Finished(_) | Stage::Taken))
+        self.tasks.borrow().get(key).is_none_or(TaskEntry::is_finished)
     }
 
+    /// Queues `callback` on the task; a finished task runs it now. After `.await` took the
+    /// result, or once the task is gone, it runs at once with what can still be said.
     pub(crate) fn add_done_callback(&self, key: Key, callback: DoneCallback) {
-        let mut callback = Some(callback);
-        {
+        let verdict = {
             let mut tasks = self.tasks.borrow_mut();
-            if let Some(entry) = tasks.get_mut(key)
-                && matches!(entry.stage, Stage::Runnable(_) | Stage::Polling)
-            {
-                let extras = entry.extras.get_or_insert_with(Default::default);
-                extras.on_done.extend(callback.take());
+            match tasks.get_mut(key) {
+                None => Err((callback, JoinError::Cancelled)),
+                Some(entry) if matches!(entry.stage, Stage::Taken) => Err((callback, JoinError::OutputTaken)),
+                Some(entry) => {
+                    let extras = entry.extras.get_or_insert_with(Default::default);
+                    extras.on_done.push(callback);
+                    Ok(matches!(entry.stage, Stage::Finished(_)))
+                }
             }
-        }
-        // Already finished: run it now, with the stored result.
-        if let Some(callback) = callback
-            && let Some(result) = self.take_result(key)
-        {
-            run_callbacks(vec![callback], &result);
-            if let Some(entry) = self.tasks.borrow_mut().get_mut(key) {
-                entry.stage = Stage::Finished(result);
-            }
+        };
+        match verdict {
+            Ok(true) => self.run_done_callbacks(key), // finished: run it now
+            Ok(false) => {} // runs when the task finishes (or after the callbacks running now)
+            Err((callback, e)) => run_callbacks(vec![callback], &Err(e)),
         }
     }
 }

@@ -24,6 +24,7 @@
 mod blocking;
 pub mod blocking_pool;
 mod bookkeeping;
+pub mod budget;
 mod finish;
 mod join;
 mod spawn;
@@ -311,7 +312,7 @@ impl Executor {
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
         self.bump(|s| s.polls += 1);
-        let poll = with_poller(0, || future.poll(cx));
+        let poll = with_poller(0, || budget::with_budget(|| future.poll(cx)));
         trace::emit(|| Event::TaskPolled {
             task: 0,
             outcome: if poll.is_ready() {
@@ -360,13 +361,14 @@ impl Executor {
     }
 
     /// Polls a task's future once, inside `catch_unwind`, with a waker pointing at `header`
-    /// (borrowed: no allocation per poll). Counts and traces the poll.
+    /// (borrowed: no allocation per poll) and a fresh cooperative budget (`budget.rs`). Counts
+    /// and traces the poll.
     fn poll_future(&self, id: TaskId, header: &Arc<TaskHeader>, future: &mut BoxedTask) -> PollResult {
         self.bump(|s| s.polls += 1);
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
         let result = with_poller(id, || {
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+            budget::with_budget(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))))
         });
         let outcome = match &result {
             Ok(Poll::Pending) => PollOutcome::Pending,
@@ -417,6 +419,8 @@ impl Drop for Executor {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         drop(leftover);
+        // Finished outputs nobody took (kept across `block_on` calls) go now.
+        self.drop_all_entries();
     }
 }
 
@@ -430,6 +434,7 @@ impl fmt::Debug for Executor {
                 Stage::Runnable(_) => "waiting",
                 Stage::Polling => "polling",
                 Stage::Finished(_) => "finished (result unread)",
+                Stage::Lent => "finished (on_done callbacks running)",
                 Stage::Taken => "finished",
             };
             list.entry(&format_args!(

@@ -55,7 +55,9 @@ pub(super) fn output_ref<T: 'static>(output: &dyn Any) -> Option<&T> {
 }
 
 pub(super) type BoxedTask = Pin<Box<dyn Future<Output = Box<dyn Any>>>>;
-pub(super) type DoneCallback = Box<dyn FnOnce(&Result<Box<dyn Any>, JoinError>)>;
+/// What a finished task leaves: its output (as `dyn Any`) or why it has none.
+pub(super) type TaskResult = Result<Box<dyn Any>, JoinError>;
+pub(super) type DoneCallback = Box<dyn FnOnce(&TaskResult)>;
 
 /// Where a task is in its life.
 pub(super) enum Stage {
@@ -64,7 +66,9 @@ pub(super) enum Stage {
     /// Being polled right now (its future is on the poller's stack).
     Polling,
     /// Done; the result waits for the `JoinHandle`.
-    Finished(Result<Box<dyn Any>, JoinError>),
+    Finished(TaskResult),
+    /// Done; the result is lent to the `on_done` callbacks running right now.
+    Lent,
     /// Done and the result was taken.
     Taken,
 }
@@ -96,6 +100,11 @@ impl TaskEntry {
         self.extras.as_ref().and_then(|x| x.name.as_deref())
     }
 
+    /// Has the task finished (whether or not its result is still there)?
+    pub(super) fn is_finished(&self) -> bool {
+        matches!(self.stage, Stage::Finished(_) | Stage::Lent | Stage::Taken)
+    }
+
     pub(super) fn take_callbacks(&mut self) -> Vec<DoneCallback> {
         self.extras
             .as_mut()
@@ -116,7 +125,7 @@ pub(super) fn drop_future(id: TaskId, future: BoxedTask) -> Result<(), JoinError
 
 /// Runs done-callbacks; one that panics is reported on stderr and does not stop the others
 /// (nor the run loop, which is what would be unwinding).
-pub(super) fn run_callbacks(callbacks: Vec<DoneCallback>, result: &Result<Box<dyn Any>, JoinError>) {
+pub(super) fn run_callbacks(callbacks: Vec<DoneCallback>, result: &TaskResult) {
     for callback in callbacks {
         if let Err(p) = catch_unwind(AssertUnwindSafe(|| callback(result))) {
             eprintln!(

@@ -1,6 +1,6 @@
 //! `TcpStream` and `TcpListener`.
 
-use crate::executor::spawn_blocking;
+use crate::executor::{budget, spawn_blocking};
 use crate::reactor::IoSource;
 use crate::trace::Interest;
 use socket2::{Domain, SockRef, Socket, Type};
@@ -75,9 +75,14 @@ impl TcpStream {
     /// A short read (fewer bytes than `buf` holds) means the kernel's buffer is empty now, so
     /// readiness is cleared at once: the next read waits for the next edge instead of first
     /// spending a system call to learn `WouldBlock` (tokio does the same).
+    ///
+    /// Each `Ready` spends one unit of the task's cooperative budget (`executor::budget`): a
+    /// reader of a socket that always has data still lets other tasks run.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        ready!(budget::poll_proceed(cx));
         let wanted = buf.len();
         let result = ready!(self.io.poll_io(cx, Interest::Read, |s| (&*s).read(buf)));
+        budget::spend();
         if let Ok(n) = result
             && n > 0
             && n < wanted
@@ -87,9 +92,13 @@ impl TcpStream {
         Poll::Ready(result)
     }
 
-    /// Writes some of `buf` once there is room in the send buffer.
+    /// Writes some of `buf` once there is room in the send buffer. Spends one unit of the
+    /// cooperative budget per `Ready`, like `poll_read`.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Interest::Write, |s| (&*s).write(buf))
+        ready!(budget::poll_proceed(cx));
+        let result = ready!(self.io.poll_io(cx, Interest::Write, |s| (&*s).write(buf)));
+        budget::spend();
+        Poll::Ready(result)
     }
 
     /// Reads some bytes; `Ok(0)` is EOF.
@@ -213,8 +222,16 @@ impl TcpListener {
     /// Waits for a connection. Readiness stays set until `accept` says `WouldBlock`, so a burst
     /// of connections is drained without waiting for new events.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = poll_fn(|cx| self.io.poll_io(cx, Interest::Read, |l| l.accept())).await?;
+        let (stream, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;
         Ok((TcpStream::from_mio(stream)?, addr))
+    }
+
+    /// Poll-level `accept`; spends one unit of the cooperative budget per `Ready`.
+    fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>> {
+        ready!(budget::poll_proceed(cx));
+        let result = ready!(self.io.poll_io(cx, Interest::Read, |l| l.accept()));
+        budget::spend();
+        Poll::Ready(result)
     }
 
     /// The bound address (with the real port if 0 was asked for).

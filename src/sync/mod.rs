@@ -18,7 +18,7 @@ mod oneshot_impl;
 mod semaphore;
 mod wait_queue;
 
-pub use channel::{Receiver, SendError, Sender, TrySendError, channel};
+pub use channel::{Receiver, SendError, Sender, TryRecvError, TrySendError, channel};
 pub use semaphore::{OwnedPermit, Permit, Semaphore};
 
 /// A channel for exactly one value.

@@ -1,5 +1,6 @@
 //! A channel for exactly one value.
 
+use crate::executor::budget;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -82,11 +83,14 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(budget::poll_proceed(cx));
         let mut inner = self.inner.borrow_mut();
         if let Some(value) = inner.value.take() {
+            budget::spend();
             return Poll::Ready(Ok(value));
         }
         if !inner.sender_alive {
+            budget::spend();
             return Poll::Ready(Err(RecvError));
         }
         inner.receiver_waker = Some(cx.waker().clone());

@@ -97,6 +97,7 @@ impl Future for Acquire<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        std::task::ready!(crate::executor::budget::poll_proceed(cx));
         let mut state = self.semaphore.state.borrow_mut();
         let my_turn = match self.ticket {
             None => state.waiters.is_empty(),
@@ -110,6 +111,7 @@ impl Future for Acquire<'_> {
                     state.waiters.wake_first(); // more permits free: pass the turn on
                 }
             }
+            crate::executor::budget::spend();
             return Poll::Ready(());
         }
         match self.ticket {

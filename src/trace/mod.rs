@@ -63,6 +63,8 @@ pub enum WakeCause {
     Thread,
     /// The task called `yield_now` and the reactor has had its turn since.
     Yield,
+    /// The task used up its cooperative budget (`executor::budget`) and was made to yield.
+    Budget,
     /// The first turn of a new `block_on` future.
     Start,
     /// No layer said why (e.g. a wake from plain code outside any poll).

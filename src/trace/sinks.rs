@@ -39,6 +39,7 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
                 WakeCause::Task { by } => format!("task {by}"),
                 WakeCause::Thread => "another thread".to_string(),
                 WakeCause::Yield => "its own yield_now, after the reactor's turn".to_string(),
+                WakeCause::Budget => "its spent budget: a forced yield".to_string(),
                 WakeCause::Start => "block_on starting".to_string(),
                 WakeCause::Unknown => "unknown cause".to_string(),
             };

@@ -1,0 +1,69 @@
+//! The cooperative budget: a task whose awaits are always ready still gives others a turn.
+//!
+//! A future returns `Pending` only when it must wait. A task looping over a channel it fills
+//! itself, or reading a socket that always has data, never has to wait, so without help it
+//! would keep the thread until it is done: timers fire late, other tasks and sockets starve.
+//! So each poll of a task (and of the `block_on` future) gets a budget of [`BUDGET`] units.
+//! The leaf futures (channel send and receive, oneshot, semaphore, TCP read, write and accept)
+//! ask [`poll_proceed`] before they do their work and [`spend`] one unit each time they return
+//! `Ready`. Once the budget is spent, `poll_proceed` wakes the task (trace cause
+//! `WakeCause::Budget`) and answers `Pending`: the task goes to the back of the run queue and
+//! the loop gives timers, sockets and the other tasks their turn. The next poll refills it.
+//! This is tokio's design (its budget is also 128); the code here is our own.
+//!
+//! The budget is a `Cell` in a thread-local: no allocation, two writes per poll, one read
+//! and one write per leaf `Ready`. Outside a task's poll (a future polled by hand, a test's
+//! counting waker) the budget is unlimited.
+
+use crate::trace::{self, WakeCause};
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Units of work a task may do in one poll before it is made to yield.
+pub const BUDGET: u8 = 128;
+
+thread_local! {
+    /// `Some(units left)` while a task is being polled; `None`: unlimited.
+    static LEFT: Cell<Option<u8>> = const { Cell::new(None) };
+}
+
+/// Runs one poll (`f`) with a fresh budget, then leaves the thread unlimited again.
+pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    LEFT.with(|left| left.set(Some(BUDGET)));
+    let _unlimited_again = Unlimit; // also when `f` unwinds (a panicking main future)
+    f()
+}
+
+struct Unlimit;
+
+impl Drop for Unlimit {
+    fn drop(&mut self) {
+        LEFT.with(|left| left.set(None));
+    }
+}
+
+/// Asked by a leaf future before it does any work: `Ready` if the task may go on, `Pending`
+/// (after waking the task, so it is polled again soon) if its budget for this poll is spent.
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    // LAB(coop-budget) begin: read LEFT; Some(0) means spent: wake cx's waker with cause WakeCause::Budget and return Pending; otherwise Ready
+    if LEFT.with(Cell::get) == Some(0) {
+        trace::with_cause(WakeCause::Budget, || cx.waker().wake_by_ref());
+        return Poll::Pending;
+    }
+    Poll::Ready(())
+    // LAB(coop-budget) end
+}
+
+/// Called by a leaf future each time it returns `Ready`: one unit of the budget is used.
+pub fn spend() {
+    LEFT.with(|left| {
+        if let Some(n) = left.get() {
+            left.set(Some(n.saturating_sub(1)));
+        }
+    });
+}
+
+/// Units left in the current poll (`None`: unlimited, not inside a task's poll).
+pub fn remaining() -> Option<u8> {
+    LEFT.with(Cell::get)
+}
