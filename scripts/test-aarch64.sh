@@ -17,6 +17,7 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 cargo test --no-fail-fast --target aarch64-unknown-linux-gnu \
     --test greenlet --test green --test green_http --test executor --test generator -- \
-    --skip guard_page_turns_infinite_recursion_into_sigsegv \
+    --skip greenlet_stack_overflow_names_the_greenlet_its_stack_size_and_the_fix_then_aborts \
+    --skip thread_stack_overflow_still_reports_through_std_after_greenlets_exist \
     --skip panic_backtrace_inside_greenlet_ends_at_the_trampoline \
     --skip min_size_greenlet_survives_a_panic_with_a_full_backtrace

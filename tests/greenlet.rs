@@ -339,31 +339,75 @@ fn run_child(test: &str, mode: &str, backtrace: &str) -> std::process::Output {
 }
 
 // Why: a stack overflow in a greenlet must hit the PROT_NONE guard page and
-// kill the process with a signal, never silently overwrite other memory.
-// Linux reports an access to a PROT_NONE page as SIGSEGV; std's handler sees
-// the fault is not in the *thread's* guard page, restores the default action
-// and the retried access kills the child. (Some kernels/architectures report
-// faults on mapped-but-inaccessible memory as SIGBUS; we accept either.)
+// stop the process, never silently overwrite other memory, and (issue 16.6)
+// not die silently either: std's SIGSEGV handler only knows the *thread's*
+// guard page, so before corolab's handler a greenlet overflow was a bare
+// SIGSEGV with nothing on stderr. Now the message names the greenlet, its
+// stack size and the fix, and the process aborts, as std does for a thread.
 #[test]
-fn guard_page_turns_infinite_recursion_into_sigsegv() {
+fn greenlet_stack_overflow_names_the_greenlet_its_stack_size_and_the_fix_then_aborts() {
     if std::env::var(CHILD_ENV).as_deref() == Ok("overflow") {
         let g = Greenlet::with_stack_size(64 * 1024, |()| recurse_forever(0)).unwrap();
+        println!("child greenlet: {g:?}");
         let n: u64 = g.switch(());
         println!("unreachable: recursion returned {n}");
         std::process::exit(0);
     }
-    let out = run_child(
-        "guard_page_turns_infinite_recursion_into_sigsegv",
-        "overflow",
-        "0",
+    let test = "greenlet_stack_overflow_names_the_greenlet_its_stack_size_and_the_fix_then_aborts";
+    let out = run_child(test, "overflow", "0");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let id = stdout
+        .split("Greenlet { id: ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("child printed its greenlet: {stdout}"));
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGABRT),
+        "child should abort, got {:?}\nstderr: {stderr}",
+        out.status
     );
-    let signal = out.status.signal();
+    let expected = format!("greenlet {id} has overflowed its stack of 65536 bytes");
     assert!(
-        signal == Some(libc::SIGSEGV) || signal == Some(libc::SIGBUS),
-        "child should die by SIGSEGV, got {:?}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
+        stderr.contains(&expected),
+        "stderr should say {expected:?}:\n{stderr}"
     );
+    assert!(stderr.contains("Greenlet::with_stack_size"), "{stderr}");
+    assert!(!stdout.contains("unreachable"), "{stdout}");
+}
+
+// Why: the greenlet handler sits in front of std's and must hand every other
+// fault back: a *thread* that overflows its stack after greenlets installed
+// the handler still gets std's own message, not ours and not a bare SIGSEGV.
+#[test]
+fn thread_stack_overflow_still_reports_through_std_after_greenlets_exist() {
+    if std::env::var(CHILD_ENV).as_deref() == Ok("thread_overflow") {
+        let g = Greenlet::new(|()| 1_u32);
+        let one: u32 = g.switch(());
+        assert_eq!(one, 1);
+        let t = std::thread::Builder::new()
+            .name("deep".into())
+            .stack_size(256 * 1024)
+            .spawn(|| recurse_forever(0))
+            .unwrap();
+        println!("unreachable: thread returned {:?}", t.join().is_ok());
+        std::process::exit(0);
+    }
+    let test = "thread_stack_overflow_still_reports_through_std_after_greenlets_exist";
+    let out = run_child(test, "thread_overflow", "0");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGABRT),
+        "std aborts on a thread overflow, got {:?}\nstderr: {stderr}",
+        out.status
+    );
+    assert!(
+        stderr.contains("thread 'deep'") && stderr.contains("has overflowed its stack"),
+        "std's message:\n{stderr}"
+    );
+    assert!(!stderr.contains("greenlet"), "not ours:\n{stderr}");
 }
 
 // Why: a panic's RUST_BACKTRACE=1 walks the greenlet stack; the unwind info
@@ -482,4 +526,53 @@ fn finished_greenlet_still_knows_its_parent_and_results_skip_dead_parents() {
     // `middle` is dead, so the grandchild's result skips it and comes to us.
     let text: &str = grandchild.switch(());
     assert_eq!(text, "from the grandchild");
+}
+
+// Why: the documented live-greenlet limit (issue 16.14): each greenlet is two
+// kernel mappings (stack and guard page), so `vm.max_map_count` caps how many
+// can exist at once; past it, creating one must be a typed `OutOfMemory`
+// error, not a crash. Runs in a child process: while the mappings are used up,
+// nothing else in the process could map memory.
+#[test]
+fn live_greenlets_stop_near_half_of_max_map_count_with_an_out_of_memory_error() {
+    if std::env::var(CHILD_ENV).as_deref() == Ok("map_limit") {
+        let mut alive = Vec::new();
+        let err = loop {
+            match Greenlet::with_stack_size(MIN_STACK_SIZE, |()| ()) {
+                Ok(g) => alive.push(g),
+                Err(e) => break e,
+            }
+        };
+        println!("live greenlets: {} error: {:?}", alive.len(), err.kind());
+        return;
+    }
+    let max_map_count: usize = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .expect("Linux exposes vm.max_map_count")
+        .trim()
+        .parse()
+        .unwrap();
+    if max_map_count > 1_000_000 {
+        return; // raised so far that the loop would take too long and too much memory
+    }
+    let out = run_child(
+        "live_greenlets_stop_near_half_of_max_map_count_with_an_out_of_memory_error",
+        "map_limit",
+        "0",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "child failed: {:?}\n{stdout}", out.status);
+    let at = stdout.find("live greenlets: ").expect(&stdout);
+    let line = stdout[at..].lines().next().unwrap_or_default();
+    assert!(line.ends_with("error: OutOfMemory"), "{line}");
+    let count: usize = line["live greenlets: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    println!("{line} (vm.max_map_count = {max_map_count})");
+    assert!(
+        count <= max_map_count / 2 && count + 2_000 >= max_map_count / 2,
+        "{count} greenlets with vm.max_map_count = {max_map_count}"
+    );
 }

@@ -125,7 +125,7 @@ unsafe extern "C" fn greenlet_start() {
         "bl {entry}",
         "brk #1",
         ".cfi_endproc",
-        entry = sym super::handle::greenlet_entry,
+        entry = sym super::switch::greenlet_entry,
     )
 }
 

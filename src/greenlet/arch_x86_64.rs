@@ -155,7 +155,7 @@ unsafe extern "C" fn greenlet_start() {
         "call {entry}",
         "ud2",
         ".cfi_endproc",
-        entry = sym super::handle::greenlet_entry,
+        entry = sym super::switch::greenlet_entry,
     )
 }
 

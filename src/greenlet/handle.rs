@@ -1,16 +1,20 @@
-//! The `Greenlet` handle, the per-thread bookkeeping, and the two Rust
-//! functions on either side of the assembly: [`switch_to`] (every switch goes
-//! through it) and [`greenlet_entry`] (the first Rust frame on a new stack).
+//! The [`Greenlet`] handle and the state behind it (`Inner`): its life-cycle
+//! `State`, its link to its parent, its stack. Every switch goes through
+//! `switch_to` in `switch.rs`, which owns the per-thread bookkeeping.
 
 use std::any::{Any, type_name};
 use std::cell::Cell;
 use std::fmt;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::resume_unwind;
 use std::rc::{Rc, Weak};
 
-use super::arch::{greenlet_switch, init_stack};
+use super::arch::init_stack;
+use super::overflow::{self, Guard};
 use super::stack::Stack;
+use super::switch::{
+    GreenletExit, THREAD, ThreadState, Transfer, Value, kill, pass_on, send_exit, switch_to,
+};
 
 /// Stack size used by [`Greenlet::new`]: 256 KiB of address space per
 /// greenlet, plus one guard page.
@@ -26,7 +30,7 @@ pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// Life cycle of a greenlet. Exactly one greenlet per thread is `Running`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum State {
+pub(super) enum State {
     /// Created, its function has not been called yet.
     NotStarted,
     /// Currently executing on this thread.
@@ -37,45 +41,6 @@ enum State {
     Dead,
 }
 
-/// A value in flight between two greenlets, with its type name so a wrong
-/// downcast can say what it got.
-struct Value {
-    boxed: Box<dyn Any>,
-    type_name: &'static str,
-}
-
-impl Value {
-    fn new<T: 'static>(value: T) -> Value {
-        Value {
-            boxed: Box::new(value),
-            type_name: type_name::<T>(),
-        }
-    }
-
-    fn downcast<T: 'static>(self) -> Result<T, Value> {
-        let type_name = self.type_name;
-        match self.boxed.downcast::<T>() {
-            Ok(b) => Ok(*b),
-            Err(boxed) => Err(Value { boxed, type_name }),
-        }
-    }
-}
-
-/// What a switch hands to the greenlet that resumes.
-enum Transfer {
-    /// An ordinary value (`switch(value)`, or a greenlet's return value).
-    Value(Value),
-    /// The greenlet we came from panicked; re-raise it here.
-    Panic(Box<dyn Any + Send>),
-    /// "Please die": sent by [`kill`] when the last handle is dropped.
-    Exit,
-}
-
-/// Private panic payload used to unwind a greenlet whose last handle was
-/// dropped (Python's `GreenletExit`). Nobody outside this file can name it, so
-/// [`greenlet_entry`] knows that a payload of this type means "asked to exit".
-struct GreenletExit;
-
 /// A greenlet's link to its parent.
 ///
 /// Strong while the greenlet can still run (it needs the parent when it
@@ -84,7 +49,7 @@ struct GreenletExit;
 /// keeping a strong link back would be a reference cycle: dropping the
 /// suspended parent would then never unwind it.
 #[derive(Default)]
-enum ParentLink {
+pub(super) enum ParentLink {
     /// A root greenlet has no parent.
     #[default]
     None,
@@ -96,7 +61,7 @@ enum ParentLink {
 
 impl ParentLink {
     /// A new handle to the parent, if it still exists.
-    fn get(&self) -> Option<Greenlet> {
+    pub(super) fn get(&self) -> Option<Greenlet> {
         match self {
             ParentLink::None => None,
             ParentLink::Strong(parent) => Some(parent.clone()),
@@ -105,7 +70,7 @@ impl ParentLink {
     }
 
     /// The same link, but one that no longer keeps the parent alive.
-    fn into_weak(self) -> ParentLink {
+    pub(super) fn into_weak(self) -> ParentLink {
         match self {
             ParentLink::Strong(parent) => ParentLink::Weak(Rc::downgrade(&parent.inner)),
             other => other,
@@ -115,27 +80,48 @@ impl ParentLink {
 
 /// The boxed function a greenlet runs, with its argument and result erased
 /// to [`Value`].
-type Body = Box<dyn FnOnce(Value) -> Value>;
+pub(super) type Body = Box<dyn FnOnce(Value) -> Value>;
 
 /// The shared state behind every handle to one greenlet.
-struct Inner {
-    id: u64,
-    state: Cell<State>,
+pub(super) struct Inner {
+    pub(super) id: u64,
+    pub(super) state: Cell<State>,
     /// The stack pointer `greenlet_switch` saved when this greenlet was
     /// suspended (or the one `init_stack` prepared, before it starts).
-    saved_sp: Cell<*mut u8>,
+    pub(super) saved_sp: Cell<*mut u8>,
     /// The function to run; taken by `greenlet_entry`.
-    body: Cell<Option<Body>>,
+    pub(super) body: Cell<Option<Body>>,
     /// Who receives our return value (or panic) when we finish.
-    parent: Cell<ParentLink>,
+    pub(super) parent: Cell<ParentLink>,
     /// `None` for a thread's root greenlet, which runs on the thread's stack.
-    stack: Cell<Option<Stack>>,
+    pub(super) stack: Cell<Option<Stack>>,
     /// True for the thread's root greenlet (never killed, never finishes).
-    is_root: bool,
+    pub(super) is_root: bool,
     /// Set when this greenlet receives [`Transfer::Exit`]: it is being
     /// unwound and will never be resumed usefully again. Per greenlet, unlike
     /// `std::thread::panicking()`, which is per OS thread.
-    exiting: Cell<bool>,
+    pub(super) exiting: Cell<bool>,
+    /// Where this greenlet's guard page is, for the stack overflow message
+    /// (`Guard::NONE` for a root greenlet).
+    pub(super) guard: Guard,
+}
+
+impl Inner {
+    /// The state of a thread's root greenlet: it runs on the thread's own
+    /// stack, is running from the start and never finishes.
+    pub(super) fn root(id: u64) -> Inner {
+        Inner {
+            id,
+            state: Cell::new(State::Running),
+            saved_sp: Cell::new(std::ptr::null_mut()),
+            body: Cell::new(None),
+            parent: Cell::new(ParentLink::None),
+            stack: Cell::new(None),
+            is_root: true,
+            exiting: Cell::new(false),
+            guard: Guard::NONE,
+        }
+    }
 }
 
 impl Drop for Inner {
@@ -167,7 +153,7 @@ impl Drop for Inner {
 /// ```
 #[derive(Clone)]
 pub struct Greenlet {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 /// Why [`Greenlet::try_switch`] failed.
@@ -202,262 +188,6 @@ impl fmt::Display for SwitchError {
 }
 
 impl std::error::Error for SwitchError {}
-
-/// Per-thread bookkeeping. `Cell<Option<_>>` (take/set) instead of `RefCell`
-/// so that no borrow is ever held while a greenlet handle is dropped (a drop
-/// can itself switch greenlets).
-struct ThreadState {
-    /// The running greenlet. `None` only before first use and for the few
-    /// instructions inside [`switch_to`] where it changes hands.
-    current: Cell<Option<Greenlet>>,
-    /// The thread's root greenlet (its original stack); kept alive forever.
-    root: Cell<Option<Greenlet>>,
-    /// The greenlet we just switched away from, parked here so its memory
-    /// (including the `saved_sp` the assembly writes to) outlives the switch.
-    /// The greenlet that resumes drops it.
-    switched_from: Cell<Option<Greenlet>>,
-    /// The value in flight during a switch.
-    transfer: Cell<Option<Transfer>>,
-    next_id: Cell<u64>,
-}
-
-thread_local! {
-    static THREAD: ThreadState = const {
-        ThreadState {
-            current: Cell::new(None),
-            root: Cell::new(None),
-            switched_from: Cell::new(None),
-            transfer: Cell::new(None),
-            next_id: Cell::new(0),
-        }
-    };
-}
-
-impl ThreadState {
-    /// A new handle to the running greenlet, creating the root greenlet on
-    /// first use.
-    fn current(&self) -> Greenlet {
-        let current = match self.current.take() {
-            Some(g) => g,
-            None => {
-                let root = Greenlet {
-                    inner: Rc::new(Inner {
-                        id: self.new_id(),
-                        state: Cell::new(State::Running),
-                        saved_sp: Cell::new(std::ptr::null_mut()),
-                        body: Cell::new(None),
-                        parent: Cell::new(ParentLink::None),
-                        stack: Cell::new(None),
-                        is_root: true,
-                        exiting: Cell::new(false),
-                    }),
-                };
-                self.root.set(Some(root.clone()));
-                root
-            }
-        };
-        let copy = current.clone();
-        self.current.set(Some(current));
-        copy
-    }
-
-    fn root(&self) -> Greenlet {
-        let root = self
-            .root
-            .take()
-            .expect("the root greenlet exists once any greenlet does");
-        let copy = root.clone();
-        self.root.set(Some(root));
-        copy
-    }
-
-    fn new_id(&self) -> u64 {
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        id
-    }
-}
-
-/// The heart of the module: make `target` the running greenlet, and return
-/// whatever the next greenlet to switch back to *us* hands over.
-///
-/// Nothing that owns a handle stays in this frame while we are suspended:
-/// the outgoing greenlet is parked in `switched_from`, the target in
-/// `current`. So a suspended greenlet does not keep itself alive, and
-/// dropping its last handle elsewhere can unwind it.
-fn switch_to(target: Greenlet, message: Transfer) -> Transfer {
-    THREAD.with(|t| {
-        let current = t.current();
-        if Rc::ptr_eq(&current.inner, &target.inner) {
-            return message; // switching to yourself is a no-op, as in Python
-        }
-        let target_state = target.inner.state.get();
-        assert!(
-            matches!(target_state, State::NotStarted | State::Suspended),
-            "internal error: switch to a {target_state:?} greenlet"
-        );
-        drop(t.current.take()); // `current` above is now the only handle we own
-        let save_sp: *mut *mut u8 = current.inner.saved_sp.as_ptr();
-        let load_sp: *mut u8 = target.inner.saved_sp.get();
-        if current.inner.state.get() == State::Running {
-            current.inner.state.set(State::Suspended); // a finishing greenlet stays Dead
-        }
-        target.inner.state.set(State::Running);
-        t.transfer.set(Some(message));
-        t.switched_from.set(Some(current));
-        t.current.set(Some(target));
-
-        // SAFETY:
-        // - `save_sp` points into the `Inner` of the outgoing greenlet, which
-        //   is kept alive by `switched_from` until the greenlet that resumes
-        //   has returned from `greenlet_switch` and drops it.
-        // - `load_sp` is valid to load: the target is NotStarted (then it is
-        //   the sp `init_stack` prepared on its fresh stack) or Suspended
-        //   (then it is what `greenlet_switch` saved when it switched away);
-        //   we asserted that above. Its stack stays mapped because `current`
-        //   now owns a handle to it, and stacks are only unmapped when Dead
-        //   or NotStarted.
-        // - The call is an ordinary extern "C" call for the compiler: it
-        //   assumes all caller-saved registers are clobbered, and the switch
-        //   preserves the callee-saved ones (this greenlet gets its own back
-        //   when someone switches to it again).
-        unsafe { greenlet_switch(save_sp, load_sp) };
-
-        // ---- Someone switched back to us. `t.current` is us again. ----
-        // Take the value first: dropping `switched_from` may switch again
-        // (to unwind a greenlet whose last handle that was).
-        let reply = t.transfer.take().expect("every switch carries a message");
-        if matches!(reply, Transfer::Exit) {
-            t.current().inner.exiting.set(true); // we are asked to unwind
-        }
-        drop(t.switched_from.take());
-        reply
-    })
-}
-
-/// The first Rust function on every greenlet stack, called by the assembly
-/// trampoline `greenlet_start`. It never returns: when the greenlet's
-/// function is done, it switches to the parent for good.
-///
-/// `extern "C"` matters: if a panic ever escaped from here it could not
-/// unwind into the assembly frame below; Rust aborts the process instead.
-/// It does not happen, because `catch_unwind` below catches every panic.
-pub(crate) extern "C" fn greenlet_entry() -> ! {
-    let (first, body) = THREAD.with(|t| {
-        let first = t.transfer.take().unwrap_or(Transfer::Exit);
-        let me = t.current();
-        if matches!(first, Transfer::Exit) {
-            me.inner.exiting.set(true);
-        }
-        let body = me.inner.body.take();
-        drop(t.switched_from.take());
-        (first, body)
-    });
-
-    // Run the greenlet's function, catching any panic on this stack.
-    let outcome = catch_unwind(AssertUnwindSafe(move || match (first, body) {
-        (Transfer::Value(value), Some(body)) => body(value),
-        // A parent that had not started yet receives a child's panic or an
-        // exit request: it dies with it without running its function.
-        (Transfer::Panic(payload), body) => {
-            drop(body);
-            resume_unwind(payload)
-        }
-        (_, body) => {
-            drop(body);
-            resume_unwind(Box::new(GreenletExit))
-        }
-    }));
-    let reply = match outcome {
-        Ok(value) => Transfer::Value(value),
-        Err(payload) if payload.is::<GreenletExit>() => Transfer::Value(Value::new(())),
-        Err(payload) => Transfer::Panic(payload),
-    };
-
-    // Finished. Hand the result to the nearest parent that can still run.
-    let parent = THREAD.with(|t| {
-        let me = t.current();
-        me.inner.state.set(State::Dead);
-        let receiver = nearest_live_ancestor(&me).unwrap_or_else(|| t.root());
-        // Dead, we no longer need our parent: keep only a weak link (see
-        // `ParentLink`). `receiver` holds a handle, so if it is our parent
-        // this does not drop its last one.
-        let link = me.inner.parent.take();
-        me.inner.parent.set(link.into_weak());
-        receiver
-    });
-    // No value with a destructor is left in this frame: the stack can be
-    // unmapped as soon as the parent drops our handle.
-    switch_to(parent, reply);
-    // `switch_to` refuses to switch into a Dead greenlet, so this is
-    // unreachable; abort rather than return into the trampoline.
-    std::process::abort()
-}
-
-/// The greenlet that receives `me`'s result: its parent, or if that has
-/// finished too, the parent's parent, and so on (as in Python).
-fn nearest_live_ancestor(me: &Greenlet) -> Option<Greenlet> {
-    let mut next = me.parent();
-    while let Some(p) = next {
-        if !p.is_dead() {
-            return Some(p);
-        }
-        next = p.parent();
-    }
-    None
-}
-
-/// Resumes the suspended greenlet `inner` with [`Transfer::Exit`]: its
-/// pending switch panics with [`GreenletExit`], which unwinds its stack, and
-/// it reports back to us (its parent for the moment, like Python's
-/// `GreenletExit`, which goes back to whoever killed the greenlet). Returns
-/// its reply, or `None` if the thread is shutting down and its bookkeeping is
-/// gone, so we cannot switch any more.
-fn send_exit(inner: &Rc<Inner>) -> Option<Transfer> {
-    let victim = Greenlet {
-        inner: Rc::clone(inner),
-    };
-    let killer = THREAD.try_with(ThreadState::current).ok()?;
-    let old_parent = inner.parent.replace(ParentLink::Strong(killer));
-    let reply = switch_to(victim, Transfer::Exit);
-    // Put the real parent back (weak if the victim is now dead, as always
-    // for a finished greenlet); this drops the link to the killer.
-    let restored = if inner.state.get() == State::Dead {
-        old_parent.into_weak()
-    } else {
-        old_parent
-    };
-    drop(inner.parent.replace(restored));
-    Some(reply)
-}
-
-/// Continues, in the greenlet that sent the exit, a panic that the exiting
-/// greenlet raised instead of finishing quietly.
-fn pass_on(reply: Transfer) {
-    match reply {
-        Transfer::Value(_) => {}
-        // Never start a second panic while one is unwinding: that aborts.
-        _ if std::thread::panicking() => {}
-        Transfer::Panic(payload) => resume_unwind(payload),
-        Transfer::Exit => resume_unwind(Box::new(GreenletExit)),
-    }
-}
-
-/// Called when the last handle to a suspended greenlet is dropped: unwind
-/// it, so every destructor on its stack runs.
-fn kill(inner: &Rc<Inner>) {
-    let Some(reply) = send_exit(inner) else {
-        return; // `Inner::drop` leaks the stack
-    };
-    if inner.state.get() != State::Dead {
-        // It caught the GreenletExit panic and switched away again instead of
-        // finishing. Keep one handle forever, so its stack is never unmapped.
-        std::mem::forget(Greenlet {
-            inner: Rc::clone(inner),
-        });
-    }
-    pass_on(reply);
-}
 
 impl Drop for Greenlet {
     fn drop(&mut self) {
@@ -505,6 +235,7 @@ impl Greenlet {
         F: FnOnce(A) -> R + 'static,
     {
         let stack = Stack::new(stack_size)?;
+        overflow::install(); // so an overflow of this stack says so (`overflow.rs`)
         // SAFETY: `stack` is freshly mapped and not used by anything else;
         // `Stack::new` guarantees at least MIN_STACK_SIZE readable and
         // writable bytes below its top (far more than the frame `init_stack`
@@ -521,6 +252,7 @@ impl Greenlet {
             Value::new(f(argument))
         });
         let (id, parent) = THREAD.with(|t| (t.new_id(), t.current()));
+        let guard = Guard::of(&stack, id);
         Ok(Greenlet {
             inner: Rc::new(Inner {
                 id,
@@ -531,6 +263,7 @@ impl Greenlet {
                 stack: Cell::new(Some(stack)),
                 is_root: false,
                 exiting: Cell::new(false),
+                guard,
             }),
         })
     }

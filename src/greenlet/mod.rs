@@ -1,8 +1,6 @@
 //! Stackful coroutines: greenlets, each with its own stack and registers.
 //!
-//! # The concept
-//!
-//! The seeds define a coroutine as "a user-space thread with its own register
+//! **Concept.** The seeds define a coroutine as "a user-space thread with its own register
 //! context and stack: on a switch the registers and stack are saved elsewhere,
 //! and restored when switching back". Rust's `async fn` does not work that way
 //! (it is *stackless*: the compiler turns the function into a state machine
@@ -48,7 +46,7 @@
 //! [`Greenlet::switch`] or a [`SwitchError`] from [`Greenlet::try_switch`],
 //! never undefined behaviour.
 //!
-//! # Where it lives in the code
+//! **Where.**
 //!
 //! - `arch_x86_64.rs` / `arch_aarch64.rs`: `greenlet_switch`, the context
 //!   switch, a naked function of about twenty instructions: push the
@@ -57,16 +55,23 @@
 //!   `greenlet_start` (the first instruction of a new greenlet) and
 //!   `init_stack` (the fake saved registers a new stack starts with).
 //! - `stack.rs`: stacks from `mmap`, with a `PROT_NONE` guard page, so a stack
-//!   overflow is a SIGSEGV, never silent corruption.
-//! - `handle.rs`: the [`Greenlet`] handle, the per-thread "who is running"
-//!   bookkeeping, `switch_to` (bookkeeping around the assembly) and
-//!   `greenlet_entry` (catches panics with `catch_unwind` so no unwind ever
-//!   crosses the assembly frames, then hands the result to the parent).
+//!   overflow is a fault, never silent corruption.
+//! - `overflow.rs`: the SIGSEGV/SIGBUS handler (on an alternate signal stack)
+//!   that recognises a greenlet's guard page, prints "greenlet N has
+//!   overflowed its stack of S bytes" with the fix ([`Greenlet::with_stack_size`])
+//!   and aborts, as std does for threads; any other fault goes to the handler
+//!   that was there before.
+//! - `handle.rs`: the [`Greenlet`] handle and its state (`Inner`: life-cycle
+//!   `State`, parent link, stack).
+//! - `switch.rs`: the per-thread "who is running" bookkeeping, `switch_to`
+//!   (`hand_over`, the assembly, `receive`) and `greenlet_entry` (catches
+//!   panics with `catch_unwind` so no unwind ever crosses the assembly frames,
+//!   then hands the result to the parent); the exit protocol (`kill`).
 //!
 //! This module is the only place in corolab where `unsafe` is allowed; every
 //! `unsafe` block says why it is sound in a `// SAFETY:` comment.
 //!
-//! # What to watch in the debugger
+//! **In the debugger.**
 //!
 //! ```text
 //! (gdb) break corolab_greenlet_switch  # the asm has a plain symbol name
@@ -76,7 +81,7 @@
 //! (gdb) x/8gx $rsp             # MXCSR+CW, r15, r14, r13, r12, rbx, rbp, return address
 //! (gdb) stepi 2                # `mov rsp, rsi`: rsp jumps to another mapping
 //! (gdb) info proc mappings     # ... the greenlet's stack; the ---p line below is its guard page
-//! (gdb) break corolab::greenlet::handle::greenlet_entry
+//! (gdb) break corolab::greenlet::switch::greenlet_entry
 //! (gdb) continue
 //! (gdb) bt                     # inside a greenlet: your frames, greenlet_entry, greenlet_start, end
 //! ```
@@ -85,9 +90,17 @@
 //! says "no caller" (`.cfi_undefined rip`), which is also what stops a
 //! `RUST_BACKTRACE=1` panic backtrace from walking off the top of the stack.
 //!
-//! # Targets
+//! **How many.** Each greenlet is two kernel memory mappings (its stack and
+//! its guard page), and Linux caps mappings per process at `vm.max_map_count`
+//! (65,530 by default; `cat /proc/sys/vm/max_map_count` shows it), so about
+//! 32,700 greenlets can be alive at once (32,747 measured on the development
+//! machine, by the test `live_greenlets_stop_near_half_of_max_map_count_with_an_out_of_memory_error`): past that, [`Greenlet::with_stack_size`]
+//! returns an `OutOfMemory` error and [`Greenlet::new`] panics with it. To go
+//! higher, raise the limit as root: `sysctl -w vm.max_map_count=262144` (about
+//! 130,000 greenlets; put `vm.max_map_count = 262144` in `/etc/sysctl.d/` to keep
+//! it after a reboot). Stackless tasks have no such limit.
 //!
-//! Linux on x86_64 and aarch64. On every other target this module only
+//! **Targets.** Linux on x86_64 and aarch64. On every other target this module only
 //! contains [`SUPPORTED`]` == false`: the rest of corolab builds and works
 //! unchanged, and code that names [`Greenlet`] fails to compile there.
 #![allow(unsafe_code)]
@@ -110,7 +123,11 @@ mod arch;
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod handle;
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod overflow;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod stack;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod switch;
 
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub use handle::{DEFAULT_STACK_SIZE, Greenlet, SwitchError};

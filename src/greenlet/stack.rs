@@ -14,8 +14,9 @@
 //! ```
 //!
 //! A recursion that runs off the bottom of the usable part touches the guard
-//! page and the kernel kills the process with SIGSEGV, instead of silently
-//! overwriting whatever memory lies below. Rust inserts stack probes for big
+//! page and the kernel sends SIGSEGV, instead of letting it silently overwrite
+//! whatever memory lies below (`overflow.rs` then names the greenlet and
+//! aborts). Rust inserts stack probes for big
 //! frames, so even a frame larger than a page touches the guard page first.
 //!
 //! In the debugger: `info proc mappings` lists each stack as an anonymous
@@ -125,6 +126,12 @@ impl Stack {
     pub(crate) fn top(&self) -> *mut u8 {
         // wrapping_add: plain address arithmetic, stays inside the mapping end.
         self.base.as_ptr().wrapping_add(self.len)
+    }
+
+    /// The guard page's addresses: `(first byte, one past the last byte)`.
+    pub(crate) fn guard_range(&self) -> (usize, usize) {
+        let start = self.base.as_ptr() as usize;
+        (start, start + self.page)
     }
 
     /// Usable bytes (the guard page not counted).
