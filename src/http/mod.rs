@@ -48,7 +48,7 @@ mod url;
 
 pub use client::{Client, ClientBuilder, RequestBuilder};
 pub use error::{Error, Phase};
-pub use reader::{Event, Limits, ResponseReader};
+pub use reader::{Event, Limits, Progress, ResponseReader};
 pub use request::{Request, encode_chunked, encode_request};
 pub use response::{Headers, Response, ResponseHead, Version};
 pub use url::{Url, percent_encode};

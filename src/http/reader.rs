@@ -33,7 +33,10 @@
 //! not `chunked` is rejected, and so is any coding besides `chunked` (we decode
 //! no codings); bare LF line endings in
 //! the head (and in trailer lines, which are header lines) are accepted
-//! (httparse does so), but chunk size lines and the end of chunk data need CRLF.
+//! (httparse does so), but chunk size lines and the end of chunk data need CRLF;
+//! a chunk size line must have a hex digit and its extensions must follow the
+//! grammar (`reader/chunked.rs`); obs-fold in a header value becomes one SP
+//! (RFC 9112 §5.2).
 //!
 //! Whether the connection may be reused is decided at the end
 //! ([`Event::End::reusable`]): only if the body length was known from the
@@ -45,20 +48,40 @@
 //! exceeds `max_head_bytes`, and a body larger than `max_body_bytes` is
 //! refused as soon as its announced length (or the running total) passes it.
 //!
-//! **Where.** `parse_head` runs httparse; `decide_framing` applies §6.3;
-//! `next_length_data`, `next_chunked` and `next_until_eof` produce body events.
+//! **Split independence.** However the same input is split into `feed` /
+//! `filled` calls (as long as the caller reads no more than
+//! [`ResponseReader::read_hint`] while the head is arriving), the reader
+//! returns the same heads, the same body bytes (`Data` pieces may be cut
+//! differently; their concatenation is the same), the same error with the same
+//! text, and the same `reusable`, with one exception: when bytes *follow* the
+//! end of the response, `End { reusable }` is false if any of them was fed
+//! before `End` was returned, and may be true if they only arrive later. Those
+//! bytes are no part of this response (an answer nobody asked for); the pools
+//! find late ones at checkout. Two rules make the rest hold: a decision is
+//! only taken on bytes that cannot change (a whole chunk-size line, the status
+//! line once it is complete or 80 bytes long, no more of the head than
+//! `max_head_bytes`), and an until-EOF body hands out data up to
+//! `max_body_bytes` before refusing the rest. `tests/http_reader_split_prop.rs`
+//! and the fuzz target `response_reader` check the contract.
+//!
+//! **Where.** [`ResponseReader::advance`] is the step the clients drive;
+//! `step_once` dispatches on the state, one function per state: `parse_head`
+//! (`reader/head.rs`: httparse, 1xx, `decide_framing` for §6.3),
+//! `next_length_data`, `next_until_eof`, and the chunked states
+//! `chunk_size_line`, `chunk_data`, `chunk_data_end`, `trailer_line`
+//! (`reader/chunked.rs`).
 //!
 //! **In the debugger.** Watch `self.state` change between calls to
 //! [`ResponseReader::next_event`], and `self.start` walk towards `self.end`
 //! in `self.buf` (the bytes between them are fed but not yet parsed).
 
-use std::mem::MaybeUninit;
 use std::ops::Range;
 
-use httparse::Status;
-
 use super::error::Error;
-use super::response::{Headers, ResponseHead, Version};
+use super::response::{Response, ResponseHead};
+
+mod chunked;
+mod head;
 
 /// Size limits applied while reading a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,19 +118,34 @@ pub enum Event {
     },
 }
 
-/// Longest chunk-size line (size plus extensions) we accept.
-const MAX_CHUNK_LINE: usize = 4096;
 /// Largest single read we suggest.
 const READ_SIZE: usize = 16 * 1024;
-/// Header slots kept on the stack while parsing a head; more (a larger
-/// `max_headers`) are allocated.
-const STACK_HEADER_SLOTS: usize = 128;
+/// Most body bytes [`ResponseReader::advance`] reserves up front from a
+/// `Content-Length` (a larger body grows as it comes).
+const BODY_RESERVE_LIMIT: u64 = 1024 * 1024;
 
 /// What one step of the state machine found; body data as a range of `buf`.
 enum Found {
     Head(ResponseHead),
     Data(Range<usize>),
     End { reusable: bool },
+    /// Framing bytes consumed (a chunk size line, a CRLF, a trailer line): step again.
+    Framing,
+}
+
+/// What [`ResponseReader::advance`] needs or has: the driving step of all three clients.
+#[derive(Debug)]
+pub enum Progress {
+    /// Read more bytes into [`ResponseReader::read_buffer`] (or report EOF), then advance again.
+    NeedBytes,
+    /// The whole response. `reusable`: the connection may carry another request
+    /// (the framing allows it and no byte beyond the response was fed).
+    Done {
+        /// Head and body.
+        response: Response,
+        /// Whether the connection may go back to the pool.
+        reusable: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +178,9 @@ pub struct ResponseReader {
     body_received: u64,
     keep_alive: bool,
     state: State,
+    /// What [`ResponseReader::advance`] has collected so far.
+    collected_head: Option<ResponseHead>,
+    collected_body: Vec<u8>,
 }
 
 impl ResponseReader {
@@ -165,6 +206,8 @@ impl ResponseReader {
             body_received: 0,
             keep_alive: false,
             state: State::Head,
+            collected_head: None,
+            collected_body: Vec::new(),
         }
     }
 
@@ -274,6 +317,7 @@ impl ResponseReader {
             Some(Found::Head(head)) => Ok(Some(Event::Head(head))),
             Some(Found::Data(range)) => Ok(Some(Event::Data(self.buf[range].to_vec()))),
             Some(Found::End { reusable }) => Ok(Some(Event::End { reusable })),
+            Some(Found::Framing) => unreachable!("step loops over framing"),
         }
     }
 
@@ -287,8 +331,53 @@ impl ResponseReader {
                 Some(Found::Head(head)) => return Ok(Some(Event::Head(head))),
                 Some(Found::Data(range)) => body.extend_from_slice(&self.buf[range]),
                 Some(Found::End { reusable }) => return Ok(Some(Event::End { reusable })),
+                Some(Found::Framing) => unreachable!("step loops over framing"),
             }
         }
+    }
+
+    /// The driving step the three clients share: collect head and body, and
+    /// say whether more bytes are needed or the response is complete. On
+    /// `NeedBytes`, read into [`ResponseReader::read_buffer`] and call
+    /// [`ResponseReader::filled`] (or [`ResponseReader::feed_eof`] on EOF).
+    ///
+    /// ```
+    /// use corolab::http::{Limits, Progress, ResponseReader};
+    /// let mut reader = ResponseReader::new(Limits::default(), false);
+    /// assert!(matches!(reader.advance(), Ok(Progress::NeedBytes)));
+    /// reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    /// let Ok(Progress::Done { response, reusable }) = reader.advance() else { panic!() };
+    /// assert_eq!((response.body(), reusable), (&b"hi"[..], true));
+    /// ```
+    pub fn advance(&mut self) -> Result<Progress, Error> {
+        let mut body = std::mem::take(&mut self.collected_body);
+        let event = self.next_event_into(&mut body);
+        self.collected_body = body;
+        match event? {
+            None => Ok(Progress::NeedBytes),
+            Some(Event::Head(head)) => {
+                if let Some(length) = self.body_remaining() {
+                    self.collected_body.reserve_exact(length.min(BODY_RESERVE_LIMIT) as usize);
+                }
+                self.collected_head = Some(head);
+                self.advance()
+            }
+            Some(Event::Data(_)) => unreachable!("next_event_into appends data"),
+            Some(Event::End { reusable }) => {
+                let head = self.collected_head.take().expect("the reader yields Head before End");
+                let body = std::mem::take(&mut self.collected_body);
+                Ok(Progress::Done {
+                    response: Response::new(head, body),
+                    reusable,
+                })
+            }
+        }
+    }
+
+    /// Bytes fed but not (yet) part of the response; after the end, bytes that
+    /// followed it (which make the connection unusable).
+    pub fn leftover(&self) -> usize {
+        self.end - self.start
     }
 
     /// One step; an error finishes the reader.
@@ -300,13 +389,25 @@ impl ResponseReader {
         result
     }
 
+    /// Steps until something the caller sees: an event, or "need more bytes".
     fn step(&mut self) -> Result<Option<Found>, Error> {
+        loop {
+            match self.step_once()? {
+                Some(Found::Framing) => continue,
+                found => return Ok(found),
+            }
+        }
+    }
+
+    /// One state, one function: the dispatch the debugger steps through.
+    fn step_once(&mut self) -> Result<Option<Found>, Error> {
         match self.state {
             State::Head => self.parse_head(),
             State::Length { remaining, total } => self.next_length_data(remaining, total),
-            State::ChunkSize | State::ChunkData { .. } | State::ChunkDataEnd | State::Trailers { .. } => {
-                self.next_chunked()
-            }
+            State::ChunkSize => self.chunk_size_line(),
+            State::ChunkData { remaining } => self.chunk_data(remaining),
+            State::ChunkDataEnd => self.chunk_data_end(),
+            State::Trailers { bytes } => self.trailer_line(bytes),
             State::UntilEof => self.next_until_eof(),
             State::Done => Ok(None),
             State::Failed => Err(Error::Io(std::io::Error::other(
@@ -321,143 +422,6 @@ impl ResponseReader {
 
     fn consume(&mut self, n: usize) {
         self.start += n;
-    }
-
-    /// Parse heads; skip 1xx heads; on the final head decide the framing.
-    fn parse_head(&mut self) -> Result<Option<Found>, Error> {
-        loop {
-            let Some((head, head_len)) = self.parse_one_head()? else {
-                return Ok(None);
-            };
-            self.head_bytes += head_len;
-            self.consume(head_len);
-            if head.status == 101 {
-                return Err(Error::InvalidStatusLine {
-                    line: "101 Switching Protocols, but no upgrade was requested".into(),
-                });
-            }
-            if (100..200).contains(&head.status) {
-                continue; // interim response (100 Continue, 103 Early Hints): skip it
-            }
-            self.keep_alive = connection_keep_alive(&head);
-            self.state = self.decide_framing(&head)?;
-            return Ok(Some(Found::Head(head)));
-        }
-    }
-
-    /// Run httparse on the pending bytes: the head and its length in bytes,
-    /// `None` if it is not complete yet. Header slots live on the stack
-    /// (uninitialised: httparse fills what it uses) unless `max_headers` is large.
-    fn parse_one_head(&self) -> Result<Option<(ResponseHead, usize)>, Error> {
-        let mut stack_slots = [const { MaybeUninit::<httparse::Header>::uninit() }; STACK_HEADER_SLOTS];
-        let mut heap_slots = Vec::new();
-        let slots = if self.limits.max_headers <= STACK_HEADER_SLOTS {
-            &mut stack_slots[..self.limits.max_headers]
-        } else {
-            heap_slots.resize_with(self.limits.max_headers, MaybeUninit::uninit);
-            &mut heap_slots[..]
-        };
-        let mut parsed = httparse::Response::new(&mut []);
-        let pending = self.pending();
-        let allowed = self.limits.max_head_bytes.saturating_sub(self.head_bytes);
-        let parse =
-            httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut parsed, pending, slots);
-        let head_len = match parse {
-            Ok(Status::Complete(len)) => len,
-            Ok(Status::Partial) => {
-                if pending.len() >= allowed {
-                    return Err(Error::HeadTooLarge {
-                        limit: self.limits.max_head_bytes,
-                    });
-                }
-                if self.eof {
-                    return Err(Error::UnexpectedEof {
-                        received: self.received,
-                    });
-                }
-                return Ok(None);
-            }
-            Err(e) => return Err(self.classify_head_error(e)),
-        };
-        if head_len > allowed {
-            return Err(Error::HeadTooLarge {
-                limit: self.limits.max_head_bytes,
-            });
-        }
-        let head = ResponseHead {
-            status: parsed.code.unwrap_or(0),
-            version: match parsed.version {
-                Some(0) => Version::Http10,
-                _ => Version::Http11,
-            },
-            reason: parsed.reason.unwrap_or("").to_string(),
-            headers: Headers::from_parsed(parsed.headers),
-        };
-        Ok(Some((head, head_len)))
-    }
-
-    /// httparse reports *what* failed; look at the first line to say *where*.
-    fn classify_head_error(&self, error: httparse::Error) -> Error {
-        let pending = self.pending();
-        let first_line_end = pending
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(pending.len(), |i| i + 1);
-        let first_line = &pending[..first_line_end];
-        let status_line_bad = match error {
-            httparse::Error::Version | httparse::Error::Status => true,
-            httparse::Error::TooManyHeaders => {
-                return Error::TooManyHeaders {
-                    limit: self.limits.max_headers,
-                };
-            }
-            _ => !status_line_alone_is_valid(first_line),
-        };
-        if status_line_bad {
-            let shown: Vec<u8> = first_line.iter().take(80).copied().collect();
-            return Error::InvalidStatusLine {
-                line: String::from_utf8_lossy(&shown).trim_end().to_string(),
-            };
-        }
-        let reason = match error {
-            httparse::Error::HeaderName => {
-                "bad header name (no colon, space before the colon, or a control byte)"
-            }
-            httparse::Error::HeaderValue => "bad byte in a header value (NUL or control byte)",
-            httparse::Error::NewLine => "malformed line ending",
-            _ => "malformed header line",
-        };
-        Error::InvalidHeader { reason }
-    }
-
-    /// RFC 9112 §6.3: how is the end of this body found?
-    fn decide_framing(&self, head: &ResponseHead) -> Result<State, Error> {
-        let no_body = self.head_request || head.status == 204 || head.status == 304;
-        if no_body {
-            return Ok(State::Length {
-                remaining: 0,
-                total: 0,
-            });
-        }
-        let has_te = head.headers.get("transfer-encoding").is_some();
-        let content_length = parse_content_length(&head.headers)?;
-        if has_te {
-            if content_length.is_some() {
-                return Err(Error::ConflictingFraming);
-            }
-            check_transfer_encoding(&head.headers)?;
-            return Ok(State::ChunkSize);
-        }
-        match content_length {
-            Some(length) if length > self.limits.max_body_bytes => Err(Error::BodyTooLarge {
-                limit: self.limits.max_body_bytes,
-            }),
-            Some(length) => Ok(State::Length {
-                remaining: length,
-                total: length,
-            }),
-            None => Ok(State::UntilEof),
-        }
     }
 
     fn next_length_data(&mut self, remaining: u64, total: u64) -> Result<Option<Found>, Error> {
@@ -488,99 +452,16 @@ impl ResponseReader {
         if available == 0 {
             return Ok(if self.eof { Some(self.finish(false)) } else { None });
         }
-        if self.body_received + available as u64 > self.limits.max_body_bytes {
+        // Hand out data up to the limit and refuse only what is beyond it, so
+        // that how much data came before the error does not depend on the reads.
+        let room = self.limits.max_body_bytes.saturating_sub(self.body_received);
+        if room == 0 {
             return Err(Error::BodyTooLarge {
                 limit: self.limits.max_body_bytes,
             });
         }
-        Ok(Some(self.take_data(available)))
-    }
-
-    /// One step of the chunked decoder; loops over framing-only states so
-    /// that each call returns data, the end, or "need more".
-    fn next_chunked(&mut self) -> Result<Option<Found>, Error> {
-        loop {
-            let pending = self.pending();
-            match self.state {
-                State::ChunkSize => match httparse::parse_chunk_size(pending) {
-                    Ok(Status::Complete((used, size))) => {
-                        self.consume(used);
-                        if size == 0 {
-                            self.state = State::Trailers { bytes: 0 };
-                        } else if self.body_received.saturating_add(size) > self.limits.max_body_bytes {
-                            return Err(Error::BodyTooLarge {
-                                limit: self.limits.max_body_bytes,
-                            });
-                        } else {
-                            self.state = State::ChunkData { remaining: size };
-                        }
-                    }
-                    Ok(Status::Partial) => {
-                        if pending.len() > MAX_CHUNK_LINE {
-                            return Err(Error::InvalidChunk {
-                                reason: "chunk size line too long",
-                            });
-                        }
-                        return self.need_more_in_chunked();
-                    }
-                    Err(_) => {
-                        return Err(Error::InvalidChunk {
-                            reason: "chunk size is not hex, overflows, or lacks CRLF",
-                        });
-                    }
-                },
-                State::ChunkData { remaining } => {
-                    if pending.is_empty() {
-                        return self.need_more_in_chunked();
-                    }
-                    let take = pending
-                        .len()
-                        .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-                    let data = self.take_data(take);
-                    let left = remaining - take as u64;
-                    self.state = if left == 0 {
-                        State::ChunkDataEnd
-                    } else {
-                        State::ChunkData { remaining: left }
-                    };
-                    return Ok(Some(data));
-                }
-                State::ChunkDataEnd => match pending {
-                    // CRLF exactly: a bare LF here is an error (RFC 9112 §7.1 has no
-                    // leniency for chunk framing; only header lines may end in bare LF).
-                    [b'\r', b'\n', ..] => {
-                        self.consume(2);
-                        self.state = State::ChunkSize;
-                    }
-                    [] | [b'\r'] => return self.need_more_in_chunked(),
-                    _ => {
-                        return Err(Error::InvalidChunk {
-                            reason: "missing CRLF after chunk data",
-                        });
-                    }
-                },
-                State::Trailers { bytes } => {
-                    let limit = self.limits.max_head_bytes;
-                    let Some(newline) = pending.iter().position(|&b| b == b'\n') else {
-                        if bytes + pending.len() > limit {
-                            return Err(Error::TrailersTooLarge { limit });
-                        }
-                        return self.need_more_in_chunked();
-                    };
-                    let line_is_empty = matches!(&pending[..newline], b"" | b"\r");
-                    let bytes = bytes + newline + 1;
-                    if bytes > limit {
-                        return Err(Error::TrailersTooLarge { limit });
-                    }
-                    self.consume(newline + 1);
-                    if line_is_empty {
-                        return Ok(Some(self.finish(true)));
-                    }
-                    self.state = State::Trailers { bytes }; // trailer field read and dropped
-                }
-                _ => unreachable!("next_chunked called outside the chunked states"),
-            }
-        }
+        let take = available.min(usize::try_from(room).unwrap_or(usize::MAX));
+        Ok(Some(self.take_data(take)))
     }
 
     /// The next `n` pending bytes are body data: consume and count them.
@@ -589,16 +470,6 @@ impl ResponseReader {
         self.consume(n);
         self.body_received += n as u64;
         Found::Data(range)
-    }
-
-    fn need_more_in_chunked(&self) -> Result<Option<Found>, Error> {
-        if self.eof {
-            return Err(Error::IncompleteBody {
-                received: self.body_received,
-                expected: None,
-            });
-        }
-        Ok(None)
     }
 
     /// The response is complete. Reusable only if the framing told us where
@@ -610,81 +481,6 @@ impl ResponseReader {
             reusable: length_known && self.keep_alive && !leftover,
         }
     }
-}
-
-/// Parse the first line on its own: is the status line itself valid?
-fn status_line_alone_is_valid(line: &[u8]) -> bool {
-    let mut probe = line.to_vec();
-    probe.extend_from_slice(b"\r\n");
-    let mut no_headers = [];
-    let mut parsed = httparse::Response::new(&mut no_headers);
-    parsed.parse(&probe).is_ok()
-}
-
-/// `Connection: close` (anywhere in the list) ends the connection; HTTP/1.0
-/// keeps it only with an explicit `Connection: keep-alive`.
-fn connection_keep_alive(head: &ResponseHead) -> bool {
-    let headers = &head.headers;
-    if headers.has_token("connection", "close") {
-        return false;
-    }
-    match head.version {
-        Version::Http11 => true,
-        Version::Http10 => {
-            headers.has_token("connection", "keep-alive") && headers.get("transfer-encoding").is_none()
-        }
-    }
-}
-
-/// All Content-Length values (several lines, or a comma list) must be plain
-/// digits and equal. Returns `None` when there is no Content-Length.
-fn parse_content_length(headers: &Headers) -> Result<Option<u64>, Error> {
-    let mut found: Option<u64> = None;
-    for value in headers.get_all("content-length") {
-        for item in value.split(|&b| b == b',') {
-            let item = item.trim_ascii();
-            let invalid = || Error::InvalidContentLength {
-                value: String::from_utf8_lossy(value).into_owned(),
-            };
-            if item.is_empty() || !item.iter().all(u8::is_ascii_digit) {
-                return Err(invalid());
-            }
-            let text = std::str::from_utf8(item).map_err(|_| invalid())?;
-            let length: u64 = text.parse().map_err(|_| invalid())?;
-            match found {
-                Some(first) if first != length => {
-                    return Err(Error::ConflictingContentLength {
-                        first,
-                        second: length,
-                    });
-                }
-                _ => found = Some(length),
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// The codings must be exactly `chunked`: RFC 9112 requires chunked to be
-/// last, and since we decode no other coding (gzip, ...) we refuse those too
-/// rather than hand the caller bytes it did not ask for.
-fn check_transfer_encoding(headers: &Headers) -> Result<(), Error> {
-    let mut codings: Vec<Vec<u8>> = Vec::new();
-    for value in headers.get_all("transfer-encoding") {
-        for item in value.split(|&b| b == b',') {
-            codings.push(item.trim_ascii().to_ascii_lowercase());
-        }
-    }
-    if codings == [b"chunked".to_vec()] {
-        return Ok(());
-    }
-    let value: Vec<String> = headers
-        .get_all("transfer-encoding")
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect();
-    Err(Error::UnsupportedTransferEncoding {
-        value: value.join(", "),
-    })
 }
 
 #[cfg(test)]

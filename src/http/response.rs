@@ -56,7 +56,11 @@ impl Headers {
             ends: Vec::with_capacity(parsed.len()),
         };
         for header in parsed {
-            headers.push(header.name, header.value);
+            if header.value.contains(&b'\n') {
+                headers.push(header.name, &unfold(header.value));
+            } else {
+                headers.push(header.name, header.value);
+            }
         }
         headers
     }
@@ -113,6 +117,27 @@ impl Headers {
                 .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
         })
     }
+}
+
+/// RFC 9112 §5.2: a user agent replaces each obs-fold (a line break followed by
+/// spaces or tabs, inside a header value) with one SP.
+fn unfold(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(&byte) = rest.first() {
+        if byte == b'\r' || byte == b'\n' {
+            let fold = rest
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+                .count();
+            out.push(b' ');
+            rest = &rest[fold..];
+        } else {
+            out.push(byte);
+            rest = &rest[1..];
+        }
+    }
+    out
 }
 
 impl fmt::Debug for Headers {

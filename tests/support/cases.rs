@@ -264,6 +264,12 @@ fn header_cases() -> Vec<Case> {
             Expect::Ok(200, b"ok"),
         ),
         Case::new(
+            "obs_fold_accepted",
+            "RFC 9112 §5.2: a user agent replaces obs-fold with SP instead of refusing the response",
+            with_header_line(b"X-Folded: a\r\n  b"),
+            Expect::Ok(200, b"ok"),
+        ),
+        Case::new(
             "header_without_colon",
             "a line that is not name: value cannot be trusted",
             with_header_line(b"NoColonHere"),
@@ -392,6 +398,36 @@ fn chunked_cases() -> Vec<Case> {
             "chunk_bare_lf_after_data",
             "a bare LF is not the CRLF that must end chunk data (only header lines may use bare LF)",
             chunked(b"2\r\nok\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_size_line_empty",
+            "httparse reads an empty size line as 0: the body would end early and the rest become the next response",
+            chunked(b"5\r\nhello\r\n\r\n5\r\nworld\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_size_line_only_extension",
+            "a size line needs at least one hex digit (RFC 9112 §7.1)",
+            chunked(b"2\r\nok\r\n;ext\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extension_bare_lf",
+            "a bare LF inside an extension is where two parsers split the line differently",
+            chunked(b"2;a\nb\r\nok\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extension_without_name",
+            "an extension is name [= value]; a bare '=' is not one",
+            chunked(b"2;=x\r\nok\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extension_unclosed_quote",
+            "a quoted extension value must end with its quote on the same line",
+            chunked(b"2;a=\"x\r\nok\r\n0\r\n\r\n"),
             fails!(Error::InvalidChunk { .. }),
         ),
         Case::new(

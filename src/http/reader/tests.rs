@@ -1,6 +1,7 @@
 //! Unit tests of the response reader, with no sockets at all.
 
 use super::*;
+use crate::http::response::Version;
 
 /// What a whole response read produced: head, body, reusable.
 type Outcome = Result<(ResponseHead, Vec<u8>, bool), Error>;
@@ -453,3 +454,4 @@ fn body_until_eof_is_not_reusable() {
     let (_, body, reusable) = read(b"HTTP/1.1 200 OK\r\n\r\nall of it").unwrap();
     assert_eq!((body.as_slice(), reusable), (&b"all of it"[..], false));
 }
+
