@@ -41,7 +41,11 @@ fn summary(outcome: &Outcome) -> String {
 #[test]
 fn chunk_size_line_without_a_hex_digit_is_an_error() {
     let prefix = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n".to_vec();
-    for tail in [&b"\r\n5\r\nworld\r\n0\r\n\r\n"[..], b";ext\r\n0\r\n\r\n", b"2;a\nb\r\nok\r\n0\r\n\r\n"] {
+    for tail in [
+        &b"\r\n5\r\nworld\r\n0\r\n\r\n"[..],
+        b";ext\r\n0\r\n\r\n",
+        b"2;a\nb\r\nok\r\n0\r\n\r\n",
+    ] {
         let mut bytes = prefix.clone();
         bytes.extend_from_slice(tail);
         for piece in 1..=bytes.len() {
@@ -59,7 +63,8 @@ fn chunk_size_line_without_a_hex_digit_is_an_error() {
 // Issue 16.11: RFC 9112 §5.2 — a user agent replaces obs-fold with SP instead of refusing it.
 #[test]
 fn obs_fold_in_a_header_becomes_one_space() {
-    let (head, body, _) = read(b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n  b\r\n\tc\r\nContent-Length: 2\r\n\r\nok").unwrap();
+    let (head, body, _) =
+        read(b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n  b\r\n\tc\r\nContent-Length: 2\r\n\r\nok").unwrap();
     assert_eq!(head.headers.get("x-folded"), Some(&b"a b c"[..]));
     assert_eq!(body, b"ok");
 }
@@ -70,7 +75,11 @@ fn a_bad_status_line_is_quoted_whole_however_it_is_split() {
     let bytes = b"HELLO WORLD\r\n\r\n";
     for piece in 1..=bytes.len() {
         let outcome = read_in_pieces(bytes, piece);
-        assert_eq!(summary(&outcome), "err invalid status line: \"HELLO WORLD\"", "pieces of {piece}");
+        assert_eq!(
+            summary(&outcome),
+            "err invalid status line: \"HELLO WORLD\"",
+            "pieces of {piece}"
+        );
     }
 }
 

@@ -61,35 +61,117 @@ impl Lab {
 }
 
 /// Every lab, in course order.
-pub const LABS: &[Lab] = &[Lab {
-    name: "select-join",
-    title: "join_all: wait for every child inside one task",
-    chapter: "03-executor.md",
-    goal: "A combinator is a future that polls other futures with the same waker; it polls only \
+pub const LABS: &[Lab] = &[
+    Lab {
+        name: "select-join",
+        title: "join_all: wait for every child inside one task",
+        chapter: "03-executor.md",
+        goal: "A combinator is a future that polls other futures with the same waker; it polls only \
            the unfinished ones and keeps outputs in the order given.",
-    prerequisites: "chapters 2 and 3",
-    minutes: 45,
-    points: 10,
-    files: &["src/future.rs"],
-    tests: &[
-        TestGroup {
+        prerequisites: "chapters 2 and 3",
+        minutes: 45,
+        points: 10,
+        files: &["src/future.rs"],
+        tests: &[
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("join_all"),
+                names: &[
+                    "join_all_returns_outputs_in_the_order_given_not_the_order_finished",
+                    "join_all_of_no_futures_is_ready_at_the_first_poll",
+                    "join_all_never_polls_a_child_again_after_it_finished",
+                    "join_all_runs_its_children_concurrently_inside_one_task",
+                    "join_all_is_woken_by_any_child",
+                ],
+            },
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("sync"),
+                names: &["join_all_keeps_order_and_select_returns_the_first_to_finish"],
+            },
+        ],
+    },
+    Lab {
+        name: "coop-budget",
+        title: "the cooperative budget: an always-ready task still yields",
+        chapter: "03-executor.md",
+        goal: "A task whose awaits never wait would keep the thread forever; a per-poll budget \
+               makes ready leaves answer Pending (and wake the task) after 128 units of work.",
+        prerequisites: "select-join; chapter 3's run queue",
+        minutes: 30,
+        points: 10,
+        files: &["src/executor/budget.rs"],
+        tests: &[TestGroup {
             package: "corolab",
-            target: Target::Test("join_all"),
+            target: Target::Test("coop_budget"),
             names: &[
-                "join_all_returns_outputs_in_the_order_given_not_the_order_finished",
-                "join_all_of_no_futures_is_ready_at_the_first_poll",
-                "join_all_never_polls_a_child_again_after_it_finished",
-                "join_all_runs_its_children_concurrently_inside_one_task",
-                "join_all_is_woken_by_any_child",
+                "a_ready_channel_answers_pending_after_budget_receives_in_one_poll",
+                "a_task_made_to_yield_is_woken_again_and_finishes",
+                "a_task_that_never_waits_still_lets_a_timer_fire",
+                "outside_a_task_the_budget_is_unlimited",
             ],
-        },
-        TestGroup {
+        }],
+    },
+    Lab {
+        name: "chunked-decoder",
+        title: "chunked bodies: hand out a chunk's data, then expect its CRLF",
+        chapter: "07-http-client.md",
+        goal: "A chunked body is framed by the sender: the reader hands out exactly the bytes a \
+               size line announced, however the reads split them, and rejects what breaks the frame.",
+        prerequisites: "chapters 6 and 7 (framing)",
+        minutes: 45,
+        points: 15,
+        files: &["src/http/reader/chunked.rs"],
+        tests: &[
+            TestGroup {
+                package: "corolab",
+                target: Target::Lib,
+                names: &[
+                    "http::reader::tests::bad_chunked_bodies_are_errors",
+                    "http::reader::tests::bare_lf_after_chunk_data_is_an_error",
+                    "http::reader::tests::chunked_with_extensions_and_trailers",
+                    "http::reader::tests::every_split_offset_gives_the_same_result",
+                ],
+            },
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("http_chunked_prop"),
+                names: &["decode_of_encode_is_identity"],
+            },
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("http_blocking_faults"),
+                names: &[
+                    "chunk_missing_crlf",
+                    "chunked_eof_before_last_chunk",
+                    "chunk_bare_lf_after_data",
+                ],
+            },
+        ],
+    },
+    Lab {
+        name: "greenlet-switch",
+        title: "the greenlet switch: the bookkeeping around the assembly",
+        chapter: "09-stackful-coroutines.md",
+        goal: "A stackful switch is a swap of stack pointers plus bookkeeping: who is current, \
+               which states change, where the message waits, who keeps the old greenlet alive.",
+        prerequisites: "chapters 8 and 9",
+        minutes: 60,
+        points: 15,
+        files: &["src/greenlet/switch.rs"],
+        tests: &[TestGroup {
             package: "corolab",
-            target: Target::Test("sync"),
-            names: &["join_all_keeps_order_and_select_returns_the_first_to_finish"],
-        },
-    ],
-}];
+            target: Target::Test("greenlet"),
+            names: &[
+                "values_pass_both_ways",
+                "siblings_switch_directly_and_a_finished_one_returns_to_its_parent",
+                "hundred_thousand_switches_round_trip",
+                "drop_unwinds_destructors_of_a_suspended_greenlet",
+                "finished_greenlet_still_knows_its_parent_and_results_skip_dead_parents",
+            ],
+        }],
+    },
+];
 
 /// The lab called `name`.
 pub fn find(name: &str) -> Option<&'static Lab> {

@@ -128,7 +128,9 @@ const BODY_RESERVE_LIMIT: u64 = 1024 * 1024;
 enum Found {
     Head(ResponseHead),
     Data(Range<usize>),
-    End { reusable: bool },
+    End {
+        reusable: bool,
+    },
     /// Framing bytes consumed (a chunk size line, a CRLF, a trailer line): step again.
     Framing,
 }
@@ -357,14 +359,18 @@ impl ResponseReader {
             None => Ok(Progress::NeedBytes),
             Some(Event::Head(head)) => {
                 if let Some(length) = self.body_remaining() {
-                    self.collected_body.reserve_exact(length.min(BODY_RESERVE_LIMIT) as usize);
+                    self.collected_body
+                        .reserve_exact(length.min(BODY_RESERVE_LIMIT) as usize);
                 }
                 self.collected_head = Some(head);
                 self.advance()
             }
             Some(Event::Data(_)) => unreachable!("next_event_into appends data"),
             Some(Event::End { reusable }) => {
-                let head = self.collected_head.take().expect("the reader yields Head before End");
+                let head = self
+                    .collected_head
+                    .take()
+                    .expect("the reader yields Head before End");
                 let body = std::mem::take(&mut self.collected_body);
                 Ok(Progress::Done {
                     response: Response::new(head, body),

@@ -212,10 +212,34 @@ mod tests {
     // RFC 9112 §7.1: at least one hex digit; extensions are name [= token / quoted-string].
     #[test]
     fn chunk_lines_follow_the_grammar() {
-        for good in [&b"5"[..], b"0", b"00a", b"5 ", b"5;a", b"5 ; a = b", b"5;a=\"x;\\\"y\"", b"5;a;b=c"] {
-            assert!(parse_chunk_line(good).is_ok(), "{}", String::from_utf8_lossy(good));
+        for good in [
+            &b"5"[..],
+            b"0",
+            b"00a",
+            b"5 ",
+            b"5;a",
+            b"5 ; a = b",
+            b"5;a=\"x;\\\"y\"",
+            b"5;a;b=c",
+        ] {
+            assert!(
+                parse_chunk_line(good).is_ok(),
+                "{}",
+                String::from_utf8_lossy(good)
+            );
         }
-        for bad in [&b""[..], b";ext", b" 5", b"5;", b"5;=x", b"5;a=", b"5;a=\"open", b"5 x", b"5;a b", b"g"] {
+        for bad in [
+            &b""[..],
+            b";ext",
+            b" 5",
+            b"5;",
+            b"5;=x",
+            b"5;a=",
+            b"5;a=\"open",
+            b"5 x",
+            b"5;a b",
+            b"g",
+        ] {
             assert!(parse_chunk_line(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         assert_eq!(parse_chunk_line(b"1f;x"), Ok(31));

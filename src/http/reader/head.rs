@@ -108,7 +108,12 @@ impl ResponseReader {
     /// httparse reports *what* failed; look at the first line to say *where*.
     /// `Ok(())` means "not yet": the error is in a status line that is still
     /// arriving, and the error will quote it once it is known.
-    fn classify_head_error(&self, error: httparse::Error, window: &[u8], at_limit: bool) -> Result<(), Error> {
+    fn classify_head_error(
+        &self,
+        error: httparse::Error,
+        window: &[u8],
+        at_limit: bool,
+    ) -> Result<(), Error> {
         if let httparse::Error::TooManyHeaders = error {
             return Err(Error::TooManyHeaders {
                 limit: self.limits.max_headers,

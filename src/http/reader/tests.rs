@@ -454,4 +454,3 @@ fn body_until_eof_is_not_reusable() {
     let (_, body, reusable) = read(b"HTTP/1.1 200 OK\r\n\r\nall of it").unwrap();
     assert_eq!((body.as_slice(), reusable), (&b"all of it"[..], false));
 }
-
