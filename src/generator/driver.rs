@@ -99,6 +99,7 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// A panic in the body propagates to the caller of `send`, and the
     /// generator is finished afterwards.
     pub fn send(&mut self, value: R) -> Result<GeneratorState<Y, C>, GenError> {
+        // LAB(generator-send) begin: by stage: NotStarted refuses the value (and stays NotStarted), Suspended puts it in the airlock and runs the body, Finished is an error
         match std::mem::replace(&mut self.stage, Stage::Finished) {
             Stage::NotStarted(body) => {
                 self.stage = Stage::NotStarted(body);
@@ -110,6 +111,7 @@ impl<Y, R, C> Gen<Y, R, C> {
             }
             Stage::Finished => Err(GenError::Finished),
         }
+        // LAB(generator-send) end
     }
 
     /// Stop the generator for good: the body is dropped where it is suspended,

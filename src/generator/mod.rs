@@ -1,8 +1,6 @@
 //! Stackless generators with Python's `yield` / `send` / `close`, on stable Rust.
 //!
-//! # The concept
-//!
-//! A Python generator is a function that can stop in the middle (`yield`),
+//! **Concept.** A Python generator is a function that can stop in the middle (`yield`),
 //! hand a value out, and later continue where it stopped with a value handed
 //! in (`send`). The seed's consumer is exactly that: `n = yield r`.
 //!
@@ -36,7 +34,7 @@
 //! consumer.close(); // c.close()
 //! ```
 //!
-//! # Python to Rust
+//! **Python to Rust.**
 //!
 //! | Python | corolab | Notes |
 //! |---|---|---|
@@ -105,7 +103,7 @@
 //! );
 //! ```
 //!
-//! # Where it lives in the code
+//! **Where.**
 //!
 //! - `src/generator/airlock.rs`: the shared slot (`Empty`, `Yielded(y)`,
 //!   `Resumed(r)`) between the body and the driver.
@@ -118,9 +116,7 @@
 //!   whose body may await corolab I/O: the same airlock and `Yield`, but
 //!   polled with the executor's real waker through `poll_next`.
 //!
-//! # What to watch in a debugger
-//!
-//! Break in `Gen::run_until_suspended` (`driver.rs`) and in `Yield::poll`
+//! **In the debugger.** Break in `Gen::run_until_suspended` (`driver.rs`) and in `Yield::poll`
 //! (`co.rs`), then run the `producer_consumer` example under gdb or lldb.
 //! Both are generic, so set the breakpoints by file and line
 //! (`break driver.rs:LINE`) rather than by name. Step into `body.as_mut().poll(..)` and you are in the body's frame

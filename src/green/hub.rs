@@ -90,7 +90,7 @@ fn check_can_wait() -> Result<(), CannotWait> {
 }
 
 /// The waker of the poll currently running this green thread.
-pub(crate) fn current_waker() -> Result<Waker, CannotWait> {
+fn current_waker() -> Result<Waker, CannotWait> {
     check_can_wait()?;
     POLL.with(|p| p.borrow().as_ref().map(|ctx| ctx.waker.clone()))
         .ok_or(CannotWait::NotInGreenThread)
@@ -122,19 +122,28 @@ pub(crate) fn park() -> Result<(), CannotWait> {
     Ok(())
 }
 
+/// The one "poll, else park" loop of every green wait: call `poll` with the
+/// task's waker; if it is not ready (it registered that waker with the
+/// reactor, a timer or a channel), switch to the hub, and try again when the
+/// task is polled and switches back. Sockets, sleeps and joins all go through
+/// here.
+pub(crate) fn park_until<T>(mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>) -> Result<T, CannotWait> {
+    loop {
+        let waker = current_waker()?;
+        let mut cx = Context::from_waker(&waker);
+        if let Poll::Ready(output) = poll(&mut cx) {
+            return Ok(output);
+        }
+        park()?;
+    }
+}
+
 /// Runs `future` to completion from inside a green thread, switching to the
 /// hub each time it is `Pending`. The future is pinned on the green thread's
 /// own stack.
 pub(crate) fn wait_for<F: Future>(future: F) -> Result<F::Output, CannotWait> {
     let mut future = pin!(future);
-    loop {
-        let waker = current_waker()?;
-        let mut cx = Context::from_waker(&waker);
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return Ok(output);
-        }
-        park()?;
-    }
+    park_until(|cx| future.as_mut().poll(cx))
 }
 
 /// Restores the previous `POLL` value when a poll ends, even if the green
@@ -339,8 +348,8 @@ pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> 
 }
 
 /// Suspends the running green thread for `duration` while others run
-/// (gevent's `sleep`): a `Sleep` future polled by hand, then a switch to the
-/// hub until the reactor's timer wakes the task.
+/// (gevent's `sleep`): a `Sleep` future waited for with [`wait_for`], which
+/// switches to the hub until the reactor's timer wakes the task.
 ///
 /// # Panics
 /// When called outside a green thread; in async code use
@@ -348,25 +357,12 @@ pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> 
 /// while the green thread is being cancelled or a panic is unwinding on this
 /// OS thread (no green wait is possible then; see `CannotWait` in `hub.rs`).
 pub fn sleep(duration: Duration) {
-    let mut timer = crate::time::sleep(duration);
-    loop {
-        let waker = match current_waker() {
-            Ok(waker) => waker,
-            Err(CannotWait::Cancelled | CannotWait::Panicking) => return,
-            Err(CannotWait::NotInGreenThread) => {
-                panic!(
-                    "green::sleep called outside a green thread; use corolab::time::sleep(d).await in async code"
-                )
-            }
-        };
-        if Pin::new(&mut timer)
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready()
-        {
-            return;
-        }
-        if park().is_err() {
-            return;
+    match wait_for(crate::time::sleep(duration)) {
+        Ok(()) | Err(CannotWait::Cancelled | CannotWait::Panicking) => {}
+        Err(CannotWait::NotInGreenThread) => {
+            panic!(
+                "green::sleep called outside a green thread; use corolab::time::sleep(d).await in async code"
+            )
         }
     }
 }

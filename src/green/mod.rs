@@ -1,8 +1,6 @@
 //! gevent-lite: green threads (greenlets) scheduled by the corolab reactor.
 //!
-//! # The concept
-//!
-//! gevent = greenlet + an event loop + sockets that switch instead of block.
+//! **Concept.** gevent = greenlet + an event loop + sockets that switch instead of block.
 //! Each green thread is ordinary blocking-looking code on its own greenlet
 //! stack. When it would block (a socket says `WouldBlock`, a sleep is not
 //! over), it hands a waker to the reactor and switches to the *hub*; the hub
@@ -41,21 +39,21 @@
 //! });
 //! ```
 //!
-//! # Where it lives in the code
+//! **Where.**
 //!
 //! - `hub.rs`: `GreenTask::poll` (switch in, record the waker and the hub in
-//!   a thread-local `PollContext`), `park` (switch back to the hub), and the
-//!   public [`spawn`], [`joinall`], [`sleep`], [`run`], [`JoinHandle`].
-//! - `tcp.rs`: [`TcpStream`], whose `wait_io` loop is the monkey-patched
-//!   socket: call `net::TcpStream::poll_read`/`poll_write` with the task's
-//!   waker, poll a `Sleep` by hand for the timeout, park, repeat.
+//!   a thread-local `PollContext`), `park` (switch back to the hub),
+//!   `park_until` (the one "poll with the task's waker, else park, repeat"
+//!   loop every green wait runs), and the public [`spawn`], [`joinall`],
+//!   [`sleep`], [`run`], [`JoinHandle`].
+//! - `tcp.rs`: [`TcpStream`], whose `wait_io` is the monkey-patched socket:
+//!   one step calls `net::TcpStream::poll_read`/`poll_write` with the task's
+//!   waker and polls a `Sleep` for the timeout; `park_until` repeats it.
 //! - `http.rs`: [`http_get`] / [`http_send`], the HTTP client's sans-I/O
 //!   core (`encode_request`, `ResponseReader`) driven by a green
 //!   [`TcpStream`]: plain blocking-looking code, one connection per request.
 //!
-//! # What to watch in the debugger
-//!
-//! `break corolab::green::hub::park` stops each time a green thread gives
+//! **In the debugger.** `break corolab::green::hub::park` stops each time a green thread gives
 //! way; `bt` there shows the blocking-looking call (`TcpStream::read`) deep
 //! in your code, on the greenlet's stack. `break corolab_greenlet_switch`
 //! then shows the switch to the hub, and `finish` lands in `GreenTask::poll`

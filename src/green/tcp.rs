@@ -1,7 +1,7 @@
 //! `green::TcpStream`: the seeds' "monkey-patched socket". Its `read` and
 //! `write` look blocking, but on `WouldBlock` they switch to the hub.
 
-use super::hub::{CannotWait, current_waker, park, wait_for};
+use super::hub::{CannotWait, park_until, wait_for};
 use crate::net;
 use std::cell::Cell;
 use std::fmt;
@@ -37,34 +37,37 @@ pub struct TcpStream {
 /// Tries `attempt` until it is ready, switching to the hub in between; gives
 /// up with `TimedOut` once `timeout` has passed.
 ///
-/// This is the loop every green socket operation runs:
-/// 1. get the task's waker (from the poll that is running us);
-/// 2. call the `poll_*` function: it does the syscall, and on `WouldBlock`
-///    registers the waker with the reactor and returns `Pending`;
-/// 3. if there is a deadline, poll a `Sleep` by hand with the same waker, so
+/// This is what every green socket operation runs, one step of
+/// [`park_until`]'s loop per wake-up:
+/// 1. call the `poll_*` function with the task's waker: it does the syscall,
+///    and on `WouldBlock` registers the waker with the reactor and returns
+///    `Pending`;
+/// 2. if there is a deadline, poll a `Sleep` with the same waker, so
 ///    whichever comes first (readiness or the timer) wakes the task;
-/// 4. switch to the hub ([`park`]) and try again when switched back.
+/// 3. neither ready: `park_until` switches to the hub, and calls us again when
+///    switched back.
 fn wait_io<R>(
     timeout: Option<Duration>,
     mut attempt: impl FnMut(&mut Context<'_>) -> Poll<io::Result<R>>,
 ) -> io::Result<R> {
     let mut deadline = timeout.map(|t| crate::time::sleep_until(crate::time::deadline_after(t)));
-    loop {
-        let waker = current_waker().map_err(CannotWait::into_io)?;
-        let mut cx = Context::from_waker(&waker);
-        if let Poll::Ready(result) = attempt(&mut cx) {
-            return result;
+    let step = |cx: &mut Context<'_>| {
+        if let Poll::Ready(result) = attempt(cx) {
+            return Poll::Ready(result);
         }
-        if let Some(timer) = deadline.as_mut()
-            && Pin::new(timer).poll(&mut cx).is_ready()
-        {
-            return Err(io::Error::new(
+        let timed_out = deadline
+            .as_mut()
+            .is_some_and(|timer| Pin::new(timer).poll(cx).is_ready());
+        if timed_out {
+            Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "green socket operation timed out",
-            ));
+            )))
+        } else {
+            Poll::Pending
         }
-        park().map_err(CannotWait::into_io)?;
-    }
+    };
+    park_until(step).map_err(CannotWait::into_io)?
 }
 
 fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
