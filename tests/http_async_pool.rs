@@ -4,6 +4,8 @@ mod support;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use corolab::http::{Client, Error, Phase};
@@ -330,7 +332,13 @@ fn waiter_for_another_host_is_served_before_later_requests_for_the_busy_host() {
 // Waiters a freed global slot cannot help (held by their own host's limit) must not cost keep-alive here.
 #[test]
 fn waiters_on_another_hosts_limit_do_not_disable_keep_alive() {
-    let slow = ScriptServer::start(vec![serve_many(1, Duration::from_millis(200), OK)]);
+    // Deterministic (issue 16.16): the slow server answers only once the five fast
+    // requests are done (a gate, not a delay), and serves all three slow requests on one
+    // connection, so no close-then-reconnect race can touch the counts.
+    let fast_done = Arc::new(AtomicBool::new(false));
+    let mut slow_script = vec![Step::ReadRequest, Step::Gate(fast_done.clone()), send(OK)];
+    slow_script.extend(serve_many(2, Duration::ZERO, OK));
+    let slow = ScriptServer::start(vec![slow_script]);
     let fast = ScriptServer::start(vec![serve_many(5, Duration::ZERO, OK)]);
     corolab::block_on(async {
         let client = Client::builder()
@@ -343,16 +351,24 @@ fn waiters_on_another_hosts_limit_do_not_disable_keep_alive() {
                 corolab::spawn(async move { client.get(&url).await.map(|_| ()) })
             })
             .collect();
-        corolab::time::sleep(Duration::from_millis(20)).await; // two of them now wait for slow's slot
+        // Each spawned task is polled once before this task runs again: two of them now
+        // wait for slow's host slot, and stay queued until the gate opens.
+        corolab::yield_now().await;
         for _ in 0..5 {
             client.get(&fast.url("/")).await.unwrap();
         }
         assert_eq!(fast.accepted(), 1, "five sequential requests, one connection");
+        fast_done.store(true, Ordering::SeqCst);
         for handle in slow_requests {
             handle.await.unwrap().unwrap();
         }
     });
     assert_eq!(slow.peak_concurrent(), 1);
+    assert_eq!(
+        slow.accepted(),
+        1,
+        "the slow waiters were handed the one connection"
+    );
 }
 
 /// How often a task was woken by itself during `f` (each such wake costs a needless poll).

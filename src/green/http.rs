@@ -2,19 +2,23 @@
 //! sockets, so fetching a page is plain blocking-looking code.
 //!
 //! The protocol work is the same as in `http::Client` and
-//! `http::blocking::Client`: [`encode_request`] makes the bytes,
-//! [`ResponseReader`] turns what arrives into events. Only the waiting
-//! differs: here each `read` that would block switches the green thread to
-//! the hub. One connection per request (no keep-alive pool, to keep this
-//! driver short; the async client has the pool).
+//! `http::blocking::Client`, and so is the code: [`encode_request`] makes the
+//! bytes, the shared exchange loop (`http/exchange.rs`, around
+//! [`ResponseReader`](crate::http::ResponseReader)) says what to read and write and with which bound, and
+//! `http/connect.rs` resolves and tries each address. Only the waiting
+//! differs: here each read or write that would block switches the green
+//! thread to the hub. One connection per request (no keep-alive pool, to
+//! keep this driver short; the async client has the pool).
 
 use super::hub::wait_for;
 use super::tcp::TcpStream;
+use crate::http::connect::{Attempts, Resolve, lookup_answer, resolve_plan};
 use crate::http::deadline::bounded_wait;
-use crate::http::{Error, Event, Limits, Phase, Request, Response, ResponseReader, Url, encode_request};
+use crate::http::exchange::{Exchange, Next};
+use crate::http::{Error, Limits, Phase, Request, Response, Url, encode_request};
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// Bounds for [`http_send`]: the same settings as `http::Client` and
@@ -75,71 +79,40 @@ pub fn http_send(request: Request, config: &HttpConfig) -> Result<Response, Erro
     let deadline = crate::time::deadline_after(config.request_timeout);
     let bytes = encode_request(&request)?;
     let stream = connect(&request.url, config.connect_timeout, deadline)?;
-    write_all(&stream, &bytes, config.read_timeout, deadline)?;
-    let mut reader = ResponseReader::new(config.limits, request.is_head());
-    let mut head = None;
-    let mut body = Vec::new();
-    let mut buf = vec![0u8; 16 * 1024];
+    let buffer = Vec::new();
+    let mut exchange = Exchange::new(
+        &request,
+        &bytes,
+        buffer,
+        config.limits,
+        config.read_timeout,
+        deadline,
+    );
     loop {
-        match reader.next_event()? {
-            Some(Event::Head(h)) => head = Some(h),
-            Some(Event::Data(data)) => body.extend_from_slice(&data),
-            Some(Event::End { .. }) => {
-                let head = head.expect("the reader yields Head before End");
-                return Ok(Response::new(head, body));
-            }
-            None => {
-                let (wait, phase) = bounded_wait(config.read_timeout, Phase::Read, deadline)?;
-                stream.set_read_timeout(Some(wait)).map_err(Error::Io)?;
-                let want = reader.read_hint().clamp(1, buf.len());
-                match stream.read(&mut buf[..want]) {
-                    Ok(0) => reader.feed_eof(),
-                    Ok(n) => reader.feed(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {} // EINTR: try again
-                    Err(e) => return Err(Error::from_io(e, phase)),
-                }
-            }
-        }
+        let result = match exchange.next().map_err(|failure| failure.error)? {
+            Next::Write(bytes, wait) => stream
+                .set_write_timeout(Some(wait.limit))
+                .and_then(|()| stream.write(bytes)),
+            Next::Read(room, wait) => stream
+                .set_read_timeout(Some(wait.limit))
+                .and_then(|()| stream.read(room)),
+            Next::Done { response, .. } => return Ok(response), // no pool: the connection closes
+        };
+        exchange.completed(result).map_err(|failure| failure.error)?;
     }
-}
-
-/// Tries each address of the URL's host in turn, each connect bounded.
-fn connect(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<TcpStream, Error> {
-    let authority = url.authority();
-    let addrs = resolve(url, connect_timeout, deadline)?;
-    let mut last_error = None;
-    for addr in addrs {
-        let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
-        match TcpStream::connect_timeout(&addr, wait) {
-            Ok(stream) => {
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => last_error = Some(Error::Timeout(phase)),
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => return Err(Error::Io(e)),
-            Err(source) => {
-                last_error = Some(Error::Connect {
-                    addr: addr.to_string(),
-                    source,
-                })
-            }
-        }
-    }
-    Err(last_error.unwrap_or_else(|| Error::Connect {
-        addr: authority,
-        source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
-    }))
 }
 
 /// The addresses of the URL's host. An IP literal needs no resolving; a host
 /// name is resolved on a helper thread (the OS resolver blocks) while the
 /// green thread is parked, bounded like the TCP handshake.
 fn resolve(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
-    if let Ok(ip) = url.host().parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, url.port())]);
+    match resolve_plan(url, connect_timeout, deadline)? {
+        Resolve::Literal(addrs) => Ok(addrs),
+        Resolve::Lookup(_) => {
+            let lookup = crate::net::resolve(url.host(), url.port());
+            wait_for_lookup(lookup, url.authority(), connect_timeout, deadline)
+        }
     }
-    let lookup = crate::net::resolve(url.host(), url.port());
-    wait_for_lookup(lookup, url.authority(), connect_timeout, deadline)
 }
 
 /// Parks the green thread until `lookup` (a name resolution) finishes, at
@@ -153,35 +126,28 @@ fn wait_for_lookup(
     connect_timeout: Duration,
     deadline: Instant,
 ) -> Result<Vec<SocketAddr>, Error> {
-    let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
-    match wait_for(crate::time::timeout(wait, lookup)) {
+    let wait = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
+    match wait_for(crate::time::timeout(wait.limit, lookup)) {
         Err(cannot) => Err(Error::Io(cannot.into_io())),
-        Ok(Err(_elapsed)) => Err(Error::Timeout(phase)),
-        Ok(Ok(Err(source))) => Err(Error::Connect {
-            addr: authority,
-            source,
-        }),
-        Ok(Ok(Ok(addrs))) => Ok(addrs),
+        Ok(answer) => lookup_answer(&authority, answer.ok(), wait),
     }
 }
 
-/// Writes the whole request; each write may wait at most `silence`.
-fn write_all(
-    stream: &TcpStream,
-    mut bytes: &[u8],
-    silence: Duration,
-    deadline: Instant,
-) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        let (wait, phase) = bounded_wait(silence, Phase::Write, deadline)?;
-        stream.set_write_timeout(Some(wait)).map_err(Error::Io)?;
-        match stream.write(bytes) {
-            Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) => return Err(Error::from_io(e, phase)),
+/// Tries each address of the URL's host in turn (the shared `Attempts` loop),
+/// each handshake a green connect bounded by its wait.
+fn connect(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<TcpStream, Error> {
+    let addrs = resolve(url, connect_timeout, deadline)?;
+    let mut attempts = Attempts::new(addrs, url, connect_timeout, deadline);
+    while let Some((addr, wait)) = attempts.next()? {
+        match TcpStream::connect_timeout(&addr, wait.limit) {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => attempts.failed(addr, e)?,
         }
     }
-    Ok(())
+    Err(attempts.into_error())
 }
 
 #[cfg(test)]

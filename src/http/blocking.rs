@@ -26,11 +26,15 @@
 //! number of threads using it already does.
 //!
 //! **Where.** [`Client::send`] is the whole story: `checkout` or `connect`,
-//! then `exchange` (write, read into the reader's buffer, collect the body),
-//! then `checkin`.
+//! then `exchange` (the shared [`Exchange`] loop: each write and read is a
+//! blocking call with an OS socket timeout), then `checkin`. The rest is
+//! shared with the other clients: `builder.rs` (settings, request builder),
+//! `exchange.rs` (the loop's decisions, the retry rule), `connect.rs`
+//! (resolution and the connect loop).
 //!
-//! **In the debugger.** Break in `exchange` and watch `reader` consume each
-//! read; break in `checkout` to see why a pooled socket is kept or dropped.
+//! **In the debugger.** Break in `exchange` and step over `exchange.next()`
+//! to see each read and write; break in `checkout` to see why a pooled
+//! socket is kept or dropped.
 //!
 //! ```no_run
 //! let client = corolab::http::blocking::Client::new();
@@ -41,96 +45,30 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use super::deadline::bounded_wait;
+use super::builder::{self, Config};
+use super::connect::{Attempts, Resolve, lookup, lookup_answer, resolve_plan};
+use super::deadline::{Wait, bounded_wait};
 use super::error::{Error, Phase};
-use super::reader::{Event, Limits, ResponseReader};
+use super::exchange::{Exchange, Failure, Next};
 use super::request::{Request, encode_request};
 use super::response::Response;
 use super::url::Url;
 
-/// Settings of a blocking [`Client`]; see [`ClientBuilder`] for the meaning of each.
-#[derive(Debug, Clone)]
-struct Config {
-    connect_timeout: Duration,
-    read_timeout: Duration,
-    request_timeout: Duration,
-    pool_idle_timeout: Duration,
-    max_idle_per_host: usize,
-    limits: Limits,
-}
+/// Configures a blocking [`Client`] (the shared builder; see [`builder::ClientBuilder`]).
+pub type ClientBuilder = builder::ClientBuilder<Client>;
 
-/// Configures a blocking [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
-    config: Config,
-}
-
-impl Default for ClientBuilder {
-    fn default() -> ClientBuilder {
-        ClientBuilder {
-            config: Config {
-                connect_timeout: Duration::from_secs(10),
-                read_timeout: Duration::from_secs(30),
-                request_timeout: Duration::from_secs(30),
-                pool_idle_timeout: Duration::from_secs(4),
-                max_idle_per_host: 32,
-                limits: Limits::default(),
-            },
-        }
-    }
-}
+/// Builds a request for a blocking [`Client`]; errors (bad URL, bad header)
+/// are kept and reported by `send`.
+pub type RequestBuilder<'a> = builder::RequestBuilder<'a, Client>;
 
 impl ClientBuilder {
-    /// Longest wait for a TCP connection to be established (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.config.connect_timeout = timeout;
-        self
-    }
-
-    /// Longest silence between bytes, reading or writing (default 30 s).
-    pub fn read_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.config.read_timeout = timeout;
-        self
-    }
-
-    /// Longest time for a whole request, connect and retry included (default 30 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.config.request_timeout = timeout;
-        self
-    }
-
-    /// Idle pooled connections older than this are closed (default 4 s,
-    /// below the 5 s keep-alive timeout of common servers such as Apache httpd and Node).
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.config.pool_idle_timeout = timeout;
-        self
-    }
-
     /// Most idle connections kept per `host:port` (default 32; 0 disables keep-alive).
     pub fn max_idle_per_host(mut self, count: usize) -> ClientBuilder {
         self.config.max_idle_per_host = count;
-        self
-    }
-
-    /// Largest response head in bytes (default 64 KiB).
-    pub fn max_head_bytes(mut self, bytes: usize) -> ClientBuilder {
-        self.config.limits.max_head_bytes = bytes;
-        self
-    }
-
-    /// Most header lines in a response (default 100).
-    pub fn max_headers(mut self, count: usize) -> ClientBuilder {
-        self.config.limits.max_headers = count;
-        self
-    }
-
-    /// Largest response body in bytes (default 16 MiB).
-    pub fn max_body_bytes(mut self, bytes: u64) -> ClientBuilder {
-        self.config.limits.max_body_bytes = bytes;
         self
     }
 
@@ -142,6 +80,15 @@ impl ClientBuilder {
                 pool: Mutex::new(HashMap::new()),
             }),
         }
+    }
+}
+
+impl RequestBuilder<'_> {
+    /// Send the request and read the whole response.
+    pub fn send(self) -> Result<Response, Error> {
+        let client = self.client;
+        let (request, budget) = self.into_parts(client.inner.config.request_timeout)?;
+        client.send_within(request, budget)
     }
 }
 
@@ -171,12 +118,6 @@ struct IdleConnection {
     since: Instant,
 }
 
-/// Why an exchange failed, and whether any response byte had arrived (for the retry rule).
-struct Failure {
-    error: Error,
-    response_bytes: usize,
-}
-
 impl Default for Client {
     fn default() -> Client {
         Client::new()
@@ -201,11 +142,7 @@ impl Client {
 
     /// Start a request with any method; add headers, query and body, then `send()`.
     pub fn request(&self, method: &str, url: &str) -> RequestBuilder<'_> {
-        RequestBuilder {
-            client: self,
-            request: Url::parse(url).map(|url| Request::new(method, url)),
-            timeout: None,
-        }
+        RequestBuilder::new(self, method, url)
     }
 
     /// Number of idle pooled connections (all hosts).
@@ -223,24 +160,22 @@ impl Client {
     pub fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
         let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;
-        let key = request.url.authority_str();
-        let (connection, reused) = match self.checkout(key) {
+        let (connection, reused) = match self.checkout(request.url.authority_str()) {
             Some(connection) => (connection, true),
             None => (self.connect(&request.url, deadline)?, false),
         };
-        match self.exchange(connection, &request, &bytes, deadline) {
-            Ok(response) => Ok(response),
-            Err(failure) if reused && should_retry(&request, &failure) => {
-                let connection = self.connect(&request.url, deadline)?;
-                self.exchange(connection, &request, &bytes, deadline)
-                    .map_err(|failure| failure.error)
-            }
-            Err(failure) => Err(failure.error),
-        }
+        let failure = match self.exchange(connection, &request, &bytes, deadline) {
+            Ok(response) => return Ok(response),
+            Err(failure) => failure,
+        };
+        failure.retry_or_error(&request, reused)?;
+        let connection = self.connect(&request.url, deadline)?;
+        self.exchange(connection, &request, &bytes, deadline)
+            .map_err(|failure| failure.error)
     }
 
-    /// Write the request, read into the reader's buffer, collect the response,
-    /// and return the socket to the pool if the framing allows it.
+    /// Drive the shared [`Exchange`] with blocking calls (each bounded by an
+    /// OS socket timeout); return the socket to the pool if it may be reused.
     fn exchange(
         &self,
         mut connection: Connection,
@@ -249,41 +184,33 @@ impl Client {
         deadline: Instant,
     ) -> Result<Response, Failure> {
         let config = &self.inner.config;
-        let fail = |error, response_bytes| Failure {
-            error,
-            response_bytes,
-        };
-        write_all_bounded(&mut connection.stream, bytes, config.read_timeout, deadline)
-            .map_err(|e| fail(e, 0))?;
         let buffer = std::mem::take(&mut connection.read_buf);
-        let mut reader = ResponseReader::with_buffer(config.limits, request.is_head(), buffer);
-        let mut head = None;
-        let mut body = Vec::new();
+        let mut exchange = Exchange::new(
+            request,
+            bytes,
+            buffer,
+            config.limits,
+            config.read_timeout,
+            deadline,
+        );
+        let stream = &mut connection.stream;
         loop {
-            let event = match reader.next_event_into(&mut body) {
-                Ok(event) => event,
-                Err(error) => return Err(fail(error, reader.bytes_received())),
-            };
-            match event {
-                Some(Event::Head(h)) => head = Some(h),
-                Some(Event::Data(_)) => {} // next_event_into appends body data to `body` instead
-                Some(Event::End { reusable }) => {
-                    if reusable && request.wants_keep_alive() {
-                        connection.read_buf = reader.into_buffer();
+            let result = match exchange.next()? {
+                Next::Write(bytes, wait) => stream
+                    .set_write_timeout(Some(wait.limit))
+                    .and_then(|()| stream.write(bytes)),
+                Next::Read(room, wait) => stream
+                    .set_read_timeout(Some(wait.limit))
+                    .and_then(|()| stream.read(room)),
+                Next::Done { response, reusable } => {
+                    if reusable {
+                        connection.read_buf = exchange.into_buffer();
                         self.checkin(request.url.authority_str(), connection);
                     }
-                    let head = head.expect("the reader yields Head before End");
-                    return Ok(Response::new(head, body));
+                    return Ok(response);
                 }
-                None => {
-                    let room = reader.read_buffer();
-                    match read_bounded(&mut connection.stream, room, config.read_timeout, deadline) {
-                        Ok(0) => reader.feed_eof(),
-                        Ok(n) => reader.filled(n),
-                        Err(error) => return Err(fail(error, reader.bytes_received())),
-                    }
-                }
-            }
+            };
+            exchange.completed(result)?;
         }
     }
 
@@ -322,169 +249,71 @@ impl Client {
         }
     }
 
-    /// Resolve and connect, trying each address in turn, within both timeouts.
+    /// Resolve and connect (the shared [`Attempts`] loop, each attempt a blocking `connect_timeout`).
     fn connect(&self, url: &Url, deadline: Instant) -> Result<Connection, Error> {
-        let addrs = resolve(url, self.inner.config.connect_timeout, deadline)?;
-        let mut last_error = None;
-        for addr in addrs {
-            let (wait, phase) = bounded_wait(self.inner.config.connect_timeout, Phase::Connect, deadline)?;
-            match TcpStream::connect_timeout(&addr, wait) {
+        let config = &self.inner.config;
+        let addrs = resolve(url, config.connect_timeout, deadline)?;
+        let mut attempts = Attempts::new(addrs, url, config.connect_timeout, deadline);
+        while let Some((addr, wait)) = attempts.next()? {
+            match TcpStream::connect_timeout(&addr, wait.limit) {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    return Ok(Connection {
-                        stream,
-                        read_buf: Vec::new(),
-                    });
+                    let read_buf = Vec::new();
+                    return Ok(Connection { stream, read_buf });
                 }
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => last_error = Some(Error::Timeout(phase)),
-                Err(source) => {
-                    last_error = Some(Error::Connect {
-                        addr: addr.to_string(),
-                        source,
-                    })
-                }
+                Err(e) => attempts.failed(addr, e)?,
             }
         }
-        Err(last_error.unwrap_or_else(|| Error::Connect {
-            addr: url.authority(),
-            source: io::Error::new(io::ErrorKind::NotFound, "name resolved to no address"),
-        }))
+        Err(attempts.into_error())
     }
 }
 
-/// Builds a request for a blocking [`Client`]; errors (bad URL, bad header)
-/// are kept and reported by [`RequestBuilder::send`].
-#[derive(Debug)]
-pub struct RequestBuilder<'a> {
-    client: &'a Client,
-    request: Result<Request, Error>,
-    timeout: Option<Duration>,
-}
-
-impl RequestBuilder<'_> {
-    /// Add a request header (checked when the request is encoded).
-    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        if let Ok(request) = &mut self.request {
-            request.headers.push((name.to_string(), value.as_ref().to_vec()));
-        }
-        self
-    }
-
-    /// Add a percent-encoded query parameter.
-    pub fn query(mut self, key: &str, value: &str) -> Self {
-        if let Ok(request) = &mut self.request {
-            request.url.append_query(key, value);
-        }
-        self
-    }
-
-    /// Set the body (sent with `Content-Length`).
-    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
-        if let Ok(request) = &mut self.request {
-            request.body = body.into();
-        }
-        self
-    }
-
-    /// Bound this request by `budget` instead of the client's `request_timeout`.
-    pub fn timeout(mut self, budget: Duration) -> Self {
-        self.timeout = Some(budget);
-        self
-    }
-
-    /// Send the request and read the whole response.
-    pub fn send(self) -> Result<Response, Error> {
-        let budget = self.timeout.unwrap_or(self.client.inner.config.request_timeout);
-        self.client.send_within(self.request?, budget)
-    }
-}
-
-/// The retry-once rule: only idempotent requests, only when the connection
-/// turned out to be dead before the server sent a single byte.
-fn should_retry(request: &Request, failure: &Failure) -> bool {
-    request.is_idempotent() && failure.response_bytes == 0 && failure.error.is_connection_closed()
-}
-
-/// IP literals need no lookup; host names go to the OS resolver on a helper
-/// thread, and we wait for its answer at most `connect_timeout` (or what is
-/// left of the request).
+/// The addresses of the URL's host; a host name is looked up on a helper thread.
 fn resolve(url: &Url, connect_timeout: Duration, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
-    if let Ok(ip) = url.host().parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, url.port())]);
+    match resolve_plan(url, connect_timeout, deadline)? {
+        Resolve::Literal(addrs) => Ok(addrs),
+        Resolve::Lookup(_) => {
+            let authority = url.authority();
+            let host = authority.clone();
+            resolve_bounded(&authority, move || lookup(&host), connect_timeout, deadline)
+        }
     }
-    let authority = url.authority();
-    let lookup = {
-        let authority = authority.clone();
-        move || authority.to_socket_addrs().map(Vec::from_iter)
-    };
-    resolve_bounded(&authority, lookup, connect_timeout, deadline)
 }
 
-/// Run `lookup` on a helper thread and wait for it within the connect bound.
-/// `getaddrinfo` cannot be cancelled: on timeout the thread is left to finish
-/// on its own and its answer is dropped (the channel's receiver is gone).
+/// Run `lookup` on a helper thread and wait for its answer within the connect bound.
 fn resolve_bounded(
     authority: &str,
     lookup: impl FnOnce() -> io::Result<Vec<SocketAddr>> + Send + 'static,
     connect_timeout: Duration,
     deadline: Instant,
 ) -> Result<Vec<SocketAddr>, Error> {
-    let (wait, phase) = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
+    let wait = bounded_wait(connect_timeout, Phase::Connect, deadline)?;
+    lookup_answer(authority, wait_for_lookup(lookup, wait), wait)
+}
+
+/// Run `lookup` on a helper thread and wait for it at most `wait`; `None` if it
+/// did not answer in time. `getaddrinfo` cannot be cancelled: the thread is
+/// left to finish on its own and its answer is dropped (the receiver is gone).
+fn wait_for_lookup(
+    lookup: impl FnOnce() -> io::Result<Vec<SocketAddr>> + Send + 'static,
+    wait: Wait,
+) -> Option<io::Result<Vec<SocketAddr>>> {
     let (answer, receive) = mpsc::sync_channel(1);
-    std::thread::Builder::new()
+    let spawned = std::thread::Builder::new()
         .name("corolab-resolve".into())
         .spawn(move || {
             let _ = answer.send(lookup()); // the receiver may have given up: fine
-        })
-        .map_err(Error::Io)?;
-    let connect_error = |source| Error::Connect {
-        addr: authority.to_string(),
-        source,
-    };
-    match receive.recv_timeout(wait) {
-        Ok(Ok(addrs)) => Ok(addrs),
-        Ok(Err(source)) => Err(connect_error(source)),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(phase)),
+        });
+    if let Err(e) = spawned {
+        return Some(Err(e));
+    }
+    match receive.recv_timeout(wait.limit) {
+        Ok(result) => Some(result),
+        Err(mpsc::RecvTimeoutError::Timeout) => None,
         Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(connect_error(io::Error::other("the resolver thread panicked")))
+            Some(Err(io::Error::other("the resolver thread panicked")))
         }
     }
-}
-
-fn read_bounded(
-    stream: &mut TcpStream,
-    buf: &mut [u8],
-    silence: Duration,
-    deadline: Instant,
-) -> Result<usize, Error> {
-    loop {
-        let (wait, phase) = bounded_wait(silence, Phase::Read, deadline)?;
-        stream.set_read_timeout(Some(wait)).map_err(Error::Io)?;
-        match stream.read(buf) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::from_io(e, phase)),
-        }
-    }
-}
-
-fn write_all_bounded(
-    stream: &mut TcpStream,
-    mut bytes: &[u8],
-    silence: Duration,
-    deadline: Instant,
-) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        let (wait, phase) = bounded_wait(silence, Phase::Write, deadline)?;
-        stream.set_write_timeout(Some(wait)).map_err(Error::Io)?;
-        match stream.write(bytes) {
-            Ok(0) => return Err(Error::from_io(io::ErrorKind::WriteZero.into(), phase)),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::from_io(e, phase)),
-        }
-    }
-    Ok(())
 }
 
 /// A pooled socket is usable only if a non-blocking peek finds nothing to

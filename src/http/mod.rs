@@ -38,9 +38,13 @@
 //! ```
 
 pub mod blocking;
+mod builder;
 mod client;
+pub(crate) mod connect;
 pub(crate) mod deadline;
 mod error;
+pub(crate) mod exchange;
+mod pool;
 mod reader;
 mod request;
 mod response;

@@ -101,6 +101,13 @@ impl TcpStream {
         Poll::Ready(result)
     }
 
+    /// Peeks at waiting bytes without waiting and without asking the reactor: one
+    /// `recv(MSG_PEEK)` on the non-blocking socket. `WouldBlock` means nothing is there and
+    /// the peer has not closed; `Ok(0)` means it has. The HTTP pool's liveness probe.
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.get_ref().peek(buf)
+    }
+
     /// Reads some bytes; `Ok(0)` is EOF.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_read(cx, buf)).await

@@ -515,6 +515,15 @@ fn timeout_cases() -> Vec<Case> {
     .method("POST")
     .settings(quick_read);
     never_reads.body = vec![b'x'; 32 * 1024 * 1024];
+    let too_big = b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 7\r\n\r\ntoo big";
+    let mut early_answer = Case::new(
+        "early_response_then_reset",
+        "a server refusing an upload answers before reading it, then resets; the answer is what the user needs",
+        vec![vec![Step::ReadHead, send(too_big), Step::Sleep(ms(20)), Step::Reset]],
+        Expect::Ok(413, b"too big"),
+    )
+    .method("POST");
+    early_answer.body = vec![b'x'; 8 * 1024 * 1024];
     vec![
         Case::new(
             "server_never_answers",
@@ -531,6 +540,7 @@ fn timeout_cases() -> Vec<Case> {
         )
         .settings(drip),
         never_reads,
+        early_answer,
         Case::new(
             "connection_reset",
             "an RST is reported as a reset, not as EOF or a hang",

@@ -62,6 +62,7 @@ macro_rules! case_tests {
             server_never_answers,
             server_drips_slowly,
             server_never_reads_body,
+            early_response_then_reset,
             connection_reset,
             reset_mid_body,
             body_over_limit_by_content_length,

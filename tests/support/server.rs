@@ -21,12 +21,16 @@ const STEP_CAP: Duration = Duration::from_secs(3);
 pub enum Step {
     /// Read one request: head, then a Content-Length body if announced.
     ReadRequest,
+    /// Read a request head only, leaving its body unread (a server refusing an upload).
+    ReadHead,
     /// Write these exact bytes.
     Send(Vec<u8>),
     /// Write these bytes one at a time with a pause after each.
     Drip(Vec<u8>, Duration),
     /// Do nothing for a while (no reading, no writing).
     Sleep(Duration),
+    /// Do nothing until the test opens the gate (sets the flag); bounded like every step.
+    Gate(Arc<AtomicBool>),
     /// Wait until the client closes the connection (reading and discarding).
     WaitForClose,
     /// Close gracefully (FIN) and end the script.
@@ -155,10 +159,12 @@ fn run_script(mut stream: TcpStream, script: &[Step], stop: &AtomicBool, counter
     let _ = stream.set_read_timeout(Some(Duration::from_millis(20)));
     for step in script {
         let ok = match step {
-            Step::ReadRequest => read_request(&mut stream, stop, counters),
+            Step::ReadRequest => read_request(&mut stream, stop, counters, true),
+            Step::ReadHead => read_request(&mut stream, stop, counters, false),
             Step::Send(bytes) => stream.write_all(bytes).is_ok(),
             Step::Drip(bytes, every) => drip(&mut stream, bytes, *every, stop),
             Step::Sleep(duration) => sleep_unless_stopped(*duration, stop),
+            Step::Gate(open) => wait_for_gate(open, stop),
             Step::WaitForClose => {
                 wait_for_close(&mut stream, stop);
                 false
@@ -178,14 +184,18 @@ fn run_script(mut stream: TcpStream, script: &[Step], stop: &AtomicBool, counter
     }
 }
 
-/// Read a request head and its Content-Length body. False if the client went away.
-fn read_request(stream: &mut TcpStream, stop: &AtomicBool, counters: &Counters) -> bool {
+/// Read a request head and (if `with_body`) its Content-Length body. False if the client went away.
+fn read_request(stream: &mut TcpStream, stop: &AtomicBool, counters: &Counters, with_body: bool) -> bool {
     let started = Instant::now();
     let mut data = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         if let Some(head_end) = find(&data, b"\r\n\r\n") {
-            let body_len = content_length(&data[..head_end]);
+            let body_len = if with_body {
+                content_length(&data[..head_end])
+            } else {
+                0
+            };
             if data.len() >= head_end + 4 + body_len {
                 counters.requests.fetch_add(1, Ordering::SeqCst);
                 counters.request_log.lock().unwrap().push(data);
@@ -232,6 +242,17 @@ fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) -> bool {
             return false;
         }
         thread::sleep(Duration::from_millis(5).min(until - Instant::now()));
+    }
+    true
+}
+
+fn wait_for_gate(open: &AtomicBool, stop: &AtomicBool) -> bool {
+    let started = Instant::now();
+    while !open.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) || started.elapsed() > STEP_CAP {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
     }
     true
 }

@@ -1,0 +1,80 @@
+//! Which pooled connection may carry the next request (issue 16 items 2 and 3):
+//! never one registered with another runtime, never one the kernel already
+//! knows is closed, even when the reactor has not looked since.
+
+mod common;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use common::with_deadline;
+use corolab::http::Client;
+use support::server::{ScriptServer, Step, send};
+
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+const AGAIN: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain";
+
+// Issue 16.2: a Client used in two `block_on` calls on one thread. The first
+// runtime's reactor is gone with its `block_on`, so a read on its pooled
+// connection would never be woken (the old client waited out `read_timeout`).
+// The second request must go out at once on a fresh connection.
+#[test]
+fn a_client_reused_across_block_on_calls_never_hands_out_a_connection_of_the_old_runtime() {
+    let server = ScriptServer::start(vec![vec![Step::ReadRequest, send(OK), Step::WaitForClose]]);
+    let url = server.url("/");
+    let took = with_deadline(Duration::from_secs(20), move || {
+        let client = Client::builder().read_timeout(Duration::from_secs(5)).build();
+        let first = corolab::block_on(async { client.get(&url).await }).expect("first block_on");
+        assert_eq!(first.body(), b"ok");
+        assert_eq!(client.idle_connections(), 1, "the first connection was pooled");
+        let started = Instant::now();
+        let second = corolab::block_on(async { client.get(&url).await }).expect("second block_on");
+        assert_eq!(second.body(), b"ok");
+        started.elapsed()
+    });
+    assert!(took < Duration::from_secs(2), "second request took {took:?}");
+    assert_eq!(server.accepted(), 2, "a fresh connection in the second runtime");
+}
+
+/// GET, then the thread is busy (no reactor turn) while the server ends the
+/// connection with `ending`, then a POST: it must go out on a fresh connection.
+fn post_after_the_server_ended_the_idle_connection_while_we_were_busy(ending: Step) {
+    let server = ScriptServer::start(vec![
+        vec![
+            Step::ReadRequest,
+            send(OK),
+            Step::Sleep(Duration::from_millis(10)),
+            ending,
+        ],
+        vec![Step::ReadRequest, send(AGAIN), Step::WaitForClose],
+    ]);
+    let url = server.url("/");
+    let bodies = with_deadline(Duration::from_secs(20), move || {
+        corolab::block_on(async move {
+            let client = Client::new();
+            let first = client.get(&url).await.expect("GET");
+            std::thread::sleep(Duration::from_millis(100)); // busy: the reactor does not run
+            let second = client
+                .request("POST", &url)
+                .body("x")
+                .await
+                .expect("POST on a fresh connection");
+            (first.into_body(), second.into_body())
+        })
+    });
+    assert_eq!(bodies, (b"ok".to_vec(), b"again".to_vec()));
+    assert_eq!(server.accepted(), 2);
+}
+
+// Issue 16.3, FIN: POST is never retried, so only checkout can save it; the
+// reactor's readiness is stale, the kernel knows.
+#[test]
+fn a_post_after_the_server_closed_the_idle_connection_during_a_busy_thread_uses_a_fresh_connection() {
+    post_after_the_server_ended_the_idle_connection_while_we_were_busy(Step::Close);
+}
+
+// Issue 16.3, RST: the same with a reset instead of a FIN.
+#[test]
+fn a_post_after_the_server_reset_the_idle_connection_during_a_busy_thread_uses_a_fresh_connection() {
+    post_after_the_server_ended_the_idle_connection_while_we_were_busy(Step::Reset);
+}
