@@ -136,14 +136,32 @@ impl Runtime {
     }
 
     /// One turn of the loop: the four phases in order (3 and 4 only when due, see above).
+    ///
+    /// Called by hand on a runtime with nothing to do, it returns instead of sleeping in
+    /// `epoll_wait` forever: with no task alive, no timer, no socket registered and no waker
+    /// of a `block_on` future in existence, nothing could ever end that wait (smol's
+    /// `try_tick` and tokio's idle `block_on` never block on an empty runtime either). Inside
+    /// `block_on` the main future's waker exists, so a pending main future still waits.
     pub fn tick(&self) {
         self.run_ready_tasks();
         self.fire_timers();
         if self.io_is_due() {
             let timeout = self.io_timeout();
+            if timeout.is_none() && self.nothing_can_wake() {
+                return;
+            }
             self.wait_for_io(timeout);
             self.dispatch_io_events();
         }
+    }
+
+    /// Could a wait with no timeout ever end? Not without tasks, timers, sockets, or a waker
+    /// of the main future (which another thread might call).
+    fn nothing_can_wake(&self) -> bool {
+        self.executor.live_tasks() == 0
+            && !self.executor.main_waker_exists()
+            && self.reactor.registration_count() == 0
+            && self.reactor.pending_timer_count() == 0
     }
 
     /// Phase 1: poll the tasks on the run queue.

@@ -6,7 +6,8 @@
 //! coroutine object, a `Sleep` does nothing until first polled; dropping it cancels the timer.
 //!
 //! **Where.** [`Sleep`]'s `poll` registers the timer on first poll (`Reactor::add_timer`) and
-//! afterwards asks `Reactor::poll_timer`; `Drop` calls `Reactor::remove_timer`.
+//! afterwards asks `Reactor::poll_timer`; `Drop` calls `Reactor::remove_timer`. A `Sleep`
+//! first polled in one runtime and awaited in another moves its timer there (`move_timer`).
 //! [`timeout`] polls the inner future and a `Sleep` side by side.
 //!
 //! **In the debugger.** `break corolab::reactor::Reactor::fire_timers`; the trace shows
@@ -57,6 +58,17 @@ impl Sleep {
         self.deadline
     }
 
+    /// A `Sleep` awaited in a runtime other than the one that first polled it forgets the old
+    /// runtime's timer; `poll` registers the same deadline with the runtime running now. A
+    /// deadline is just an `Instant`, so it means the same thing in any runtime: the sleep
+    /// works instead of waiting in a reactor nobody runs (a deadline already past fires on
+    /// the new runtime's next turn).
+    fn move_timer(&mut self) {
+        if let Some((old, key)) = self.timer.take() {
+            old.remove_timer(key);
+        }
+    }
+
     /// Moves the deadline (the sleep can be awaited again afterwards).
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
@@ -70,15 +82,17 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match &self.timer {
-            Some((reactor, key)) => reactor.poll_timer(*key, cx),
-            None => {
-                let reactor = Reactor::current().unwrap_or_else(|e| panic!("corolab::time::sleep: {e}"));
-                let key = reactor.add_timer(self.deadline, cx.waker());
-                self.timer = Some((reactor, key));
-                Poll::Pending
+        if let Some((reactor, key)) = &self.timer {
+            if Reactor::current_id().is_none_or(|current| current == reactor.id()) {
+                return reactor.poll_timer(*key, cx);
             }
+            // First polled in another runtime: move the timer to this one (see `move_timer`).
+            self.move_timer();
         }
+        let reactor = Reactor::current().unwrap_or_else(|e| panic!("corolab::time::sleep: {e}"));
+        let key = reactor.add_timer(self.deadline, cx.waker());
+        self.timer = Some((reactor, key));
+        Poll::Pending
     }
 }
 

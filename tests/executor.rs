@@ -463,3 +463,134 @@ fn spawn_blocking_uses_a_bounded_pool_and_still_runs_calls_in_parallel() {
         });
     });
 }
+
+// Why: the `scheduled` bit is what makes N wakes of a queued task cost one poll. The task
+// here stays pending, so a second header in the queue would find it runnable and poll it
+// again (`duplicate_wakes_give_one_poll` cannot see that: its task finishes at the first
+// poll, and the later headers find it finished). Without the dedup this counts 11 polls.
+#[test]
+fn wakes_of_a_queued_pending_task_are_merged_into_one_poll() {
+    block_on(async {
+        let polls = Rc::new(Cell::new(0u32));
+        let stored: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let done = Rc::new(Cell::new(false));
+        let target = {
+            let (polls, stored, done) = (polls.clone(), stored.clone(), done.clone());
+            spawn(poll_fn(move |cx| {
+                polls.set(polls.get() + 1);
+                if done.get() {
+                    return Poll::Ready(());
+                }
+                *stored.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }))
+        };
+        yield_now().await; // the target runs once and parks
+        assert_eq!(polls.get(), 1);
+        let waker = stored.borrow_mut().take().unwrap();
+        for _ in 0..10 {
+            waker.wake_by_ref();
+        }
+        yield_now().await;
+        yield_now().await;
+        assert_eq!(polls.get(), 2, "ten wakes of a queued task, one poll");
+        done.set(true);
+        stored.borrow_mut().take().unwrap().wake();
+        target.await.unwrap();
+    });
+}
+
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("output drop boom")
+    }
+}
+
+// Why: a detached task's output is dropped by the executor, unread. A panic in that drop was
+// the one panic that escaped (issue 16.1) and took block_on down; it must be contained like
+// the others, and the main future must finish.
+#[test]
+fn detached_task_whose_output_panics_in_drop_is_contained() {
+    with_deadline(LIMIT, || {
+        let result = block_on(async {
+            drop(spawn(async { PanicOnDrop })); // detached: the output is dropped unread
+            yield_now().await;
+            yield_now().await;
+            "main finished"
+        });
+        assert_eq!(result, "main finished");
+        // Same when the handle is dropped after the task finished, and at runtime teardown.
+        let rt = Runtime::new();
+        let late = rt.block_on(async {
+            let h = spawn(async { PanicOnDrop });
+            yield_now().await;
+            drop(h);
+            spawn(async { PanicOnDrop }) // finished, never read: dropped with the runtime
+        });
+        drop(late);
+        drop(rt);
+    });
+}
+
+// Why: `JoinError::Cancelled` means "aborted, or dropped because its runtime shut down
+// first". A task that had already finished was not dropped for that reason, so its output
+// must survive block_on's return and reach its handle in a later block_on (issue 16.7).
+#[test]
+fn finished_task_output_survives_block_on_return() {
+    let rt = Runtime::new();
+    let h = rt.block_on(async {
+        let h = spawn(async { 5u32 });
+        yield_now().await;
+        h
+    });
+    assert!(h.is_finished());
+    assert_eq!(rt.block_on(h), Ok(5));
+    // A task still alive at the end is dropped, as before.
+    let pending = rt.block_on(async { spawn(corolab::time::sleep(Duration::from_secs(60))) });
+    assert_eq!(rt.block_on(pending), Err(JoinError::Cancelled));
+}
+
+// Why: asyncio runs add_done_callback on a finished task at once; a callback registered
+// after `.await` took the result, or from inside another callback of the same task, was
+// silently dropped (issue 16.4). Both must run; the first learns the output was taken.
+#[test]
+fn on_done_registered_after_await_or_from_another_on_done_still_runs() {
+    block_on(async {
+        let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+        let mut handle = spawn(async { 7u32 });
+        assert_eq!((&mut handle).await, Ok(7));
+        let s = seen.clone();
+        handle.on_done(move |r| s.borrow_mut().push(format!("late: {r:?}")));
+        assert_eq!(*seen.borrow(), vec!["late: Err(OutputTaken)".to_string()]);
+
+        seen.borrow_mut().clear();
+        let handle = Rc::new(spawn(async { 8u32 }));
+        let (s, h) = (seen.clone(), handle.clone());
+        handle.on_done(move |r| {
+            s.borrow_mut().push(format!("outer: {r:?}"));
+            let s = s.clone();
+            h.on_done(move |r| s.borrow_mut().push(format!("inner: {r:?}")));
+        });
+        yield_now().await;
+        assert!(handle.is_finished());
+        assert_eq!(
+            *seen.borrow(),
+            vec!["outer: Ok(8)".to_string(), "inner: Ok(8)".to_string()]
+        );
+    });
+}
+
+// Why: `Runtime::tick` on a runtime with nothing to do used to sleep in epoll_wait(-1)
+// forever (issue 16.9): no task, timer, socket or waker exists that could end that wait.
+#[test]
+fn tick_on_an_idle_runtime_returns_at_once() {
+    with_deadline(LIMIT, || {
+        let rt = Runtime::new();
+        rt.tick();
+        rt.block_on(async { spawn(async {}).await.unwrap() });
+        rt.tick(); // after a block_on, too
+        assert_eq!(rt.stats().reactor_waits, 0, "tick never blocked in epoll_wait");
+    });
+}

@@ -466,3 +466,25 @@ fn short_read_keeps_a_hangup_seen_in_the_same_event() {
         });
     });
 }
+
+// Why: after the peer reset the connection, `shutdown(Write)` got `NotConnected` from the
+// kernel; the caller's intent ("no more writes") already holds, and tokio answers Ok(()).
+// corolab does the same; the reset itself is what the read reports.
+#[test]
+fn shutdown_write_after_the_peer_reset_is_ok() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (ours, theirs) = socket_pair().await;
+            socket2::SockRef::from(&theirs)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(theirs); // close with linger 0: the kernel sends RST
+            let mut buf = [0u8; 8];
+            let read = timeout(Duration::from_secs(5), ours.read(&mut buf)).await;
+            let error = read.expect("the reset arrives").unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
+            assert!(ours.shutdown(std::net::Shutdown::Write).is_ok());
+            assert!(ours.shutdown(std::net::Shutdown::Both).is_ok());
+        });
+    });
+}

@@ -210,3 +210,86 @@ fn semaphore_front_waiter_cancelled_passes_its_turn_on() {
         });
     });
 }
+
+/// A waker that counts its wakes; `Arc::strong_count` says who still holds it.
+#[derive(Default)]
+struct CountingWake(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountingWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+// Why: a dropped Receiver kept the receiving task's waker until the last Sender went, which
+// then woke a task that no longer waits (issue 16.8). It must release the waker at once.
+#[test]
+fn dropping_the_receiver_releases_its_waker_at_once() {
+    use std::sync::Arc;
+    use std::task::{Context, Waker};
+    let (tx, mut rx) = channel::<u8>(1);
+    let count = Arc::new(CountingWake::default());
+    let waker = Waker::from(count.clone());
+    assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
+    assert_eq!(Arc::strong_count(&count), 2, "the channel holds the waker");
+    drop(rx);
+    assert_eq!(Arc::strong_count(&count), 1, "released when the receiver dropped");
+    drop(tx);
+    assert_eq!(
+        count.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no stale wake"
+    );
+}
+
+// Why: asyncio.Queue users reach for put_nowait/get_nowait, qsize/empty/full and shutdown
+// (issue 16.17); each must say exactly why it could not act, and close must keep what was
+// already buffered.
+#[test]
+fn channel_try_ops_sizes_and_close_behave_like_asyncio_queue() {
+    use corolab::sync::TryRecvError;
+    let (tx, mut rx) = channel::<u32>(2);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    assert!(tx.is_empty() && rx.is_empty() && !rx.is_full());
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert_eq!((tx.len(), rx.len(), tx.capacity()), (2, 2, 2));
+    assert!(tx.is_full() && rx.is_full());
+    assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    rx.close();
+    assert!(tx.is_closed());
+    assert_eq!(tx.try_send(4), Err(TrySendError::Closed(4)));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(
+        rx.try_recv(),
+        Err(TryRecvError::Closed),
+        "closed and drained, sender alive"
+    );
+    block_on(async {
+        assert_eq!(rx.recv().await, None);
+        assert!(tx.send(5).await.is_err());
+    });
+}
+
+// Why: close must wake senders waiting for room, or they wait forever for a slot that the
+// closed channel will never free.
+#[test]
+fn closing_the_channel_fails_senders_waiting_for_room() {
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let (tx, mut rx) = channel::<u32>(1);
+            tx.send(0).await.unwrap();
+            let waiting = {
+                let tx = tx.clone();
+                spawn(async move { tx.send(1).await.map_err(|e| e.0) })
+            };
+            yield_now().await; // it waits for room
+            rx.close();
+            assert_eq!(waiting.await.unwrap(), Err(1), "the value comes back");
+            assert_eq!(rx.recv().await, Some(0));
+            assert_eq!(rx.recv().await, None);
+        });
+    });
+}

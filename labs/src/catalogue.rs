@@ -101,16 +101,26 @@ pub const LABS: &[Lab] = &[
         minutes: 30,
         points: 10,
         files: &["src/executor/budget.rs"],
-        tests: &[TestGroup {
-            package: "corolab",
-            target: Target::Test("coop_budget"),
-            names: &[
-                "a_ready_channel_answers_pending_after_budget_receives_in_one_poll",
-                "a_task_made_to_yield_is_woken_again_and_finishes",
-                "a_task_that_never_waits_still_lets_a_timer_fire",
-                "outside_a_task_the_budget_is_unlimited",
-            ],
-        }],
+        tests: &[
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("coop_budget"),
+                names: &[
+                    "a_timer_and_another_task_get_their_turn_beside_a_channel_self_loop",
+                    "a_timer_and_another_task_get_their_turn_beside_an_always_readable_socket",
+                    "the_budget_refills_at_each_poll_and_is_unlimited_outside_a_task",
+                ],
+            },
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("budget_leaf_futures"),
+                names: &[
+                    "a_ready_channel_answers_pending_after_budget_receives_in_one_poll",
+                    "a_task_made_to_yield_is_woken_again_and_finishes",
+                    "outside_a_task_the_budget_is_unlimited",
+                ],
+            },
+        ],
     },
     Lab {
         name: "chunked-decoder",

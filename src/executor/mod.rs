@@ -300,6 +300,11 @@ impl Executor {
         self.main_ready.replace(false)
     }
 
+    /// Does any waker of the `block_on` future exist (inside `block_on`, or kept by someone)?
+    pub(crate) fn main_waker_exists(&self) -> bool {
+        Arc::strong_count(&self.main_header) > 1
+    }
+
     /// The waker handed to the `block_on` future.
     pub(crate) fn main_waker(&self) -> Waker {
         futures_task::waker(self.main_header.clone())

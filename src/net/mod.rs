@@ -21,4 +21,5 @@
 
 mod tcp;
 
+pub use crate::reactor::WrongRuntime;
 pub use tcp::{TcpListener, TcpStream, resolve};

@@ -45,7 +45,7 @@ impl TcpStream {
 
     fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
-            ready!(self.io.poll_ready(cx, Interest::Write));
+            ready!(self.io.poll_ready(cx, Interest::Write))?;
             if let Some(error) = self.io.get_ref().take_error()? {
                 return Poll::Ready(Err(error));
             }
@@ -141,9 +141,15 @@ impl TcpStream {
         }
     }
 
-    /// Shuts down the read side, the write side (sends FIN) or both.
+    /// Shuts down the read side, the write side (sends FIN) or both. A connection the peer
+    /// already reset (or that is otherwise gone) is shut down in every sense, so the kernel's
+    /// `NotConnected` answer becomes `Ok(())`, as in tokio: "no more writes" is true either
+    /// way, and the reset itself is reported by the next read or write.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        match self.io.get_ref().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            result => result,
+        }
     }
 
     /// Turns Nagle's algorithm off (`true`) or on.

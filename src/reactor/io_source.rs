@@ -1,8 +1,14 @@
 //! `IoSource`: a mio socket registered with the current reactor.
+//!
+//! A source belongs to the reactor (so the runtime) that registered it: its waker list lives
+//! there, and only that reactor's `epoll_wait` hears about it. Polled while *another* runtime
+//! runs on this thread, it would park its waker where nobody looks, so it fails at once with
+//! [`WrongRuntime`] instead of waiting forever.
 
 use super::Reactor;
 use crate::slab::Key;
 use crate::trace::Interest;
+use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
@@ -44,9 +50,15 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
         self.key.to_u64()
     }
 
-    /// Waits until `interest` is (believed) ready.
-    pub fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<()> {
-        self.reactor.poll_ready(self.key, interest, cx)
+    /// Waits until `interest` is (believed) ready. Fails with [`WrongRuntime`] if another
+    /// runtime is running on this thread (outside any runtime it waits in its own reactor).
+    pub fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
+        if let Some(current) = Reactor::current_id()
+            && current != self.reactor.id()
+        {
+            return Poll::Ready(Err(WrongRuntime::error(self.reactor.id(), current)));
+        }
+        self.reactor.poll_ready(self.key, interest, cx).map(Ok)
     }
 
     /// A read returned less than asked for; see `Reactor::clear_readable_after_short_read`.
@@ -68,7 +80,9 @@ impl<S: mio::event::Source + AsRawFd> IoSource<S> {
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            ready!(self.poll_ready(cx, interest));
+            if let Err(e) = ready!(self.poll_ready(cx, interest)) {
+                return Poll::Ready(Err(e));
+            }
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(interest),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -83,3 +97,36 @@ impl<S: mio::event::Source + AsRawFd> Drop for IoSource<S> {
         self.reactor.deregister(&mut self.source, self.key);
     }
 }
+
+/// The error inside the `io::Error` (kind `Other`) a socket gives when it is used from a
+/// runtime other than the one it was created in. Get it with
+/// `error.get_ref().and_then(|e| e.downcast_ref::<WrongRuntime>())`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WrongRuntime {
+    /// The runtime the socket is registered with (see `Runtime::id`).
+    pub belongs_to: u64,
+    /// The runtime that tried to use it.
+    pub used_from: u64,
+}
+
+impl WrongRuntime {
+    fn error(belongs_to: u64, used_from: u64) -> io::Error {
+        io::Error::other(WrongRuntime {
+            belongs_to,
+            used_from,
+        })
+    }
+}
+
+impl fmt::Display for WrongRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "this socket belongs to runtime {} but was used from runtime {}: a socket is \
+             registered with the runtime that created it; create it in the runtime that uses it",
+            self.belongs_to, self.used_from
+        )
+    }
+}
+
+impl std::error::Error for WrongRuntime {}

@@ -29,7 +29,7 @@
 mod io_source;
 mod timers;
 
-pub use io_source::IoSource;
+pub use io_source::{IoSource, WrongRuntime};
 pub use timers::TimerKey;
 
 use crate::slab::{Key, Slab};
@@ -118,6 +118,8 @@ static NEXT_REACTOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomic
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+    /// The id of `CURRENT` (0: none), so the cross-runtime check is one `Cell` read.
+    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
 }
 
 impl Reactor {
@@ -146,7 +148,7 @@ impl Reactor {
 
     /// The id of this thread's current reactor, if a runtime is running here.
     pub fn current_id() -> Option<u64> {
-        CURRENT.with(|c| c.borrow().as_ref().map(|r| r.id))
+        Some(CURRENT_ID.with(Cell::get)).filter(|&id| id != 0)
     }
 
     /// A handle other threads can use to interrupt `wait_for_io`.
@@ -156,6 +158,7 @@ impl Reactor {
 
     /// Makes `reactor` this thread's current reactor until the guard is dropped.
     pub fn enter(reactor: Rc<Reactor>) -> EnterGuard {
+        CURRENT_ID.with(|id| id.set(reactor.id));
         let previous = CURRENT.with(|c| c.borrow_mut().replace(reactor));
         EnterGuard { previous }
     }
@@ -474,6 +477,7 @@ pub struct EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
+        CURRENT_ID.with(|id| id.set(previous.as_ref().map_or(0, |r| r.id)));
         CURRENT.with(|c| *c.borrow_mut() = previous);
     }
 }
