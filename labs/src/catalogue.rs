@@ -160,6 +160,59 @@ pub const LABS: &[Lab] = &[
         ],
     },
     Lab {
+        name: "pool-checkout",
+        title: "keep-alive pool checkout: newest usable connection first",
+        chapter: "07-http-client.md",
+        goal: "A pooled connection may have expired, been closed by the server or belong to \
+               another runtime; checkout takes the newest idle one that is still usable and \
+               closes the rest.",
+        prerequisites: "chunked-decoder; chapter 7 (keep-alive and the pool)",
+        minutes: 30,
+        points: 10,
+        files: &["src/http/pool.rs"],
+        tests: &[
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("pool_checkout"),
+                names: &[
+                    "a_connection_the_server_closed_while_idle_is_not_used_for_a_post",
+                    "checkout_takes_the_newest_idle_connection",
+                ],
+            },
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("http_async_pool"),
+                names: &[
+                    "sequential_requests_reuse_one_connection",
+                    "waiters_on_another_hosts_limit_do_not_disable_keep_alive",
+                ],
+            },
+        ],
+    },
+    Lab {
+        name: "generator-send",
+        title: "a generator's send: resume the body with a value",
+        chapter: "08-generators.md",
+        goal: "Python's gen.send(v) as a state machine: a value sent before the first resume \
+               is refused, a suspended body receives it as the result of its yield, a finished \
+               one is an error.",
+        prerequisites: "chapter 8",
+        minutes: 30,
+        points: 10,
+        files: &["src/generator/driver.rs"],
+        tests: &[TestGroup {
+            package: "corolab",
+            target: Target::Test("generator"),
+            names: &[
+                "send_before_start_is_refused_with_not_started",
+                "sent_values_arrive_in_order_and_return_value_completes",
+                "calls_after_completion_return_finished",
+                "yield_from_forwards_sent_values_to_the_inner_helper",
+                "producer_consumer_transcript_matches_the_seed",
+            ],
+        }],
+    },
+    Lab {
         name: "greenlet-switch",
         title: "the greenlet switch: the bookkeeping around the assembly",
         chapter: "09-stackful-coroutines.md",
