@@ -1,0 +1,30 @@
+//! The golden trace: `cargo run -p step3-wakers -- --trace`, line by line (this file has one
+//! test because the capture is per process).
+
+// Why: the trace uses corolab's words, and shows wake -> poll in wake order, no busy loop.
+#[test]
+fn golden_trace_of_the_demo() {
+    let lines = step3_wakers::trace::capture(true, step3_wakers::run_demo);
+    let expected = "\
+spawn task 1
+spawn task 2
+spawn task 3
+  poll task 1 -> Pending
+  poll task 2 -> Pending
+  poll task 3 -> Pending
+  wake task 2 (by another thread)
+task 2: the OS says my I/O is done
+  poll task 2 -> Ready
+done task 2 (Completed)
+  wake task 3 (by another thread)
+task 3: the OS says my I/O is done
+  poll task 3 -> Ready
+done task 3 (Completed)
+  wake task 1 (by another thread)
+task 1: the OS says my I/O is done
+  poll task 1 -> Ready
+done task 1 (Completed)";
+    let (last, rest) = lines.split_last().expect("some output");
+    assert_eq!(rest.join("\n"), expected);
+    assert!(last.starts_with("3 tasks, 6 polls, wall "), "{last}");
+}

@@ -1,0 +1,88 @@
+//! What every step shares and none of them teaches: printing trace lines, reading flags, CPU time.
+//!
+//! **Concept.** Each step prints, with `--trace` or `COROLAB_TRACE=1`, the same words as
+//! corolab's own trace (`src/trace/sinks.rs`: `poll task 2 -> Pending`, `wake task 2 (by fd 7
+//! readable)`, `epoll_wait returned 2 event(s)`), without the timestamps, so a golden-trace test
+//! can compare them. [`capture`] collects the lines instead of printing them (tests, and the
+//! chapter's sample outputs).
+//!
+//! **Where.** [`line`] (a trace line, stderr), [`say`] (program output, stdout), [`capture`],
+//! [`flag`], [`cpu_time`].
+//!
+//! **In the debugger.** `break steps_support::line` stops on every trace line of any step.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::Duration;
+
+static ON: AtomicBool = AtomicBool::new(false);
+static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
+
+/// Tracing is on with `--trace`, or with `COROLAB_TRACE` set to anything but `0`.
+pub fn init_from_env() {
+    let env = std::env::var("COROLAB_TRACE").is_ok_and(|v| v != "0");
+    ON.store(env || std::env::args().any(|a| a == "--trace"), Relaxed);
+}
+
+/// Is tracing on?
+pub fn tracing() -> bool {
+    ON.load(Relaxed)
+}
+
+/// One trace line, on stderr (or into the capture). Nothing when tracing is off.
+pub fn line(text: String) {
+    if tracing() {
+        emit(text, true);
+    }
+}
+
+/// One line of the program's output, on stdout (or into the capture).
+pub fn say(text: String) {
+    emit(text, false);
+}
+
+fn emit(text: String, to_stderr: bool) {
+    let mut capture = CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
+    match capture.as_mut() {
+        Some(lines) => lines.push(text),
+        None if to_stderr => eprintln!("{text}"),
+        None => println!("{text}"),
+    }
+}
+
+/// Runs `f` with tracing on or off and returns every line it printed, trace and output in
+/// order. One capture at a time per process: tests that capture live in a test file of their own.
+pub fn capture(trace: bool, f: impl FnOnce()) -> Vec<String> {
+    *CAPTURE.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    ON.store(trace, Relaxed);
+    f();
+    ON.store(false, Relaxed);
+    CAPTURE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default()
+}
+
+/// The number after `--name` on the command line, or `default`.
+pub fn flag(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == name);
+    at.and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// CPU time this thread has used so far. std has no `getrusage`, so this reads
+/// `/proc/thread-self/schedstat` (Linux): its first number is the nanoseconds this thread has
+/// spent running on a CPU. 0 if the file cannot be read.
+pub fn cpu_time() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = text.split_whitespace().next().and_then(|n| n.parse().ok());
+    Duration::from_nanos(ns.unwrap_or(0))
+}
+
+/// `d` in milliseconds, for printing.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
