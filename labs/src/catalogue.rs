@@ -63,6 +63,46 @@ impl Lab {
 /// Every lab, in course order.
 pub const LABS: &[Lab] = &[
     Lab {
+        name: "waker-dedup",
+        title: "the waker's scheduled bit: N wakes, one poll",
+        chapter: "03-executor.md",
+        goal: "A waker queues its task only if the task is not queued already, so five wakes \
+               before a poll give one poll, and a wake during the task's own poll is kept.",
+        prerequisites: "chapter 2; step 3 of the ladder (docs/00-seven-steps.md)",
+        minutes: 20,
+        points: 5,
+        files: &["steps/3-wakers/src/lib.rs"],
+        tests: &[TestGroup {
+            package: "step3-wakers",
+            target: Target::Test("run_queue"),
+            names: &[
+                "five_wakes_before_a_poll_give_one_poll",
+                "a_wake_during_its_own_poll_is_kept",
+                "tasks_run_in_the_order_they_were_woken",
+                "waiting_tasks_burn_no_cpu",
+            ],
+        }],
+    },
+    Lab {
+        name: "register-then-recheck",
+        title: "register, then check again: no lost wakeup",
+        chapter: "03-executor.md",
+        goal: "A leaf future stores its waker before its final readiness check; a wake from \
+               another thread that lands between check and park is then seen, never lost.",
+        prerequisites: "waker-dedup",
+        minutes: 20,
+        points: 5,
+        files: &["steps/3-wakers/src/lib.rs"],
+        tests: &[TestGroup {
+            package: "step3-wakers",
+            target: Target::Test("lost_wakeup"),
+            names: &[
+                "storing_the_waker_then_rechecking_sees_a_set_in_the_window",
+                "a_set_after_pending_calls_the_stored_waker_once",
+            ],
+        }],
+    },
+    Lab {
         name: "select-join",
         title: "join_all: wait for every child inside one task",
         chapter: "03-executor.md",

@@ -23,7 +23,7 @@ const USAGE: &str = "usage:
   corolab-labs check [--lab NAME]...        prove every lab solvable and its tests non-vacuous
   corolab-labs probe --lab NAME -p PKG (--test T | --lib)...
                                             which tests of these binaries fail on NAME's stub
-options: --timeout SECONDS bounds each test binary's run (default 120)";
+options: --timeout SECONDS bounds each test binary's run (default 60)";
 
 /// Parsed command line.
 struct Args {
@@ -45,7 +45,7 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
         dir: None,
         extra: None,
         labs: Vec::new(),
-        timeout: Duration::from_secs(120),
+        timeout: Duration::from_secs(60),
         verbose: false,
         restore_tests: false,
         package: None,
