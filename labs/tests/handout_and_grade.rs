@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const LABS: &[&str] = &["select-join"];
+const LABS: &[&str] = &["waker-dedup", "select-join"];
 
 fn tool(args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_corolab-labs"));
