@@ -42,14 +42,12 @@ pub fn fetch_page(addr: SocketAddr, page: u64) -> io::Result<String> {
     let started = Instant::now();
     let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
-    let request = format!("GET /orders?page={page} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET /orders?page={page} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?; // blocks until the server answers and closes
-    trace::line(format!(
-        "page {page}: blocked {} ms in read",
-        started.elapsed().as_millis()
-    ));
+    trace::line(format!("page {page}: blocked {} ms in read", started.elapsed().as_millis()));
     body_of(&response)
 }
 
@@ -66,10 +64,7 @@ pub fn body_of(response: &[u8]) -> io::Result<String> {
 
 /// Counts the orders in a page's JSON and adds up their `amount_cents` (a scan, not a parser).
 pub fn totals_of(body: &str) -> Totals {
-    let mut totals = Totals {
-        pages: 1,
-        ..Totals::default()
-    };
+    let mut totals = Totals { pages: 1, ..Totals::default() };
     for piece in body.split("\"amount_cents\":").skip(1) {
         let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
         totals.orders += 1;
@@ -95,10 +90,7 @@ pub fn fetch_sequential(addr: SocketAddr, pages: u64) -> io::Result<Totals> {
 /// Starts the demo server (`latency` per request), fetches `pages` pages, prints the row.
 pub fn run_demo(pages: u64, latency: Duration) -> io::Result<Totals> {
     use corolab::server::orders::OrderApi;
-    let api = OrderApi {
-        latency,
-        ..OrderApi::default()
-    };
+    let api = OrderApi { latency, ..OrderApi::default() };
     let expected = api.checksum_of_pages(0..pages);
     let server = api.spawn_on_thread("127.0.0.1:0")?;
     let started = Instant::now();
@@ -108,11 +100,7 @@ pub fn run_demo(pages: u64, latency: Duration) -> io::Result<Totals> {
         "{:<12} {:>9} {:>6} {:>7}  checksum",
         "strategy", "wall", "pages", "orders"
     ));
-    let verdict = if totals.checksum == expected {
-        "verified"
-    } else {
-        "WRONG"
-    };
+    let verdict = if totals.checksum == expected { "verified" } else { "WRONG" };
     trace::say(format!(
         "{:<12} {:>7.3} s {:>6} {:>7}  {verdict}",
         "sequential",

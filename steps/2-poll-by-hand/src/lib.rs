@@ -38,11 +38,7 @@ pub struct Delay {
 impl Future for Delay {
     type Output = ();
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+        if Instant::now() >= self.deadline { Poll::Ready(()) } else { Poll::Pending }
     }
 }
 
@@ -74,12 +70,7 @@ pub struct Join2<A: Future, B: Future> {
 
 /// `join2(a, b)` completes with both outputs.
 pub fn join2<A: Future + Unpin, B: Future + Unpin>(a: A, b: B) -> Join2<A, B> {
-    Join2 {
-        a: Some(a),
-        b: Some(b),
-        a_out: None,
-        b_out: None,
-    }
+    Join2 { a: Some(a), b: Some(b), a_out: None, b_out: None }
 }
 
 impl<A: Future + Unpin, B: Future + Unpin> Future for Join2<A, B>
@@ -162,6 +153,7 @@ pub fn run_demo(a: Duration, b: Duration) {
         "busy polling asked \"are you done?\" {polls} times; all but the last said Pending."
     ));
     trace::say(
-        "Why: the no-op waker can never call us back, so the loop cannot sleep. Step 3 fixes that.".into(),
+        "Why: the no-op waker can never call us back, so the loop cannot sleep. Step 3 fixes that."
+            .into(),
     );
 }

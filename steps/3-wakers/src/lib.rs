@@ -26,46 +26,46 @@
 //! queue and `Executor::poll_task` are in `src/executor/mod.rs`. A wake from another thread
 //! also pokes `epoll_wait` awake (`Unpark`, `src/runtime.rs`): step 4 adds that reactor.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, atomic::AtomicBool, atomic::Ordering::SeqCst};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::{future::Future, pin::Pin, thread, time::Duration, time::Instant};
 pub use steps_support as trace;
 
+/// At most this many polls per turn of the loop (corolab's `MAX_POLLS_PER_TICK` is 61 too).
+pub const MAX_POLLS_PER_TURN: usize = 61;
+
+thread_local! {
+    /// Why the next wake on this thread happens (`task 2`, later `fd 7 readable`).
+    static CAUSE: RefCell<String> = RefCell::new("another thread".into());
+}
+
+/// Says what the wakes that follow, on this thread, are caused by (for their trace lines).
+pub fn set_wake_cause(cause: String) {
+    CAUSE.replace(cause);
+}
+
 /// The run queue: ids of woken tasks in wake order, shared with every waker.
+#[derive(Default)]
 pub struct RunQueue {
     ids: Mutex<VecDeque<usize>>,
     not_empty: Condvar,
-    executor_thread: ThreadId,
 }
 
 impl RunQueue {
     /// Appends `id` (traced under the lock, so the wake line comes before the poll it causes).
     pub fn push(&self, id: usize) {
         let mut ids = self.ids.lock().unwrap();
-        let by = if thread::current().id() == self.executor_thread {
-            "a task"
-        } else {
-            "another thread"
-        };
-        trace::line(format!("  wake task {id} (by {by})"));
+        CAUSE.with_borrow(|by| trace::line(format!("  wake task {id} (by {by})")));
         ids.push_back(id);
         self.not_empty.notify_one();
     }
 
-    /// The next woken task; sleeps (no CPU) while the queue is empty.
-    pub fn pop_or_sleep(&self) -> usize {
-        let mut ids = self.ids.lock().unwrap();
-        loop {
-            match ids.pop_front() {
-                Some(id) => return id,
-                None => ids = self.not_empty.wait(ids).unwrap(),
-            }
-        }
+    /// Sleeps (no CPU) until some task is queued.
+    pub fn sleep_until_not_empty(&self) {
+        let ids = self.ids.lock().unwrap();
+        drop(self.not_empty.wait_while(ids, |ids| ids.is_empty()).unwrap());
     }
 }
 
@@ -93,84 +93,74 @@ pub fn schedule(task: &TaskWaker) -> bool {
     // LAB(waker-dedup) end
 }
 
-struct Task {
-    future: Pin<Box<dyn Future<Output = ()>>>,
-    waker: Arc<TaskWaker>,
-}
+type Task = (Pin<Box<dyn Future<Output = ()>>>, Arc<TaskWaker>);
 
 /// Owns the tasks and polls the woken ones, in wake order.
+#[derive(Default)]
 pub struct Executor {
     tasks: Vec<Option<Task>>,
     queue: Arc<RunQueue>,
-    live: usize,
     /// Polls so far.
     pub polls: u64,
 }
 
-impl Default for Executor {
-    fn default() -> Self {
-        let (ids, not_empty) = (Mutex::new(VecDeque::new()), Condvar::new());
-        let queue = Arc::new(RunQueue {
-            ids,
-            not_empty,
-            executor_thread: thread::current().id(),
-        });
-        Executor {
-            tasks: Vec::new(),
-            queue,
-            live: 0,
-            polls: 0,
-        }
-    }
-}
-
 impl Executor {
-    /// Adds a task (ids start at 1) and puts it on the run queue.
+    /// Adds a task (ids start at 1) and puts it on the run queue. Returns its id.
     pub fn spawn(&mut self, future: impl Future<Output = ()> + 'static) -> usize {
         let id = self.tasks.len() + 1;
-        let waker = Arc::new(TaskWaker {
-            id,
-            scheduled: AtomicBool::new(true),
-            queue: self.queue.clone(),
-        });
+        let waker = TaskWaker { id, scheduled: AtomicBool::new(true), queue: self.queue.clone() };
         trace::line(format!("spawn task {id}"));
         self.queue.ids.lock().unwrap().push_back(id); // queued from the start
-        self.tasks.push(Some(Task {
-            future: Box::pin(future),
-            waker,
-        }));
-        self.live += 1;
+        self.tasks.push(Some((Box::pin(future), Arc::new(waker))));
         id
     }
 
-    /// Polls woken tasks until every task is done; sleeps while none is woken.
+    /// Are some tasks not finished yet?
+    pub fn has_tasks(&self) -> bool {
+        self.tasks.iter().any(Option::is_some)
+    }
+
+    /// Is some task on the run queue?
+    pub fn has_ready_tasks(&self) -> bool {
+        !self.queue.ids.lock().unwrap().is_empty()
+    }
+
+    /// Polls until every task is done; sleeps while none is woken.
     pub fn run(&mut self) {
-        while self.live > 0 {
-            let id = self.queue.pop_or_sleep();
-            self.poll_task(id);
+        while self.has_tasks() {
+            self.run_ready_tasks();
+            if self.has_tasks() {
+                self.queue.sleep_until_not_empty();
+            }
         }
+    }
+
+    /// One turn: polls, in FIFO order, the tasks queued *now* (at most `MAX_POLLS_PER_TURN`).
+    /// A task woken during the turn waits for the next one. Returns the number of polls.
+    pub fn run_ready_tasks(&mut self) -> usize {
+        // LAB(fifo-poll-cap) begin: count the queue now (capped); pop and poll_task that many ids
+        let now = self.queue.ids.lock().unwrap().len().min(MAX_POLLS_PER_TURN);
+        for _ in 0..now {
+            let id = self.queue.ids.lock().unwrap().pop_front();
+            self.poll_task(id.expect("only this thread pops"));
+        }
+        now
+        // LAB(fifo-poll-cap) end
     }
 
     /// One poll of task `id`. The scheduled bit is cleared first: a wake during the poll counts.
     pub fn poll_task(&mut self, id: usize) {
-        let Some(task) = self.tasks[id - 1].as_mut() else {
+        let Some((future, waker)) = self.tasks[id - 1].as_mut() else {
             return; // a late wake for a finished task
         };
-        task.waker.scheduled.store(false, SeqCst);
+        waker.scheduled.store(false, SeqCst);
         self.polls += 1;
-        let waker = Waker::from(task.waker.clone());
-        let ready = task
-            .future
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready();
-        trace::line(format!(
-            "  poll task {id} -> {}",
-            if ready { "Ready" } else { "Pending" }
-        ));
+        set_wake_cause(format!("task {id}"));
+        let ready =
+            future.as_mut().poll(&mut Context::from_waker(&waker.clone().into())).is_ready();
+        trace::line(format!("  poll task {id} -> {}", if ready { "Ready" } else { "Pending" }));
         if ready {
-            self.tasks[id - 1] = None;
-            self.live -= 1;
+            self.tasks[id - 1] = None; // drops the future (and what it owns)
             trace::line(format!("done task {id} (Completed)"));
         }
     }
@@ -203,11 +193,7 @@ pub fn poll_wait(event: &Event, cx: &mut Context<'_>, window: impl FnOnce()) -> 
     }
     window();
     *event.waker.lock().unwrap() = Some(cx.waker().clone());
-    if event.done.load(SeqCst) {
-        Poll::Ready(())
-    } else {
-        Poll::Pending
-    }
+    if event.done.load(SeqCst) { Poll::Ready(()) } else { Poll::Pending }
     // LAB(register-then-recheck) end
 }
 
@@ -231,16 +217,11 @@ pub fn run_demo() {
             trace::say(format!("task {}: the OS says my I/O is done", i + 1));
         });
     }
-    let script = [1, 2, 0]
-        .iter()
-        .map(|&i| (Duration::from_millis(30), events[i].clone()));
+    let script = [1, 2, 0].iter().map(|&i| (Duration::from_millis(30), events[i].clone()));
     let os = os_thread(script.collect());
     let (wall, cpu) = (Instant::now(), trace::cpu_time());
     executor.run();
     let _ = os.join();
     let (wall, cpu) = (trace::ms(wall.elapsed()), trace::ms(trace::cpu_time() - cpu));
-    trace::say(format!(
-        "3 tasks, {} polls, wall {wall:.1} ms, CPU {cpu:.1} ms",
-        executor.polls
-    ));
+    trace::say(format!("3 tasks, {} polls, wall {wall:.1} ms, CPU {cpu:.1} ms", executor.polls));
 }

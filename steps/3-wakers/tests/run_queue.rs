@@ -142,3 +142,32 @@ fn waiting_tasks_burn_no_cpu() {
         "{cpu:?} of CPU while waiting 200 ms"
     );
 }
+
+// Why: a turn polls only what was queued when it began, so a task that wakes itself cannot
+// keep the loop from reaching the reactor (steps 4 to 6): it runs once per turn.
+#[test]
+fn a_task_that_wakes_itself_runs_once_per_turn() {
+    let turns = bounded(|| {
+        let mut executor = Executor::default();
+        executor.spawn(poll_fn(|cx| {
+            cx.waker().wake_by_ref(); // yield, forever
+            Poll::<()>::Pending
+        }));
+        executor.spawn(async {});
+        [executor.run_ready_tasks(), executor.run_ready_tasks(), executor.run_ready_tasks()]
+    });
+    assert_eq!(turns, [2, 1, 1]);
+}
+
+// Why: the cap: however long the queue, one turn polls at most MAX_POLLS_PER_TURN tasks.
+#[test]
+fn one_turn_polls_at_most_the_cap() {
+    let turns = bounded(|| {
+        let mut executor = Executor::default();
+        for _ in 0..100 {
+            executor.spawn(async {});
+        }
+        [executor.run_ready_tasks(), executor.run_ready_tasks(), executor.run_ready_tasks()]
+    });
+    assert_eq!(turns, [step3_wakers::MAX_POLLS_PER_TURN, 100 - step3_wakers::MAX_POLLS_PER_TURN, 0]);
+}

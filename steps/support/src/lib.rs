@@ -57,20 +57,14 @@ pub fn capture(trace: bool, f: impl FnOnce()) -> Vec<String> {
     ON.store(trace, Relaxed);
     f();
     ON.store(false, Relaxed);
-    CAPTURE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-        .unwrap_or_default()
+    CAPTURE.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default()
 }
 
 /// The number after `--name` on the command line, or `default`.
 pub fn flag(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     let at = args.iter().position(|a| a == name);
-    at.and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    at.and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// CPU time this thread has used so far. std has no `getrusage`, so this reads
@@ -85,4 +79,26 @@ pub fn cpu_time() -> Duration {
 /// `d` in milliseconds, for printing.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The far end of the steps' sockets: a plain blocking thread (not the runtime being taught).
+/// It accepts `connections` connections on 127.0.0.1, then, for each `(pause, n, bytes)` of
+/// the script in turn, sleeps `pause` and writes `bytes` to connection `n`; it closes them all
+/// at the end. Returns its address.
+pub fn scripted_peer(
+    connections: usize,
+    script: Vec<(Duration, usize, Vec<u8>)>,
+) -> std::io::Result<std::net::SocketAddr> {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        let mut conns: Vec<_> = (0..connections).filter_map(|_| listener.accept().ok()).collect();
+        for (pause, n, bytes) in script {
+            std::thread::sleep(pause);
+            let _ = conns[n].0.write_all(&bytes);
+        }
+        std::thread::sleep(Duration::from_millis(100)); // let the readers finish first
+    });
+    Ok(addr)
 }
