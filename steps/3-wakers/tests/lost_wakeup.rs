@@ -36,11 +36,7 @@ fn storing_the_waker_after_the_final_check_loses_the_wakeup() {
     let outcome = poll_wait_buggy(&event, &mut Context::from_waker(&waker), || event.set());
     assert!(outcome.is_pending());
     assert!(event.done.load(SeqCst), "the event is set...");
-    assert_eq!(
-        counter.0.load(SeqCst),
-        0,
-        "...and nobody woke the task: it would wait forever"
-    );
+    assert_eq!(counter.0.load(SeqCst), 0, "...and nobody woke the task: it would wait forever");
 }
 
 // Why: the fix: with the same interleaving, storing the waker and checking again sees the set.
@@ -63,8 +59,5 @@ fn a_set_after_pending_calls_the_stored_waker_once() {
     event.set();
     event.set();
     assert_eq!(counter.0.load(SeqCst), 1);
-    assert_eq!(
-        poll_wait(&event, &mut Context::from_waker(&waker), || {}),
-        Poll::Ready(())
-    );
+    assert_eq!(poll_wait(&event, &mut Context::from_waker(&waker), || {}), Poll::Ready(()));
 }

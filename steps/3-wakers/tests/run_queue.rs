@@ -14,8 +14,7 @@ use step3_wakers::{Event, Executor, os_thread, poll_wait, trace};
 fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || tx.send(f()));
-    rx.recv_timeout(Duration::from_secs(5))
-        .expect("the executor hung: a wake was lost")
+    rx.recv_timeout(Duration::from_secs(5)).expect("the executor hung: a wake was lost")
 }
 
 #[derive(Default)]
@@ -69,11 +68,7 @@ fn five_wakes_before_a_poll_give_one_poll() {
         executor.run();
         s.borrow().b_polls_seen_by_c
     });
-    assert_eq!(
-        seen,
-        Some(2),
-        "B was polled once per wake instead of once per batch of wakes"
-    );
+    assert_eq!(seen, Some(2), "B was polled once per wake instead of once per batch of wakes");
 }
 
 // Why: the scheduled bit is cleared before the poll, so a task that wakes itself while being
@@ -111,9 +106,7 @@ fn tasks_run_in_the_order_they_were_woken() {
                 order.borrow_mut().push(i + 1);
             });
         }
-        let script = [2, 0, 1]
-            .iter()
-            .map(|&i| (Duration::from_millis(20), events[i].clone()));
+        let script = [2, 0, 1].iter().map(|&i| (Duration::from_millis(20), events[i].clone()));
         let os = os_thread(script.collect());
         executor.run();
         os.join().unwrap();
@@ -137,10 +130,7 @@ fn waiting_tasks_burn_no_cpu() {
         (started.elapsed(), trace::cpu_time() - cpu)
     });
     assert!(wall >= Duration::from_millis(200));
-    assert!(
-        cpu < Duration::from_millis(50),
-        "{cpu:?} of CPU while waiting 200 ms"
-    );
+    assert!(cpu < Duration::from_millis(50), "{cpu:?} of CPU while waiting 200 ms");
 }
 
 // Why: a turn polls only what was queued when it began, so a task that wakes itself cannot
