@@ -28,7 +28,7 @@
 
 mod common;
 
-use common::{Args, now, secs};
+use common::{Flag, now, secs};
 use corolab::time::sleep;
 use corolab::{spawn, spawn_blocking};
 use std::cell::RefCell;
@@ -36,6 +36,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: concurrent_sleep [--quick]";
+
+/// The flags this example accepts.
+const FLAGS: &[Flag] = &[Flag::switch("--quick")];
 
 /// How many tasks each run starts (the seed's five).
 pub const TASKS: usize = 5;
@@ -173,7 +176,7 @@ fn report(run: &Run) {
 }
 
 fn main() {
-    let args = Args::parse(&["--quick"], &[], USAGE);
+    let args = common::start(FLAGS, USAGE);
     let nap = if args.flag("--quick") {
         Duration::from_millis(100)
     } else {

@@ -17,6 +17,12 @@
 //!
 //! `scripts/check-debugger-guide.sh` runs this program under gdb with the guide's breakpoints.
 
+mod common;
+
+/// `--help` prints this; the example takes no other flag.
+const USAGE: &str = "usage: debugger_demo (no options)\n\
+    \x20 one traced client/server exchange, small enough to step through in gdb (docs/10-debugging.md)";
+
 use corolab::net::{TcpListener, TcpStream};
 use corolab::time::sleep;
 use corolab::trace::{self, StderrSink};
@@ -25,6 +31,7 @@ use std::io;
 use std::time::Duration;
 
 fn main() -> io::Result<()> {
+    common::start(&[], USAGE);
     // `COROLAB_TRACE` chooses the sink if set; otherwise this demo traces to stderr anyway.
     if std::env::var_os("COROLAB_TRACE").is_none() {
         trace::set_sink(Box::new(StderrSink::new()));

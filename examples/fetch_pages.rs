@@ -18,6 +18,7 @@
 //! processes in `fetch_pages/workers.rs`, the trace rendering in `fetch_pages/timeline.rs`,
 //! and the `/proc` readings in `fetch_pages/measure.rs`.
 
+mod common;
 #[path = "fetch_pages/measure.rs"]
 mod measure;
 #[path = "fetch_pages/strategies.rs"]
@@ -27,6 +28,7 @@ mod timeline;
 #[path = "fetch_pages/workers.rs"]
 mod workers;
 
+use common::{Args, Flag};
 use corolab::http;
 use corolab_server::ServerHandle;
 use corolab_server::orders::{OrderApi, Page};
@@ -39,10 +41,11 @@ use workers::Launcher;
 
 const USAGE: &str = "\
 usage: fetch_pages [options]
-  --pages N          pages of 100 orders to fetch (default 200)
-  --latency-ms N     how long the in-process server takes per request (default 50)
-  --concurrency N    connections in flight for the coroutine strategies (default 100)
-  --workers N        threads in the pool / worker processes (default 5 x cores, like the seed)
+  --pages N          pages of 100 orders to fetch (default 200; 1 to 100000)
+  --latency-ms N     how long the in-process server takes per request (default 50; 0 to 10000)
+  --concurrency N    connections in flight for the coroutine strategies (default 100; 1 to 10000)
+  --workers N        threads in the pool / worker processes (default 5 x cores, like the seed;
+                     1 to 1000)
   --only A,B,...     run only these strategies (sequential, threads, processes, coroutines,
                      cores, greenlets)
   --url BASE         fetch from a running order_server instead of the in-process one
@@ -53,6 +56,40 @@ usage: fetch_pages [options]
                      causal timeline (also: COROLAB_TRACE=1)
   --timeline FILE    instead of the table: one coroutine run, written as Chrome trace-event
                      JSON (open in https://ui.perfetto.dev or chrome://tracing)";
+
+/// The flags this example accepts, with the bounds of each number and why.
+const FLAGS: &[Flag] = &[
+    Flag::number(
+        "--pages",
+        1,
+        100_000,
+        "the in-process server computes all 100 orders of every page to know the expected sum",
+    ),
+    Flag::number(
+        "--latency-ms",
+        0,
+        10_000,
+        "up to 10 s per request; the HTTP client gives up on a server silent for 30 s",
+    ),
+    Flag::number(
+        "--concurrency",
+        1,
+        10_000,
+        "each request in flight is a socket at both ends, within this one process",
+    ),
+    Flag::number(
+        "--workers",
+        1,
+        1_000,
+        "one OS thread or one worker process each; beyond that the machine is measured, not the strategy",
+    ),
+    Flag::text("--only"),
+    Flag::text("--url"),
+    Flag::switch("--chunked"),
+    Flag::switch("--seed-scale"),
+    Flag::switch("--trace"),
+    Flag::text("--timeline"),
+];
 
 /// Pages the sequential strategy fetches at `--seed-scale` before extrapolating.
 const SEED_SCALE_SAMPLE: u64 = 50;
@@ -75,59 +112,36 @@ fn cpu_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
+/// The options, from a command line whose numbers `Args` has already checked.
+fn parse_args(args: &Args) -> Result<Options, String> {
     let trace_env = std::env::var("COROLAB_TRACE").is_ok_and(|v| !v.is_empty() && v != "0");
     let mut o = Options {
-        pages: None,
-        latency: Duration::from_millis(50),
-        concurrency: 100,
-        workers: 5 * cpu_cores(),
+        pages: args.number("--pages"),
+        latency: Duration::from_millis(args.number("--latency-ms").unwrap_or(50)),
+        concurrency: args.count("--concurrency").unwrap_or(100),
+        workers: args.count("--workers").unwrap_or(5 * cpu_cores()),
         only: Strategy::ALL.to_vec(),
-        url: None,
-        chunked: false,
-        seed_scale: false,
-        trace: trace_env,
-        timeline: None,
+        url: args
+            .text("--url")
+            .map(|url| url.trim_end_matches('/').to_string()),
+        chunked: args.flag("--chunked"),
+        seed_scale: args.flag("--seed-scale"),
+        trace: trace_env || args.flag("--trace"),
+        timeline: args.text("--timeline").map(PathBuf::from),
     };
-    let mut latency_set = false;
-    let mut args = args.peekable();
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--pages" => o.pages = Some(number(&flag, &value()?)?),
-            "--latency-ms" => {
-                o.latency = Duration::from_millis(number(&flag, &value()?)?);
-                latency_set = true;
-            }
-            "--concurrency" => o.concurrency = number::<usize>(&flag, &value()?)?.max(1),
-            "--workers" => o.workers = number::<usize>(&flag, &value()?)?.max(1),
-            "--only" => {
-                o.only = value()?
-                    .split(',')
-                    .map(|name| Strategy::from_name(name.trim()).ok_or(format!("unknown strategy {name:?}")))
-                    .collect::<Result<_, _>>()?
-            }
-            "--url" => o.url = Some(value()?.trim_end_matches('/').to_string()),
-            "--chunked" => o.chunked = true,
-            "--seed-scale" => o.seed_scale = true,
-            "--trace" => o.trace = true,
-            "--timeline" => o.timeline = Some(PathBuf::from(value()?)),
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown option {other}")),
-        }
+    if let Some(names) = args.text("--only") {
+        o.only = names
+            .split(',')
+            .map(|name| Strategy::from_name(name.trim()).ok_or(format!("unknown strategy {name:?}")))
+            .collect::<Result<_, _>>()?;
     }
     if o.seed_scale {
         o.pages = Some(o.pages.unwrap_or(1000));
-        if !latency_set {
+        if args.number("--latency-ms").is_none() {
             o.latency = Duration::from_millis(100);
         }
     }
     Ok(o)
-}
-
-fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
-    text.parse()
-        .map_err(|_| format!("{flag} wants a number, got {text:?}"))
 }
 
 fn main() -> ExitCode {
@@ -135,15 +149,10 @@ fn main() -> ExitCode {
     if let Some(ok) = workers::work_if_asked() {
         return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
-    let options = match parse_args(std::env::args().skip(1)) {
+    let args = common::start(FLAGS, USAGE);
+    let options = match parse_args(&args) {
         Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(message) => common::exit_with_usage(&message, USAGE),
     };
     match run_example(&options) {
         Ok(true) => ExitCode::SUCCESS,
@@ -236,9 +245,15 @@ fn expected_tally(api: &OrderApi, pages: u64) -> Tally {
 fn probe_external_server(options: &Options, url: &str, pages: u64) -> Result<Source, String> {
     let client = http::blocking::Client::new();
     let get = |page: u64| -> Result<Page, String> {
-        let response = client
-            .get(&strategies::page_url(url, page))
-            .map_err(|e| format!("{url}: {e}"))?;
+        let page_url = strategies::page_url(url, page);
+        let response = client.get(&page_url).map_err(|e| format!("{url}: {e}"))?;
+        if response.status() != 200 {
+            return Err(format!(
+                "GET {page_url} answered HTTP {}, not 200: is {url} an order API \
+                 (cargo run --example order_server)?",
+                response.status()
+            ));
+        }
         response
             .json()
             .map_err(|e| format!("{url} is not an order API: {e}"))

@@ -25,7 +25,7 @@
 
 mod common;
 
-use common::{Args, now, secs};
+use common::{Flag, now, secs};
 use corolab::future::{Either, join_all, select};
 use corolab::http::Client;
 use corolab::reactor::Reactor;
@@ -38,6 +38,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: gather [--quick]";
+
+/// The flags this example accepts.
+const FLAGS: &[Flag] = &[Flag::switch("--quick")];
 
 /// The three waits, in the order they are started (in seconds, or in units in quick mode).
 pub const DURATIONS: [u32; 3] = [3, 1, 2];
@@ -236,7 +239,7 @@ pub fn request_with_timeout(unit: Duration) -> io::Result<bool> {
 }
 
 fn main() {
-    let args = Args::parse(&["--quick"], &[], USAGE);
+    let args = common::start(FLAGS, USAGE);
     let unit = if args.flag("--quick") {
         Duration::from_millis(100)
     } else {

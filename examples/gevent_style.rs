@@ -22,13 +22,21 @@
 //! Run with `COROLAB_TRACE=1` to see the green threads (tasks named `green`)
 //! parking and being woken by the reactor.
 
+mod common;
+
+/// `--help` prints this; the example takes no other flag.
+const USAGE: &str = "usage: gevent_style (no options)\n\
+    \x20 ten green threads fetch pages from a local server, printed in the order they arrive";
+
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
+    common::start(&[], USAGE);
     demo::main();
 }
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
 fn main() {
+    common::start(&[], USAGE);
     println!("green threads are not supported on this target (Linux on x86_64 or aarch64 only)");
 }
 

@@ -26,8 +26,15 @@
 //! (gdb) info proc mappings   # gr1's 256 KiB rw-p stack, the ---p guard page below
 //! ```
 
+mod common;
+
+/// `--help` prints this; the example takes no other flag.
+const USAGE: &str = "usage: greenlet_switch (no options)\n\
+    \x20 two greenlets printing in turn, then a consumer waiting ten plain function calls deep";
+
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
+    common::start(&[], USAGE);
     two_greenlets_printing_in_turn();
     println!();
     producer_consumer_ten_frames_deep();
@@ -35,6 +42,7 @@ fn main() {
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
 fn main() {
+    common::start(&[], USAGE);
     println!("greenlets are not supported on this target (Linux on x86_64 or aarch64 only)");
 }
 

@@ -27,7 +27,7 @@
 
 mod common;
 
-use common::{Args, now, secs};
+use common::{Flag, now, secs};
 use corolab::time::sleep;
 use corolab::{JoinError, Runtime};
 use std::any::type_name_of_val;
@@ -37,6 +37,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: hello_coroutines [--quick]";
+
+/// The flags this example accepts.
+const FLAGS: &[Flag] = &[Flag::switch("--quick")];
 
 /// Every line printed, in order, so the test can check what happened before what.
 pub type Log = Rc<RefCell<Vec<String>>>;
@@ -129,7 +132,7 @@ pub fn spawn_then_await(nap: Duration) -> Vec<String> {
 }
 
 fn main() {
-    let args = Args::parse(&["--quick"], &[], USAGE);
+    let args = common::start(FLAGS, USAGE);
     let nap = if args.flag("--quick") {
         Duration::from_millis(100)
     } else {

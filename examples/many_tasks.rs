@@ -30,7 +30,7 @@
 
 mod common;
 
-use common::{Args, human_bytes, now, proc_status_bytes, secs, thousands};
+use common::{Flag, human_bytes, now, proc_status_bytes, secs, thousands};
 use corolab::time::sleep;
 use corolab::{Runtime, spawn, yield_now};
 use std::cell::Cell;
@@ -41,10 +41,28 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: many_tasks [--quick] [--million | --tasks N] [--threads N]\n\
-    \x20 --tasks N     sleeping corolab tasks (default 100,000)\n\
+    \x20 --tasks N     sleeping corolab tasks (default 100,000; 1 to 10,000,000)\n\
     \x20 --million     the same as --tasks 1000000\n\
-    \x20 --threads N   sleeping OS threads to compare with (default 1,000)\n\
+    \x20 --threads N   sleeping OS threads to compare with (default 1,000; 1 to 10,000)\n\
     \x20 --quick       10,000 tasks, 100 threads, 0.2 s sleeps";
+
+/// The flags this example accepts, with the bounds of each number and why.
+const FLAGS: &[Flag] = &[
+    Flag::switch("--quick"),
+    Flag::switch("--million"),
+    Flag::number(
+        "--tasks",
+        1,
+        10_000_000,
+        "a sleeping task costs a few hundred bytes: 10 million take several GB",
+    ),
+    Flag::number(
+        "--threads",
+        1,
+        10_000,
+        "each thread reserves a 2 MiB stack; 100,000 run out of memory or of `ulimit -u` first",
+    ),
+];
 
 /// What one run measured.
 #[derive(Clone, Debug)]
@@ -209,7 +227,7 @@ fn report(what: &str, m: &Measured) {
 }
 
 fn main() {
-    let args = Args::parse(&["--quick", "--million"], &["--tasks", "--threads"], USAGE);
+    let args = common::start(FLAGS, USAGE);
     let quick = args.flag("--quick");
     let nap = if quick {
         Duration::from_millis(200)
@@ -223,10 +241,8 @@ fn main() {
     } else {
         100_000
     };
-    let tasks = args.number("--tasks", USAGE).unwrap_or(default_tasks);
-    let threads = args
-        .number("--threads", USAGE)
-        .unwrap_or(if quick { 100 } else { 1_000 });
+    let tasks = args.count("--tasks").unwrap_or(default_tasks);
+    let threads = args.count("--threads").unwrap_or(if quick { 100 } else { 1_000 });
 
     println!(
         "== {} corolab tasks, each awaiting sleep({}), on one thread",

@@ -9,6 +9,9 @@
 //! Every request waits `--latency-ms` on a corolab timer, so this one thread serves thousands
 //! of clients at once (the server is never the bottleneck of a client comparison).
 
+mod common;
+
+use common::{Args, Flag};
 use corolab_server::Server;
 use corolab_server::orders::OrderApi;
 use std::process::ExitCode;
@@ -19,11 +22,43 @@ const USAGE: &str = "\
 usage: order_server [options]
   --host ADDR        address to listen on (default 127.0.0.1)
   --port N           port (default 8080; 0 = pick a free one)
-  --latency-ms N     wait per /orders request, on a timer (default 100, like the seed's API)
-  --orders N         orders in the shop (default 100000)
-  --page-size N      orders per page (default 100)
+  --latency-ms N     wait per /orders request, on a timer (default 100, like the seed's API;
+                     0 to 10000)
+  --orders N         orders in the shop (default 100000; 0 to 100000000)
+  --page-size N      orders per page (default 100; 1 to 10000)
   --chunked          send bodies with Transfer-Encoding: chunked
-  --for-secs N       stop after N seconds (default: run until killed)";
+  --for-secs N       stop after N seconds (default: run until killed; 1 to 31536000)";
+
+/// The flags this example accepts, with the bounds of each number and why.
+const FLAGS: &[Flag] = &[
+    Flag::text("--host"),
+    Flag::number(
+        "--port",
+        0,
+        65_535,
+        "a TCP port; 0 lets the kernel pick a free one",
+    ),
+    Flag::number(
+        "--latency-ms",
+        0,
+        10_000,
+        "up to 10 s; clients such as corolab's HTTP client give up on a server silent for 30 s",
+    ),
+    Flag::number(
+        "--orders",
+        0,
+        100_000_000,
+        "pages are computed on request, and a client checks the sum of every order",
+    ),
+    Flag::number(
+        "--page-size",
+        1,
+        10_000,
+        "one page is one response body: 10,000 orders are about 1 MB of JSON",
+    ),
+    Flag::switch("--chunked"),
+    Flag::number("--for-secs", 1, 31_536_000, "at most a year"),
+];
 
 /// What the command line asked for.
 struct Options {
@@ -33,51 +68,27 @@ struct Options {
     for_secs: Option<u64>,
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        host: "127.0.0.1".to_string(),
-        port: 8080,
+fn options_from(args: &Args) -> Options {
+    let defaults = OrderApi::default();
+    Options {
+        host: args.text("--host").unwrap_or("127.0.0.1").to_string(),
+        port: args
+            .number("--port")
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(8080),
         api: OrderApi {
-            latency: Duration::from_millis(100),
-            ..OrderApi::default()
+            latency: Duration::from_millis(args.number("--latency-ms").unwrap_or(100)),
+            total_orders: args.number("--orders").unwrap_or(defaults.total_orders),
+            page_size: args.number("--page-size").unwrap_or(defaults.page_size),
+            chunked: args.flag("--chunked"),
         },
-        for_secs: None,
-    };
-    let mut args = args.peekable();
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--host" => options.host = value()?,
-            "--port" => options.port = number(&flag, &value()?)?,
-            "--latency-ms" => options.api.latency = Duration::from_millis(number(&flag, &value()?)?),
-            "--orders" => options.api.total_orders = number(&flag, &value()?)?,
-            "--page-size" => options.api.page_size = number::<u64>(&flag, &value()?)?.max(1),
-            "--chunked" => options.api.chunked = true,
-            "--for-secs" => options.for_secs = Some(number(&flag, &value()?)?),
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown option {other}")),
-        }
+        for_secs: args.number("--for-secs"),
     }
-    Ok(options)
-}
-
-fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
-    text.parse()
-        .map_err(|_| format!("{flag} wants a number, got {text:?}"))
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    corolab::block_on(serve(options))
+    let args = common::start(FLAGS, USAGE);
+    corolab::block_on(serve(options_from(&args)))
 }
 
 async fn serve(options: Options) -> ExitCode {

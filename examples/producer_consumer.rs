@@ -22,6 +22,12 @@
 //! The output of each section is collected in a `Transcript` so that
 //! `tests/examples_generators.rs` can compare it with the seed line for line.
 
+mod common;
+
+/// `--help` prints this; the example takes no other flag.
+const USAGE: &str = "usage: producer_consumer (no options)\n\
+    \x20 the seed's producer/consumer as a generator, then as two tasks with a channel";
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -194,6 +200,7 @@ fn print_stats(stats: &Stats) {
 }
 
 fn main() {
+    common::start(&[], USAGE);
     println!("== 1. generator: the producer hands each item straight to the consumer ==");
     let out = Transcript::new(true);
     let closed = section_1_generator(&out);

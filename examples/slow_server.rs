@@ -29,7 +29,7 @@
 
 mod common;
 
-use common::{Args, now, secs, thousands};
+use common::{Flag, now, secs, thousands};
 use corolab::http::{self, Client};
 use corolab::time::sleep;
 use corolab_server::{Config, Request, Response, ServerHandle, spawn_on_thread};
@@ -39,8 +39,25 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: slow_server [--quick] [--requests N] [--blocking-requests N]\n\
     \x20 --quick                 wait 0.15 s per request instead of 3 s\n\
-    \x20 --requests N            concurrent requests to the timer server (default 50)\n\
-    \x20 --blocking-requests N   requests to the blocking server (default 5: 5 x 3 s)";
+    \x20 --requests N            concurrent requests to the timer server (default 50; 1 to 10,000)\n\
+    \x20 --blocking-requests N   requests to the blocking server (default 5: 5 x 3 s; 1 to 100)";
+
+/// The flags this example accepts, with the bounds of each number and why.
+const FLAGS: &[Flag] = &[
+    Flag::switch("--quick"),
+    Flag::number(
+        "--requests",
+        1,
+        10_000,
+        "each request in flight holds 2 file descriptors here: 10,000 already needs `ulimit -n 20100`",
+    ),
+    Flag::number(
+        "--blocking-requests",
+        1,
+        100,
+        "they are answered one after another, 3 s each: 100 take 5 minutes",
+    ),
+];
 
 /// Above this many requests, only the totals are printed.
 const PRINT_EACH_UP_TO: usize = 50;
@@ -184,14 +201,14 @@ fn report(what: &str, burst: &Burst, delay: Duration) {
 }
 
 fn main() {
-    let args = Args::parse(&["--quick"], &["--requests", "--blocking-requests"], USAGE);
+    let args = common::start(FLAGS, USAGE);
     let delay = if args.flag("--quick") {
         Duration::from_millis(150)
     } else {
         Duration::from_secs(3)
     };
-    let requests = args.number("--requests", USAGE).unwrap_or(50);
-    let blocking_requests = args.number("--blocking-requests", USAGE).unwrap_or(5);
+    let requests = args.count("--requests").unwrap_or(50);
+    let blocking_requests = args.count("--blocking-requests").unwrap_or(5);
 
     println!(
         "== 1. requests at once: {}; the handler awaits sleep({}) (one server thread, timers)",

@@ -11,8 +11,15 @@
 //!
 //! Numbers depend on the machine; docs/09-stackful-coroutines.md quotes one run.
 
+mod common;
+
+/// `--help` prints this; the example takes no other flag.
+const USAGE: &str = "usage: stackful_vs_stackless (no options)\n\
+    \x20 switch cost, wait cost and memory per parked coroutine, greenlets next to async tasks";
+
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
+    common::start(&[], USAGE);
     bench::switch_cost();
     bench::wait_cost();
     bench::memory_per_coroutine();
@@ -20,6 +27,7 @@ fn main() {
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
 fn main() {
+    common::start(&[], USAGE);
     println!("greenlets are not supported on this target (Linux on x86_64 or aarch64 only)");
 }
 

@@ -6,6 +6,12 @@
 //! Run with `cargo run --example state_machine`.
 //! Chapter: `docs/02-futures-and-wakers.md`.
 
+mod common;
+
+/// `--help` prints this; the example takes no other flag.
+const USAGE: &str = "usage: state_machine (no options)\n\
+    \x20 an async fn next to the same state machine written by hand";
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
@@ -224,6 +230,7 @@ fn print_run(title: &str, run: &Run) {
 }
 
 fn main() {
+    common::start(&[], USAGE);
     let steep_ms = 20;
     let by_compiler = run_async_fn(steep_ms);
     print_run("async fn make_tea", &by_compiler);

@@ -1,6 +1,10 @@
 //! Runs the logic of the generator examples (without cargo or a subprocess)
 //! by compiling the example files into this test as modules.
 
+// Each example has its own `mod common;` (examples/common); included side by side here, that
+// shared file is compiled once per example, which is harmless.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/producer_consumer.rs"]
 #[allow(dead_code)] // the example's `main` is not called here
 mod producer_consumer;

@@ -348,7 +348,7 @@ pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> 
 }
 
 /// Suspends the running green thread for `duration` while others run
-/// (gevent's `sleep`): a `Sleep` future waited for with [`wait_for`], which
+/// (gevent's `sleep`): a `Sleep` future waited for with `wait_for`, which
 /// switches to the hub until the reactor's timer wakes the task.
 ///
 /// # Panics

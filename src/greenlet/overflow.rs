@@ -79,6 +79,10 @@ thread_local! {
     /// so reading it is a plain thread-local load: safe inside a signal handler.
     static RUNNING: Cell<Guard> = const { Cell::new(Guard::NONE) };
 
+    /// Whether this thread's alternate signal stack was already checked (one system call per
+    /// thread, not one per greenlet).
+    static ALT_STACK_CHECKED: Cell<bool> = const { Cell::new(false) };
+
     /// The alternate signal stack we mapped for this thread, if it had none. Dropped when the
     /// thread exits: it is unregistered first, then unmapped.
     static ALT_STACK: AltStack = const { AltStack(Cell::new(None)) };
@@ -103,7 +107,9 @@ pub(crate) fn install() {
         install_handler(libc::SIGSEGV, &PREVIOUS_SEGV);
         install_handler(libc::SIGBUS, &PREVIOUS_BUS);
     });
-    ensure_alt_stack();
+    if !ALT_STACK_CHECKED.with(|checked| checked.replace(true)) {
+        ensure_alt_stack();
+    }
 }
 
 /// Remembers the current handler of `signal` in `previous`, then puts `on_fault` in its place.
@@ -148,14 +154,20 @@ impl Drop for AltStack {
     }
 }
 
-/// Gives this thread an alternate signal stack if it has none (std's threads have one).
-fn ensure_alt_stack() {
+/// This thread's alternate signal stack setting, as `sigaltstack(2)` reports it.
+fn current_alt_stack() -> Option<libc::stack_t> {
     // SAFETY: all-zero is a valid stack_t; the kernel fills it in.
     let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
     // SAFETY: a null new stack only reads the current setting into `current`.
-    if unsafe { libc::sigaltstack(std::ptr::null(), &mut current) } != 0 {
+    let rc = unsafe { libc::sigaltstack(std::ptr::null(), &mut current) };
+    (rc == 0).then_some(current)
+}
+
+/// Gives this thread an alternate signal stack if it has none (std's threads have one).
+fn ensure_alt_stack() {
+    let Some(current) = current_alt_stack() else {
         return;
-    }
+    };
     if current.ss_flags & libc::SS_DISABLE == 0 {
         return; // the thread has one (std's, or ours from an earlier call)
     }
@@ -312,6 +324,30 @@ mod tests {
             m.push(b"0123456789");
         }
         assert_eq!(m.len, m.bytes.len());
+    }
+
+    // Why: a thread that std did not start (a C library's thread, say) has no alternate
+    // signal stack, and then the handler could not run at all on an overflowed stack.
+    #[test]
+    fn a_thread_without_an_alternate_signal_stack_gets_one() {
+        std::thread::spawn(|| {
+            let disable = libc::stack_t {
+                ss_sp: std::ptr::null_mut(),
+                ss_flags: libc::SS_DISABLE,
+                ss_size: 0,
+            };
+            // SAFETY: unregistering this thread's alternate stack (std keeps its mapping and
+            // frees it when the thread ends); nothing signals this thread meanwhile.
+            unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) };
+            let before = current_alt_stack().unwrap();
+            assert_ne!(before.ss_flags & libc::SS_DISABLE, 0, "disabled");
+            ensure_alt_stack();
+            let after = current_alt_stack().unwrap();
+            assert_eq!(after.ss_flags & libc::SS_DISABLE, 0, "enabled again");
+            assert!(after.ss_size >= MIN_STACK_SIZE, "ours: {} bytes", after.ss_size);
+        })
+        .join()
+        .unwrap();
     }
 
     // Why: only the guard page itself counts as an overflow; the byte above it is the stack.
