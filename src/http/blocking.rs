@@ -3,7 +3,8 @@
 //! **Concept.** This is the "one thread waits per request" way of doing
 //! HTTP, the baseline the coroutine version is compared with (fetch_pages'
 //! `sequential` and `threads` strategies). The protocol work is done by
-//! [`ResponseReader`] and [`encode_request`], exactly as in the async client;
+//! [`ResponseReader`](super::ResponseReader) and [`encode_request`], exactly as
+//! in the async client;
 //! only the waiting differs: here a thread sleeps inside `read(2)` with an OS
 //! socket timeout, there a task is parked until the reactor wakes it.
 //!
@@ -26,7 +27,7 @@
 //! number of threads using it already does.
 //!
 //! **Where.** [`Client::send`] is the whole story: `checkout` or `connect`,
-//! then `exchange` (the shared [`Exchange`] loop: each write and read is a
+//! then `exchange` (the shared `Exchange` loop: each write and read is a
 //! blocking call with an OS socket timeout), then `checkin`. The rest is
 //! shared with the other clients: `builder.rs` (settings, request builder),
 //! `exchange.rs` (the loop's decisions, the retry rule), `connect.rs`
@@ -58,7 +59,7 @@ use super::request::{Request, encode_request};
 use super::response::Response;
 use super::url::Url;
 
-/// Configures a blocking [`Client`] (the shared builder; see [`builder::ClientBuilder`]).
+/// Configures a blocking [`Client`] (the builder shared with the async client).
 pub type ClientBuilder = builder::ClientBuilder<Client>;
 
 /// Builds a request for a blocking [`Client`]; errors (bad URL, bad header)
