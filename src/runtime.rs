@@ -7,7 +7,8 @@
 //!    to the main future's turn, which `block_on` then takes);
 //! 2. `fire_timers`: wake the tasks whose sleeps are due;
 //! 3. `wait_for_io`: block in `epoll_wait`, for zero time if something is already runnable,
-//!    else until the next timer deadline (rounded *up* to a millisecond), else forever;
+//!    else until the next timer deadline (rounded *up* to a millisecond), else forever (but
+//!    a `tick` on a runtime where nothing could ever end that wait returns instead);
 //! 4. `dispatch_io_events`: set readiness and wake the tasks waiting on those sockets, then
 //!    requeue the tasks that called `yield_now`.
 //!

@@ -512,6 +512,7 @@ impl Drop for PanicOnDrop {
 // the one panic that escaped (issue 16.1) and took block_on down; it must be contained like
 // the others, and the main future must finish.
 #[test]
+#[allow(clippy::async_yields_async)] // the handles are returned on purpose
 fn detached_task_whose_output_panics_in_drop_is_contained() {
     with_deadline(LIMIT, || {
         let result = block_on(async {
@@ -527,10 +528,13 @@ fn detached_task_whose_output_panics_in_drop_is_contained() {
             let h = spawn(async { PanicOnDrop });
             yield_now().await;
             drop(h);
-            spawn(async { PanicOnDrop }) // finished, never read: dropped with the runtime
+            let unread = spawn(async { PanicOnDrop });
+            yield_now().await;
+            unread // finished, never read: dropped with the runtime
         });
+        assert!(late.is_finished());
+        drop(rt); // the executor goes, and with it the output `late` never took
         drop(late);
-        drop(rt);
     });
 }
 
@@ -538,6 +542,7 @@ fn detached_task_whose_output_panics_in_drop_is_contained() {
 // first". A task that had already finished was not dropped for that reason, so its output
 // must survive block_on's return and reach its handle in a later block_on (issue 16.7).
 #[test]
+#[allow(clippy::async_yields_async)] // the handles are returned on purpose
 fn finished_task_output_survives_block_on_return() {
     let rt = Runtime::new();
     let h = rt.block_on(async {

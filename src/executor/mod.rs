@@ -15,7 +15,10 @@
 //! `catch_unwind`. Wakers point at a
 //! `TaskHeader` (see `waker.rs`), built with futures-task's `ArcWake` and `waker_ref`, so no
 //! waker is allocated per poll or per wake. [`JoinHandle`] (in `join.rs`) reads a task's result;
-//! `task.rs` holds what the slab stores per task, `spawn.rs` the free functions tasks call.
+//! `task.rs` holds what the slab stores per task, `spawn.rs` the free functions tasks call,
+//! `finish.rs` the end of a task's life (finish, release, shutdown), `bookkeeping.rs` the
+//! recycled headers and the yield list, and [`budget`] the cooperative budget that makes a
+//! task whose awaits are always ready yield after 128 of them.
 //!
 //! **In the debugger.** `break corolab::executor::Executor::poll_task` stops before every poll;
 //! `print header.ptr.pointer.data.id.v.value` says which task (the id sits inside an `Arc`
@@ -25,6 +28,7 @@ mod blocking;
 pub mod blocking_pool;
 mod bookkeeping;
 pub mod budget;
+mod context;
 mod finish;
 mod join;
 mod spawn;
@@ -33,6 +37,8 @@ mod waker;
 
 pub use blocking::spawn_blocking;
 use bookkeeping::{HeaderPool, YieldList};
+pub use context::EnterGuard;
+use context::{current_poller, with_poller};
 pub use join::{JoinError, JoinHandle};
 use spawn::current_or_panic;
 pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
@@ -103,10 +109,6 @@ pub struct Executor {
     stats: Cell<ExecutorStats>,
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Rc<Executor>>> = const { RefCell::new(None) };
-}
-
 impl Executor {
     /// An executor that calls `unpark` when a task is woken from another thread.
     pub(crate) fn new(unpark: Arc<dyn Unpark>) -> Executor {
@@ -132,41 +134,6 @@ impl Executor {
             live_tasks: Cell::new(0),
             stats: Cell::new(ExecutorStats::default()),
         }
-    }
-
-    /// Makes `executor` this thread's current executor until the returned guard is dropped.
-    pub(crate) fn enter(executor: Rc<Executor>) -> EnterGuard {
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(executor));
-        EnterGuard { previous }
-    }
-
-    /// This thread's current executor, if inside `block_on`.
-    pub(crate) fn current() -> Option<Rc<Executor>> {
-        CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.clone()))
-    }
-
-    /// Runs `f` with this thread's current executor, without cloning the `Rc`.
-    pub(crate) fn with_current<R>(f: impl FnOnce(&Executor) -> R) -> Option<R> {
-        CURRENT
-            .try_with(|c| c.try_borrow().ok().and_then(|c| c.as_deref().map(f)))
-            .ok()
-            .flatten()
-    }
-
-    /// The fast path of a wake: if `header`'s executor runs on this thread, queue it here.
-    fn schedule_if_current(header: &Arc<TaskHeader>) -> bool {
-        CURRENT
-            .try_with(|c| {
-                let Ok(c) = c.try_borrow() else { return false };
-                match c.as_ref() {
-                    Some(ex) if Arc::ptr_eq(&ex.shared, &header.shared) => {
-                        ex.push_ready(header.clone(), trace::current_cause());
-                        true
-                    }
-                    _ => false,
-                }
-            })
-            .unwrap_or(false)
     }
 
     fn push_ready(&self, header: Arc<TaskHeader>, cause: WakeCause) {
@@ -450,37 +417,6 @@ impl fmt::Debug for Executor {
         }
         list.finish()
     }
-}
-
-/// Restores the previous current executor when dropped.
-pub struct EnterGuard {
-    previous: Option<Rc<Executor>>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
-    }
-}
-
-thread_local! {
-    static POLLER: Cell<TaskId> = const { Cell::new(0) };
-}
-
-/// Runs `f` with `id` recorded as the task being polled (so its wakes say "by task id").
-fn with_poller<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
-    if !trace::enabled() {
-        return f();
-    }
-    let old = POLLER.with(|p| p.replace(id));
-    let out = trace::with_cause(WakeCause::Task { by: id }, f);
-    POLLER.with(|p| p.set(old));
-    out
-}
-
-fn current_poller() -> TaskId {
-    POLLER.with(Cell::get)
 }
 
 #[cfg(all(test, target_pointer_width = "64"))]

@@ -3,7 +3,9 @@
 //! **Concept.** Tasks on one thread never run at the same time, so plain `Rc<RefCell<..>>`
 //! state is enough; what these types add is *waiting*: a task that cannot proceed (full
 //! channel, no permit) stores its waker in a FIFO queue and returns `Pending`; whoever frees
-//! the resource wakes the first waiter. Nothing ever polls in a loop.
+//! the resource wakes the first waiter. Nothing ever polls in a loop. Each `Ready` from a
+//! send, a receive or an acquire spends one unit of the task's cooperative budget
+//! (`executor::budget`), so a task that only ever finds its channel ready still yields.
 //!
 //! **Where.** `WaitQueue` (in `wait_queue.rs`) is the FIFO of waiting wakers shared by
 //! [`channel`] senders and the [`Semaphore`]; a waiter gets a ticket, and only the ticket at the
