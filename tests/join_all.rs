@@ -4,9 +4,8 @@ mod common;
 
 use common::with_deadline;
 use corolab::future::join_all;
-use corolab::sync::oneshot;
 use corolab::time::sleep;
-use corolab::{block_on, spawn, yield_now};
+use corolab::{block_on, yield_now};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
@@ -122,22 +121,19 @@ fn join_all_runs_its_children_concurrently_inside_one_task() {
 }
 
 // Why: the combined future is woken through whichever child's waker fires: the children
-// must be polled with the task's own context, or a wake is lost and the task hangs.
+// must be polled with the task's own context, or a wake is lost and the task hangs. (Timers
+// wake them here, not channels, so this lab does not depend on the coop-budget lab.)
 #[test]
 fn join_all_is_woken_by_any_child() {
     with_deadline(LIMIT, || {
         block_on(async {
-            let (first_tx, first_rx) = oneshot::<u32>();
-            let (second_tx, second_rx) = oneshot::<u32>();
-            let sender = spawn(async move {
-                second_tx.send(2).unwrap();
-                sleep(Duration::from_millis(5)).await;
-                first_tx.send(1).unwrap();
-            });
-            let outs = join_all(vec![first_rx, second_rx]).await;
-            let values: Vec<u32> = outs.into_iter().map(|r| r.unwrap()).collect();
-            assert_eq!(values, vec![1, 2]);
-            sender.await.unwrap();
+            let waits = [5, 1, 3];
+            let outs = join_all(waits.map(|ms| async move {
+                sleep(Duration::from_millis(ms)).await;
+                ms * 10
+            }))
+            .await;
+            assert_eq!(outs, vec![50, 10, 30]);
         });
     });
 }
