@@ -15,7 +15,6 @@
 //! and one write per leaf `Ready`. Outside a task's poll (a future polled by hand, a test's
 //! counting waker) the budget is unlimited.
 
-use crate::trace::{self, WakeCause};
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
@@ -47,7 +46,7 @@ impl Drop for Unlimit {
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     // LAB(coop-budget) begin: read LEFT; Some(0) means spent: wake cx's waker with cause WakeCause::Budget and return Pending; otherwise Ready
     if LEFT.with(Cell::get) == Some(0) {
-        trace::with_cause(WakeCause::Budget, || cx.waker().wake_by_ref());
+        crate::trace::with_cause(crate::trace::WakeCause::Budget, || cx.waker().wake_by_ref());
         return Poll::Pending;
     }
     Poll::Ready(())

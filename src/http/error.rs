@@ -212,6 +212,15 @@ impl fmt::Display for Error {
                 "connection closed in the middle of the response head (after {received} bytes)"
             ),
             Error::Io(e) => write!(f, "I/O error: {e}"),
+            _ => self.fmt_response_error(f),
+        }
+    }
+}
+
+impl Error {
+    /// Display for what a bad (or unexpected) response produces.
+    fn fmt_response_error(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Error::InvalidStatusLine { line } => write!(f, "invalid status line: {line:?}"),
             Error::InvalidHeader { reason } => write!(f, "invalid response header: {reason}"),
             Error::HeadTooLarge { limit } => {
@@ -256,6 +265,7 @@ impl fmt::Display for Error {
             Error::HeaderNotUtf8 { name } => write!(f, "header {name:?} is not valid UTF-8"),
             Error::BodyNotUtf8(e) => write!(f, "response body is not valid UTF-8: {e}"),
             Error::Json(e) => write!(f, "response body is not the expected JSON: {e}"),
+            other => write!(f, "{other:?}"), // request and connection errors: shown by Display::fmt
         }
     }
 }
