@@ -31,3 +31,25 @@ pub fn repo_root() -> PathBuf {
 pub fn scratch_root() -> PathBuf {
     repo_root().join("target").join("labs-scratch")
 }
+
+/// Holds `<scratch>.lock` for as long as it lives, so two runs never share a scratch copy
+/// (one would rewrite the files under the other's `cargo test`).
+pub struct ScratchLock {
+    _file: std::fs::File,
+}
+
+/// Locks the scratch copy `dir`, waiting (and saying so) while another run holds it.
+pub fn lock_scratch(dir: &std::path::Path) -> Result<ScratchLock, String> {
+    let path = dir.with_extension("lock");
+    let describe = |e: std::io::Error| format!("cannot lock {}: {e}", path.display());
+    std::fs::create_dir_all(dir.parent().unwrap_or(dir)).map_err(describe)?;
+    let file = std::fs::File::create(&path).map_err(describe)?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "waiting for another corolab-labs run to release {}",
+            path.display()
+        );
+        file.lock().map_err(describe)?;
+    }
+    Ok(ScratchLock { _file: file })
+}

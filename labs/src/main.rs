@@ -143,6 +143,7 @@ fn cmd_grade(args: &Args) -> Result<ExitCode, String> {
     }
     files.extend(hidden.files.clone());
     let copy = scratch_root().join("grade");
+    let _lock = corolab_labs::lock_scratch(&copy)?;
     tree::sync(&files, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     let scores = grade::grade_tree(&runner(args), &copy, &labs, &hidden);
     grade::print_table(&scores, args.verbose);
@@ -156,6 +157,7 @@ fn cmd_grade(args: &Args) -> Result<ExitCode, String> {
 fn cmd_check(args: &Args) -> Result<ExitCode, String> {
     let labs = chosen(args, LABS.iter().collect());
     let hidden = repo_root().join("labs").join("hidden-sample");
+    let _lock = corolab_labs::lock_scratch(&scratch_root().join("check"))?;
     let problems = check::run(
         &repo_root(),
         &hidden,
@@ -190,6 +192,7 @@ fn cmd_probe(args: &Args) -> Result<ExitCode, String> {
             names: None,
         })
         .collect();
+    let _lock = corolab_labs::lock_scratch(&scratch_root().join("check"))?;
     let guards = check::probe(
         &repo_root(),
         &scratch_root().join("check"),
