@@ -318,9 +318,16 @@ mod tests {
             failing: vec![],
             passing: vec![],
         };
-        let t = table(&[s("select-join", 6, 6, 10), s("timer-heap", 0, 4, 0)]);
-        assert!(t.contains("select-join                   6/6    10/10"), "{t}");
-        assert!(t.contains("timer-heap                    0/4     0/10"), "{t}");
-        assert!(t.contains("total                                10/20"), "{t}");
+        let t = table(&[s("select-join", 7, 7, 10), s("timer-heap", 2, 4, 5)]);
+        assert!(t.contains("select-join                   7/7    10/10"), "{t}");
+        assert!(t.contains("timer-heap                    2/4     5/10"), "{t}");
+        assert!(t.contains("total                                15/20"), "{t}");
+        // docs/teaching.md shows this very table as its sample.
+        let guide = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/teaching.md");
+        let guide = std::fs::read_to_string(guide).expect("docs/teaching.md exists");
+        assert!(
+            guide.contains(&format!("```text\n{t}```")),
+            "update the sample in docs/teaching.md:\n{t}"
+        );
     }
 }
