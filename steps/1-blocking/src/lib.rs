@@ -7,7 +7,7 @@
 //! the CPU idles. Every later step attacks that waiting.
 //!
 //! **Where.** [`fetch_page`] is one blocking GET; [`fetch_sequential`] is the `for` loop;
-//! [`run_demo`] starts the demo order server (corolab's `server::orders`, in process, on
+//! [`run_demo`] starts the demo order server (`corolab_server::orders`, in process, on
 //! 127.0.0.1:0; the server is not what this step teaches) and prints one result row.
 //!
 //! **In the debugger.** `break step1_blocking::fetch_page`, then `finish`: the time goes by
@@ -21,6 +21,11 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 pub use steps_support as trace;
+
+/// `cargo run` fetches this many pages unless `--pages N` says otherwise...
+pub const DEFAULT_PAGES: u64 = 10;
+/// ...with this server latency per request (`--latency-ms MS`).
+pub const DEFAULT_LATENCY_MS: u64 = 50;
 
 /// Every wait on the network has a bound.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,7 +94,7 @@ pub fn fetch_sequential(addr: SocketAddr, pages: u64) -> io::Result<Totals> {
 
 /// Starts the demo server (`latency` per request), fetches `pages` pages, prints the row.
 pub fn run_demo(pages: u64, latency: Duration) -> io::Result<Totals> {
-    use corolab::server::orders::OrderApi;
+    use corolab_server::orders::OrderApi;
     let api = OrderApi { latency, ..OrderApi::default() };
     let expected = api.checksum_of_pages(0..pages);
     let server = api.spawn_on_thread("127.0.0.1:0")?;

@@ -6,7 +6,7 @@ use step1_blocking::{Totals, body_of, fetch_sequential, totals_of};
 // Why: the baseline the other steps beat: one request at a time costs at least N x latency.
 #[test]
 fn sequential_fetch_takes_at_least_pages_times_latency() {
-    use corolab::server::orders::OrderApi;
+    use corolab_server::orders::OrderApi;
     let api = OrderApi { latency: Duration::from_millis(30), ..OrderApi::default() };
     let expected = api.checksum_of_pages(0..5);
     let server = api.spawn_on_thread("127.0.0.1:0").unwrap();

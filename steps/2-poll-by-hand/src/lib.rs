@@ -133,8 +133,9 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Duration, Duration) {
     (out, wall.elapsed(), cpu_time().saturating_sub(cpu))
 }
 
-/// Waits `a` and `b` at once by busy polling, then the same time with `thread::sleep`.
-pub fn run_demo(a: Duration, b: Duration) {
+/// Waits 100 ms and 200 ms at once by busy polling, then 200 ms with `thread::sleep`.
+pub fn run_demo() {
+    let (a, b) = (Duration::from_millis(100), Duration::from_millis(200));
     let now = Instant::now();
     let both = join2(Delay { deadline: now + a }, Delay { deadline: now + b });
     let ((_, polls), wall, cpu) = measure(|| block_on_busy(both));

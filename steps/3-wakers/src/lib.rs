@@ -14,7 +14,7 @@
 //! (the setter finds no waker; nobody ever wakes the task): the lost wakeup, shown by the
 //! buggy variant `poll_wait_buggy` in `tests/lost_wakeup.rs`.
 //!
-//! **Where.** [`Executor::spawn`], [`Executor::run`], [`Executor::poll_task`]; the waker in
+//! **Where.** [`Executor::spawn`], [`run`], [`Executor::run_ready_tasks`], [`Executor::poll_task`]; the waker in
 //! [`TaskWaker`] and [`schedule`]; the leaf future in [`poll_wait`].
 //!
 //! **In the debugger.** `break step3_wakers::schedule` stops on every wake: `bt` shows the
@@ -125,16 +125,6 @@ impl Executor {
         !self.queue.ids.lock().unwrap().is_empty()
     }
 
-    /// Polls until every task is done; sleeps while none is woken.
-    pub fn run(&mut self) {
-        while self.has_tasks() {
-            self.run_ready_tasks();
-            if self.has_tasks() {
-                self.queue.sleep_until_not_empty();
-            }
-        }
-    }
-
     /// One turn: polls, in FIFO order, the tasks queued *now* (at most `MAX_POLLS_PER_TURN`).
     /// A task woken during the turn waits for the next one. Returns the number of polls.
     pub fn run_ready_tasks(&mut self) -> usize {
@@ -220,8 +210,19 @@ pub fn run_demo() {
     let script = [1, 2, 0].iter().map(|&i| (Duration::from_millis(30), events[i].clone()));
     let os = os_thread(script.collect());
     let (wall, cpu) = (Instant::now(), trace::cpu_time());
-    executor.run();
+    run(&mut executor);
     let _ = os.join();
     let (wall, cpu) = (trace::ms(wall.elapsed()), trace::ms(trace::cpu_time() - cpu));
     trace::say(format!("3 tasks, {} polls, wall {wall:.1} ms, CPU {cpu:.1} ms", executor.polls));
+}
+
+/// The loop: one turn of ready tasks at a time; sleeps while none is woken.
+pub fn run(executor: &mut Executor) {
+    loop {
+        executor.run_ready_tasks();
+        if !executor.has_tasks() {
+            return;
+        }
+        executor.queue.sleep_until_not_empty(); // until some waker pushes an id
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
-use step3_wakers::{Event, Executor, os_thread, poll_wait, trace};
+use step3_wakers::{Event, Executor, os_thread, poll_wait, run, trace};
 
 /// Runs `f` on a thread of its own and fails the test if it takes more than 5 s (a lost wake
 /// would otherwise hang the test forever).
@@ -65,7 +65,7 @@ fn five_wakes_before_a_poll_give_one_poll() {
             s.b_waker.take().expect("B waits").wake();
             Poll::Ready(())
         }));
-        executor.run();
+        run(&mut executor);
         s.borrow().b_polls_seen_by_c
     });
     assert_eq!(seen, Some(2), "B was polled once per wake instead of once per batch of wakes");
@@ -86,7 +86,7 @@ fn a_wake_during_its_own_poll_is_kept() {
             cx.waker().wake_by_ref();
             Poll::Pending
         }));
-        executor.run();
+        run(&mut executor);
         executor.polls
     });
     assert_eq!(polls, 3);
@@ -108,7 +108,7 @@ fn tasks_run_in_the_order_they_were_woken() {
         }
         let script = [2, 0, 1].iter().map(|&i| (Duration::from_millis(20), events[i].clone()));
         let os = os_thread(script.collect());
-        executor.run();
+        run(&mut executor);
         os.join().unwrap();
         Rc::try_unwrap(order).unwrap().into_inner()
     });
@@ -125,7 +125,7 @@ fn waiting_tasks_burn_no_cpu() {
         executor.spawn(async move { poll_fn(|cx| poll_wait(&waiting, cx, || {})).await });
         let os = os_thread(vec![(Duration::from_millis(200), event)]);
         let (started, cpu) = (std::time::Instant::now(), trace::cpu_time());
-        executor.run();
+        run(&mut executor);
         os.join().unwrap();
         (started.elapsed(), trace::cpu_time() - cpu)
     });
@@ -159,5 +159,8 @@ fn one_turn_polls_at_most_the_cap() {
         }
         [executor.run_ready_tasks(), executor.run_ready_tasks(), executor.run_ready_tasks()]
     });
-    assert_eq!(turns, [step3_wakers::MAX_POLLS_PER_TURN, 100 - step3_wakers::MAX_POLLS_PER_TURN, 0]);
+    assert_eq!(
+        turns,
+        [step3_wakers::MAX_POLLS_PER_TURN, 100 - step3_wakers::MAX_POLLS_PER_TURN, 0]
+    );
 }

@@ -162,21 +162,22 @@ pub struct Runtime {
 /// Runs until every task is done; each turn: run_ready_tasks, fire_timers, wait_for_io,
 /// dispatch_io_events.
 pub fn run(rt: &mut Runtime) -> io::Result<()> {
+    let Runtime { executor, reactor, timers } = rt;
     loop {
-        rt.executor.run_ready_tasks();
-        rt.timers.borrow_mut().fire_timers(Instant::now());
-        if !rt.executor.has_tasks() {
+        executor.run_ready_tasks();
+        timers.borrow_mut().fire_timers(Instant::now());
+        if !executor.has_tasks() {
             return Ok(());
         }
-        let next = rt.timers.borrow_mut().next_deadline();
-        let timeout = io_timeout(Instant::now(), next, rt.executor.has_ready_tasks());
-        if timeout.is_none() && !rt.reactor.borrow().has_waiters() {
+        let next = timers.borrow_mut().next_deadline();
+        let timeout = io_timeout(Instant::now(), next, executor.has_ready_tasks());
+        if timeout.is_none() && !reactor.borrow().has_waiters() {
             return Err(io::Error::other(
                 "every task waits, and not for I/O or a timer: it would hang",
             ));
         }
-        rt.reactor.borrow_mut().wait_for_io(timeout)?;
-        rt.reactor.borrow_mut().dispatch_io_events();
+        reactor.borrow_mut().wait_for_io(timeout)?;
+        reactor.borrow_mut().dispatch_io_events();
     }
 }
 

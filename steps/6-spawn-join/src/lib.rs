@@ -29,7 +29,9 @@ use std::cell::RefCell;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use std::{future::Future, future::poll_fn, io, pin::Pin, rc::Rc};
-pub use step5_timers::{Executor, Handle, Reactor, Runtime, Sleep, Socket, Timers, trace};
+pub use step5_timers::{
+    Executor, Handle, Reactor, Runtime, Sleep, Socket, Timers, io_timeout, trace,
+};
 
 type Inbox = Rc<RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>>;
 
@@ -139,25 +141,26 @@ pub fn block_on<T: 'static>(main: impl Future<Output = T> + 'static) -> io::Resu
 /// Step 5's turn, plus the inbox: adopt spawned tasks, run_ready_tasks, fire_timers,
 /// wait_for_io, dispatch_io_events; until `main` has its output.
 fn run_until<T>(rt: &mut Runtime, inbox: &Inbox, main: &JoinHandle<T>) -> io::Result<()> {
+    let Runtime { executor, reactor, timers } = rt;
     loop {
         for task in inbox.take() {
-            rt.executor.spawn(task);
+            executor.spawn(task);
         }
-        rt.executor.run_ready_tasks();
+        executor.run_ready_tasks();
         if main.state.borrow().output.is_some() {
             return Ok(());
         }
-        rt.timers.borrow_mut().fire_timers(Instant::now());
+        timers.borrow_mut().fire_timers(Instant::now());
         if !inbox.borrow().is_empty() {
             continue; // start the new tasks before sleeping
         }
-        let next = rt.timers.borrow_mut().next_deadline();
-        let timeout = step5_timers::io_timeout(Instant::now(), next, rt.executor.has_ready_tasks());
-        if timeout.is_none() && !rt.reactor.borrow().has_waiters() {
+        let next = timers.borrow_mut().next_deadline();
+        let timeout = io_timeout(Instant::now(), next, executor.has_ready_tasks());
+        if timeout.is_none() && !reactor.borrow().has_waiters() {
             return Err(io::Error::other("main waits, and not for I/O or a timer: it would hang"));
         }
-        rt.reactor.borrow_mut().wait_for_io(timeout)?;
-        rt.reactor.borrow_mut().dispatch_io_events();
+        reactor.borrow_mut().wait_for_io(timeout)?;
+        reactor.borrow_mut().dispatch_io_events();
     }
 }
 

@@ -26,7 +26,7 @@ fn tasks_spawned_from_inside_tasks_give_their_output_through_join_handles() {
 #[test]
 #[should_panic(expected = "no runtime")]
 fn spawn_outside_block_on_says_there_is_no_runtime() {
-    let _ = spawn(async {});
+    drop(spawn(async {}));
 }
 
 // Why: cancellation is dropping: an aborted task's future is dropped, so the socket it was

@@ -11,7 +11,7 @@
 //!
 //! Cut to stay small: the connect and the (tiny) request write are blocking `std` calls with
 //! timeouts, done before the socket turns non-blocking; only the reads, where the time goes,
-//! are awaited. The demo order server is corolab's (`corolab::server::orders`), started in
+//! are awaited. The demo order server is corolab's (`corolab_server::orders`), started in
 //! process on 127.0.0.1:0: it is what we fetch from, not the runtime being taught.
 //!
 //! **Where.** [`http_get`], [`fetch_sequential`], [`fetch_concurrent`], [`run_demo`].
@@ -29,7 +29,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use std::{future::Future, io, io::Write, pin::Pin};
-pub use step1_blocking::{Totals, totals_of};
+pub use step1_blocking::{DEFAULT_LATENCY_MS, DEFAULT_PAGES, Totals, totals_of};
 pub use step6_spawn_join::{Sleep, Socket, block_on, reactor, sleep, spawn, trace};
 
 /// Every fetch has this bound.
@@ -139,7 +139,7 @@ pub fn fetch_concurrent(addr: SocketAddr, pages: u64) -> io::Result<Totals> {
 
 /// Starts the demo server (`latency` per request) and prints both strategies' rows.
 pub fn run_demo(pages: u64, latency: Duration) -> io::Result<()> {
-    use corolab::server::orders::OrderApi;
+    use corolab_server::orders::OrderApi;
     let api = OrderApi { latency, ..OrderApi::default() };
     let expected = api.checksum_of_pages(0..pages);
     let server = api.spawn_on_thread("127.0.0.1:0")?;

@@ -11,7 +11,7 @@ use step7_fetch_pages::{
 // about one latency instead of one latency per page, and every order still arrives once.
 #[test]
 fn concurrent_fetch_beats_sequential() {
-    use corolab::server::orders::OrderApi;
+    use corolab_server::orders::OrderApi;
     let api = OrderApi { latency: Duration::from_millis(40), ..OrderApi::default() };
     let expected = Totals { pages: 8, orders: 800, checksum: api.checksum_of_pages(0..8) };
     let server = api.spawn_on_thread("127.0.0.1:0").unwrap();

@@ -19,7 +19,7 @@ fn mask(line: &str) -> String {
 // the timeout's timer is cancelled with it.
 #[test]
 fn golden_trace_of_one_page() {
-    use corolab::server::orders::OrderApi;
+    use corolab_server::orders::OrderApi;
     use std::time::Duration;
     let api = OrderApi { latency: Duration::from_millis(20), ..OrderApi::default() };
     let server = api.spawn_on_thread("127.0.0.1:0").unwrap();
