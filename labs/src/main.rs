@@ -95,9 +95,29 @@ fn chosen(args: &Args, default: Vec<&'static Lab>) -> Vec<&'static Lab> {
     }
 }
 
+/// A handout inside the repository would be copied into the next handout and every check.
+fn refuse_inside_repo(dir: &std::path::Path) -> Result<(), String> {
+    let repo = repo_root().canonicalize().map_err(|e| e.to_string())?;
+    let absolute = std::path::absolute(dir).map_err(|e| e.to_string())?;
+    let mut probe = absolute.clone();
+    while !probe.exists() && probe.pop() {}
+    let real = probe
+        .canonicalize()
+        .map_err(|e| e.to_string())?
+        .join(absolute.strip_prefix(&probe).unwrap_or(&absolute));
+    if real.starts_with(&repo) && !real.starts_with(repo.join("target")) {
+        return Err(format!(
+            "{} is inside the repository: write the handout somewhere else",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 fn cmd_handout(args: &Args) -> Result<ExitCode, String> {
     let dir = args.dir.as_ref().ok_or("handout needs a folder")?;
     let labs = chosen(args, LABS.iter().collect());
+    refuse_inside_repo(dir)?;
     let files = handout::handout_files(&repo_root(), &labs)?;
     handout::write(dir, &files)?;
     println!(
