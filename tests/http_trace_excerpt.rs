@@ -27,6 +27,29 @@ fn chapter_7_shows_the_real_trace_of_a_keep_alive_get() {
     if std::env::var_os(CHILD).is_some() {
         return two_gets_on_one_connection();
     }
+    let chapter = std::fs::read_to_string(CHAPTER).unwrap();
+    if std::env::var_os("COROLAB_BLESS").is_some() {
+        return bless(&chapter, &traced_keep_alive_get());
+    }
+    let shown = normalise(&shown_excerpt(&chapter));
+    // A loaded machine can, rarely, split one wait in two: three runs, one must match.
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let fresh = traced_keep_alive_get();
+        if normalise(&fresh) == shown {
+            return;
+        }
+        tries.push(fresh);
+    }
+    panic!(
+        "ch7's trace excerpt no longer matches COROLAB_TRACE=1 output (regenerate with \
+         COROLAB_BLESS=1 and re-read the prose around it). Three runs:\n{}",
+        tries.join("\n---\n")
+    );
+}
+
+/// Run the child with `COROLAB_TRACE=1`; the keep-alive GET's part of its stderr.
+fn traced_keep_alive_get() -> String {
     let output = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -37,23 +60,9 @@ fn chapter_7_shows_the_real_trace_of_a_keep_alive_get() {
         .env("COROLAB_TRACE", "1")
         .output()
         .expect("run the test binary as a child");
-    assert!(
-        output.status.success(),
-        "child failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let fresh = excerpt_of(&stderr);
-    let chapter = std::fs::read_to_string(CHAPTER).unwrap();
-    if std::env::var_os("COROLAB_BLESS").is_some() {
-        return bless(&chapter, &fresh);
-    }
-    let shown = shown_excerpt(&chapter);
-    assert_eq!(
-        normalise(&shown),
-        normalise(&fresh),
-        "ch7's trace excerpt no longer matches COROLAB_TRACE=1 output; regenerate with COROLAB_BLESS=1.\nfresh:\n{fresh}"
-    );
+    assert!(output.status.success(), "child failed: {stderr}");
+    excerpt_of(&stderr)
 }
 
 /// The child: two GETs on one connection, the second framed by marker lines on stderr

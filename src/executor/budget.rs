@@ -43,6 +43,7 @@ impl Drop for Unlimit {
 
 /// Asked by a leaf future before it does any work: `Ready` if the task may go on, `Pending`
 /// (after waking the task, so it is polled again soon) if its budget for this poll is spent.
+#[inline] // called from generic channel code compiled in the user's crate
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     // LAB(coop-budget) begin: read LEFT; Some(0) means spent: wake cx's waker with cause WakeCause::Budget and return Pending; otherwise Ready
     if LEFT.with(Cell::get) == Some(0) {
@@ -54,6 +55,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 }
 
 /// Called by a leaf future each time it returns `Ready`: one unit of the budget is used.
+#[inline] // called from generic channel code compiled in the user's crate
 pub fn spend() {
     LEFT.with(|left| {
         if let Some(n) = left.get() {
@@ -63,6 +65,7 @@ pub fn spend() {
 }
 
 /// Units left in the current poll (`None`: unlimited, not inside a task's poll).
+#[inline]
 pub fn remaining() -> Option<u8> {
     LEFT.with(Cell::get)
 }

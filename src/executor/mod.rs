@@ -7,7 +7,7 @@
 //! the queue and polls them. It never busy-loops: a task that is not woken is never polled.
 //!
 //! **Where.** [`spawn`] puts a new task in the task slab and on the run queue;
-//! [`Executor::run_ready_tasks`] polls the tasks that were queued when it started (at most
+//! `Executor::run_ready_tasks` polls the tasks that were queued when it started (at most
 //! [`MAX_POLLS_PER_TICK`]), so a task that wakes itself runs again only in the next turn of
 //! the loop, and the loop asks the reactor at least once every `MAX_POLLS_PER_TICK` polls;
 //! [`yield_now`] goes further and waits until the reactor has been asked. The `block_on`
@@ -63,7 +63,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use waker::{MAIN_KEY, Shared, TaskHeader};
 
-/// At most this many polls per [`Executor::run_ready_tasks`]; the run loop also checks the
+/// At most this many polls per `Executor::run_ready_tasks`; the run loop also checks the
 /// reactor at least once per this many polls, so a flood of ready tasks (or one task that
 /// keeps waking itself) cannot keep timers and sockets waiting.
 pub const MAX_POLLS_PER_TICK: usize = 61;
@@ -203,7 +203,7 @@ impl Executor {
         JoinHandle::new(key, id, Rc::downgrade(self))
     }
 
-    /// Parks a waker until [`Executor::wake_yielded`] runs (after the next reactor turn).
+    /// Parks a waker until `Executor::wake_yielded` runs (after the next reactor turn).
     pub(crate) fn defer_until_after_io(&self, waker: &Waker) {
         self.yielded.push(waker);
     }

@@ -95,12 +95,12 @@ impl RequestBuilder<'_> {
 
 /// A blocking HTTP/1.1 client with a keep-alive pool. Cheap to clone; clones
 /// share the pool, and it can be used from many threads at once.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Inner {
     config: Config,
     pool: Mutex<HashMap<String, Vec<IdleConnection>>>,
@@ -117,12 +117,6 @@ struct Connection {
 struct IdleConnection {
     connection: Connection,
     since: Instant,
-}
-
-impl Default for Client {
-    fn default() -> Client {
-        Client::new()
-    }
 }
 
 impl Client {

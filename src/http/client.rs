@@ -115,15 +115,9 @@ impl<'a> IntoFuture for RequestBuilder<'a> {
 /// An async HTTP/1.1 client with a keep-alive pool. Cheap to clone (clones
 /// share the pool); `!Send`, like every corolab network type: use it on the
 /// runtime thread it was first used on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Client {
     pub(super) pool: Rc<Pool>,
-}
-
-impl Default for Client {
-    fn default() -> Client {
-        Client::new()
-    }
 }
 
 impl Client {

@@ -1,14 +1,12 @@
 //! The async client's connection pool: checkout, checkin, and the queue of
 //! requests waiting for a connection.
 //!
-//! **Concept.**
-//! A connection is *live* from connect to close and holds a
+//! **Concept.** A connection is *live* from connect to close and holds a
 //! slot of the `max_connections` [`Semaphore`] (and, if set, of its host's
 //! `max_connections_per_host` semaphore) the whole time, busy or idle. A
 //! request for `host:port`:
-//! 1. takes an idle connection to that host if one is alive (checked with a
-//!    non-blocking read: EOF or unexpected bytes mean the server is done with
-//!    it, and it is closed);
+//! 1. takes an idle connection to that host if one is usable (see "Which idle
+//!    connection is alive?" below; the others are closed);
 //! 2. otherwise, if every slot is taken but some idle connection to *another*
 //!    host exists, closes that one to free a slot;
 //! 3. takes a slot at once if one is free and nobody is queued for it;
@@ -273,6 +271,12 @@ impl Client {
         };
         let slot = self.pool.slots.clone().acquire_owned().await;
         (slot, host_slot)
+    }
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::new(Config::default())
     }
 }
 
