@@ -255,6 +255,16 @@ pub fn table(scores: &[Score]) -> String {
     out
 }
 
+/// A note's first line and, for a build failure, its first `error` line (`--verbose`: all).
+fn short_note(note: &str) -> String {
+    let mut lines = note.lines();
+    let first = lines.next().unwrap_or_default().to_string();
+    match lines.find(|l| l.starts_with("error")) {
+        Some(error) => format!("{first} {error} (--verbose shows more)"),
+        None => first,
+    }
+}
+
 /// Prints the table and, below it, what failed and why.
 pub fn print_table(scores: &[Score], verbose: bool) {
     print!("{}", table(scores));
@@ -269,11 +279,7 @@ pub fn print_table(scores: &[Score], verbose: bool) {
             println!("  {name}");
         }
         for note in &s.notes {
-            let shown: String = if verbose {
-                note.clone()
-            } else {
-                note.lines().next().unwrap_or("").into()
-            };
+            let shown: String = if verbose { note.clone() } else { short_note(note) };
             println!("  {shown}");
         }
     }
