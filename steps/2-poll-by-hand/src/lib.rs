@@ -110,18 +110,15 @@ pub fn block_on_busy<F: Future>(future: F) -> (F::Output, u64) {
     let mut polls = 0;
     loop {
         polls += 1;
-        let outcome = future.as_mut().poll(&mut cx);
-        if polls <= 3 || outcome.is_ready() {
-            trace::line(format!(
-                "  poll main -> {}",
-                if outcome.is_ready() { "Ready" } else { "Pending" }
-            ));
-        }
-        if let Poll::Ready(out) = outcome {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
             if polls > 4 {
                 trace::line(format!("  ({} more `poll main -> Pending` not shown)", polls - 4));
             }
+            trace::line("  poll main -> Ready".into());
             return (out, polls);
+        }
+        if polls <= 3 {
+            trace::line("  poll main -> Pending".into());
         }
     }
 }

@@ -28,6 +28,6 @@ fn busy_polling_burns_cpu_while_a_sleeping_thread_does_not() {
     let ((_, polls), _, busy_cpu) = measure(|| block_on_busy(Delay { deadline }));
     let (_, _, sleep_cpu) = measure(|| std::thread::sleep(Duration::from_millis(150)));
     assert!(polls > 1000, "only {polls} polls");
-    assert!(busy_cpu > Duration::from_millis(20), "busy loop used only {busy_cpu:?} of CPU");
+    assert!(busy_cpu > Duration::from_millis(5), "busy loop used only {busy_cpu:?} of CPU");
     assert!(sleep_cpu < busy_cpu / 4, "sleep {sleep_cpu:?} vs busy {busy_cpu:?}");
 }

@@ -11,8 +11,8 @@ fn golden_trace_of_a_countdown_join() {
         "  poll main -> Pending",
         "  poll main -> Pending",
         "  poll main -> Pending",
-        "  poll main -> Ready",
         "  (3 more `poll main -> Pending` not shown)",
+        "  poll main -> Ready",
     ];
     assert_eq!(lines, expected);
 }

@@ -18,8 +18,8 @@
 //! [`TaskWaker`] and [`schedule`]; the leaf future in [`poll_wait`].
 //!
 //! **In the debugger.** `break step3_wakers::schedule` stops on every wake: `bt` shows the
-//! helper thread's `Event::set` calling it; `break step3_wakers::RunQueue::pop_or_sleep` shows
-//! the executor going to sleep when nothing is ready.
+//! helper thread's `Event::set` calling it. `break step3_wakers::RunQueue::sleep_until_not_empty`
+//! stops where the executor goes to sleep because nothing is ready.
 //!
 //! **What the real corolab adds here, and where.** The scheduled bit is the task state in
 //! `src/executor/task.rs`, set by `TaskHeader::wake_by_ref` (`src/executor/waker.rs`); the run

@@ -4,7 +4,11 @@
 // Why: the trace uses corolab's words, and shows wake -> poll in wake order, no busy loop.
 #[test]
 fn golden_trace_of_the_demo() {
-    let lines = step3_wakers::trace::capture(true, step3_wakers::run_demo);
+    // On a thread of its own, bounded: if a wake were lost the executor would sleep forever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(step3_wakers::trace::capture(true, step3_wakers::run_demo)));
+    let lines =
+        rx.recv_timeout(std::time::Duration::from_secs(5)).expect("the demo hung: a wake was lost");
     let expected = "\
 spawn task 1
 spawn task 2

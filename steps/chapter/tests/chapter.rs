@@ -84,3 +84,36 @@ fn lab_regions_are_where_the_labs_expect_them() {
         assert!(source.find(&begin) < source.find(&end), "{name}: begin before end");
     }
 }
+
+// Why: each step's doc ends with "what the real corolab adds here, and where": the files it
+// names must exist, so the last step really hands the reader to `src/`.
+#[test]
+fn the_files_each_step_points_at_in_corolab_exist() {
+    let mut checked = 0;
+    for step in STEPS {
+        let source = read(&format!("steps/{step}/src/lib.rs"));
+        let docs: String =
+            source.lines().filter(|l| l.starts_with("//!")).collect::<Vec<_>>().join("\n");
+        assert!(docs.contains("**What the real corolab adds here, and where.**"), "steps/{step}");
+        for span in docs.split('`').skip(1).step_by(2) {
+            if ["src/", "examples/"].iter().any(|r| span.starts_with(r)) {
+                assert!(
+                    root().join(span).exists(),
+                    "steps/{step} names `{span}`, which does not exist"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 14, "only {checked} paths named");
+}
+
+// Why: the diffs quote whole functions: a method is found inside its impl, with its docs.
+#[test]
+fn extract_finds_a_method_with_its_doc_comment() {
+    let source =
+        "struct A;\nimpl A {\n    /// Says hi.\n    pub fn hi(&self) {\n        x();\n    }\n}\n";
+    let hi = steps_chapter::extract(source, "A::hi").unwrap();
+    assert_eq!(hi, "/// Says hi.\npub fn hi(&self) {\n    x();\n}");
+    assert_eq!(steps_chapter::extract(source, "nope"), None);
+}

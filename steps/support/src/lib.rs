@@ -6,7 +6,7 @@
 //! can compare them. [`capture`] collects the lines instead of printing them (tests, and the
 //! chapter's sample outputs).
 //!
-//! **Where.** [`line`] (a trace line, stderr), [`say`] (program output, stdout), [`capture`],
+//! **Where.** [`line()`] (a trace line, stderr), [`say`] (program output, stdout), [`capture`],
 //! [`flag`], [`cpu_time`].
 //!
 //! **In the debugger.** `break steps_support::line` stops on every trace line of any step.
