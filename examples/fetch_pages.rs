@@ -114,7 +114,7 @@ fn cpu_cores() -> usize {
 
 /// The options, from a command line whose numbers `Args` has already checked.
 fn parse_args(args: &Args) -> Result<Options, String> {
-    let trace_env = std::env::var("COROLAB_TRACE").is_ok_and(|v| !v.is_empty() && v != "0");
+    let trace_env = corolab::trace::mode_from_env() != corolab::trace::TraceMode::Off;
     let mut o = Options {
         pages: args.number("--pages"),
         latency: Duration::from_millis(args.number("--latency-ms").unwrap_or(50)),
@@ -150,6 +150,7 @@ fn main() -> ExitCode {
         return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
     let args = common::start(FLAGS, USAGE);
+    corolab::trace::label_lines(); // the in-process server's runtime traces too
     let options = match parse_args(&args) {
         Ok(options) => options,
         Err(message) => common::exit_with_usage(&message, USAGE),
@@ -509,14 +510,22 @@ fn print_reading(rows: &[Row], plan: &Plan) {
     );
 }
 
-/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded.
+/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded
+/// (`COROLAB_TRACE=json` also writes every record to stderr as a JSON line).
 fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
     let plan = &source.plan;
-    let timeline = timeline::Timeline::install();
+    let json_lines: Option<Box<dyn corolab::trace::Sink>> = match corolab::trace::mode_from_env() {
+        corolab::trace::TraceMode::Json => {
+            Some(Box::new(corolab::trace::JsonLinesSink::new(std::io::stderr())))
+        }
+        _ => None,
+    };
+    let json = json_lines.is_some();
+    let timeline = timeline::Timeline::install_with(json_lines);
     let result = strategies::coroutines(plan, &Progress::default(), Some(timeline.note_fn()));
     corolab::trace::clear_sink();
     let entries = timeline.entries();
-    if options.trace {
+    if options.trace && !json {
         println!(
             "Trace of the coroutine strategy: {} pages from {}\n",
             plan.pages, source.description
@@ -527,12 +536,15 @@ fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
             println!("(that was long: --pages 5 gives a trace you can read in one screen)");
         }
     }
+    if json {
+        println!("wrote {} trace records to stderr as JSON lines", entries.len());
+    }
     if let Some(path) = &options.timeline {
-        std::fs::write(path, timeline::chrome_json(&entries))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let (chrome, count) = timeline::chrome_json_counted(&entries);
+        std::fs::write(path, chrome).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!(
-            "wrote {} trace events to {} (open it in https://ui.perfetto.dev or chrome://tracing)",
-            entries.len(),
+            "wrote {count} trace events to {} (open it in https://ui.perfetto.dev, or offline in Chromium: \
+             DevTools -> Performance -> Load profile)",
             path.display()
         );
     }
