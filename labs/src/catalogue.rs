@@ -417,6 +417,10 @@ mod tests {
             assert!(!lab.files.is_empty(), "{} names no files", lab.name);
             assert!(lab.test_count() > 0, "{} has no visible tests", lab.name);
             assert!(lab.points > 0 && lab.minutes > 0, "{}", lab.name);
+            let chapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../docs")
+                .join(lab.chapter);
+            assert!(chapter.is_file(), "{}: no chapter docs/{}", lab.name, lab.chapter);
         }
     }
 
