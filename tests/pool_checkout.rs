@@ -4,7 +4,9 @@
 
 mod support;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use corolab::http::Client;
 use support::server::{ScriptServer, Step, send};
@@ -22,7 +24,7 @@ fn a_connection_the_server_closed_while_idle_is_not_used_for_a_post() {
     corolab::block_on(async {
         let client = Client::builder().request_timeout(Duration::from_secs(5)).build();
         client.get(&server.url("/")).await.unwrap();
-        corolab::time::sleep(Duration::from_millis(30)).await; // the FIN arrives
+        corolab::time::sleep(Duration::from_millis(100)).await; // the FIN arrives
         let response = client.request("POST", &server.url("/")).body("once").await;
         assert_eq!(response.expect("a fresh connection for the POST").body(), b"ok");
     });
@@ -33,13 +35,15 @@ fn a_connection_the_server_closed_while_idle_is_not_used_for_a_post() {
 // (its idle timer started last), so checkout takes it; the oldest are left to expire.
 #[test]
 fn checkout_takes_the_newest_idle_connection() {
+    let gate = Arc::new(AtomicBool::new(false));
     let server = ScriptServer::start(vec![
         // The first accepted connection answers at once and then only waits for close...
         vec![Step::ReadRequest, send(OK), Step::WaitForClose],
-        // ...the second answers later (so it goes idle last) and then serves a second request.
+        // ...the second answers once the test opens the gate (so it goes idle last), then
+        // serves one more request.
         vec![
             Step::ReadRequest,
-            Step::Sleep(Duration::from_millis(50)),
+            Step::Gate(gate.clone()),
             send(OK),
             Step::ReadRequest,
             send(OK),
@@ -52,6 +56,12 @@ fn checkout_takes_the_newest_idle_connection() {
         let (url_a, url_b) = (server.url("/a"), server.url("/b"));
         let first = corolab::spawn(async move { a.get(&url_a).await.map(|r| r.into_body()) });
         let second = corolab::spawn(async move { b.get(&url_b).await.map(|r| r.into_body()) });
+        let give_up = Instant::now() + Duration::from_secs(5);
+        while client.idle_connections() < 1 {
+            assert!(Instant::now() < give_up, "the ungated connection never went idle");
+            corolab::time::sleep(Duration::from_millis(1)).await;
+        }
+        gate.store(true, Ordering::SeqCst);
         assert_eq!(first.await.unwrap().unwrap(), b"ok");
         assert_eq!(second.await.unwrap().unwrap(), b"ok");
         assert_eq!(client.idle_connections(), 2);
