@@ -5,7 +5,7 @@
 //! binary aborted, or ran out of time and was killed) did not pass. The build and the run are
 //! separate steps so a slow compile on a busy machine is not mistaken for a hanging test.
 //!
-//! **Where.** [`run_tests`] does both steps for one [`Selection`]; [`parse_results`] reads the
+//! **Where.** [`Runner::run_tests`] does both steps for one [`Selection`]; [`parse_results`] reads the
 //! output; `wait_bounded` kills the whole process group when the run outlives its bound.
 //!
 //! **In the debugger.** Break in `run_tests` and print `args` to see the exact command, or run

@@ -7,7 +7,7 @@
 //! the code the course explains.
 //!
 //! **Where.** [`solution_files`] reads the repository, [`stub_labs`] rewrites the marked
-//! files, [`handout_files`] adds the READMEs, [`write`] puts the result in a folder.
+//! files, [`handout_files`] adds the READMEs, [`write()`] puts the result in a folder.
 //!
 //! **In the debugger.** Break in `stub_labs` and print `file` for each rewritten file.
 
