@@ -17,7 +17,7 @@
 //! `steps_support::cpu_time`).
 //!
 //! **In the debugger.** `break step2_poll_by_hand::Delay::poll` stops millions of times:
-//! every stop is one `poll main -> Pending` that changed nothing.
+//! every stop is one `poll main` that ends `-> Pending` and changed nothing.
 //!
 //! **What the real corolab adds here, and where.** `Runtime::block_on` in `src/runtime.rs`
 //! polls the main future only after a real waker (`src/executor/waker.rs`) says so, and sleeps
@@ -110,15 +110,19 @@ pub fn block_on_busy<F: Future>(future: F) -> (F::Output, u64) {
     let mut polls = 0;
     loop {
         polls += 1;
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            if polls > 4 {
-                trace::line(format!("  ({} more `poll main -> Pending` not shown)", polls - 4));
-            }
-            trace::line("  poll main -> Ready".into());
-            return (out, polls);
+        let outcome = future.as_mut().poll(&mut cx);
+        if polls > 4 && outcome.is_ready() {
+            trace::line(format!(
+                "  ({} more polls of main, each `-> Pending`, not shown)",
+                polls - 4
+            ));
         }
-        if polls <= 3 {
-            trace::line("  poll main -> Pending".into());
+        if polls <= 3 || outcome.is_ready() {
+            trace::poll_start("main"); // traced after the fact: nothing happens inside it
+            trace::poll_end(outcome.is_ready());
+        }
+        if let Poll::Ready(out) = outcome {
+            return (out, polls);
         }
     }
 }

@@ -57,7 +57,7 @@ impl RunQueue {
     /// Appends `id` (traced under the lock, so the wake line comes before the poll it causes).
     pub fn push(&self, id: usize) {
         let mut ids = self.ids.lock().unwrap();
-        CAUSE.with_borrow(|by| trace::line(format!("  wake task {id} (by {by})")));
+        CAUSE.with_borrow(|by| trace::line(format!("    wake task {id} (by {by})")));
         ids.push_back(id);
         self.not_empty.notify_one();
     }
@@ -146,9 +146,10 @@ impl Executor {
         waker.scheduled.store(false, SeqCst);
         self.polls += 1;
         set_wake_cause(format!("task {id}"));
+        trace::poll_start(&format!("task {id}"));
         let ready =
             future.as_mut().poll(&mut Context::from_waker(&waker.clone().into())).is_ready();
-        trace::line(format!("  poll task {id} -> {}", if ready { "Ready" } else { "Pending" }));
+        trace::poll_end(ready);
         if ready {
             self.tasks[id - 1] = None; // drops the future (and what it owns)
             trace::line(format!("done task {id} (Completed)"));
@@ -203,6 +204,7 @@ pub fn run_demo() {
     let mut executor = Executor::default();
     for (i, event) in events.iter().cloned().enumerate() {
         executor.spawn(async move {
+            trace::waits_for("the OS thread".into());
             std::future::poll_fn(|cx| poll_wait(&event, cx, || {})).await;
             trace::say(format!("task {}: the OS says my I/O is done", i + 1));
         });
@@ -219,6 +221,7 @@ pub fn run_demo() {
 /// The loop: one turn of ready tasks at a time; sleeps while none is woken.
 pub fn run(executor: &mut Executor) {
     loop {
+        trace::phase("run_ready_tasks");
         executor.run_ready_tasks();
         if !executor.has_tasks() {
             return;

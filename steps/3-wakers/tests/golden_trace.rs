@@ -13,20 +13,30 @@ fn golden_trace_of_the_demo() {
 spawn task 1
 spawn task 2
 spawn task 3
-  poll task 1 -> Pending
-  poll task 2 -> Pending
-  poll task 3 -> Pending
-  wake task 2 (by another thread)
+tick 1: run_ready_tasks
+  poll task 1
+    `-> Pending: waits for the OS thread
+  poll task 2
+    `-> Pending: waits for the OS thread
+  poll task 3
+    `-> Pending: waits for the OS thread
+    wake task 2 (by another thread)
+tick 2: run_ready_tasks
+  poll task 2
 task 2: the OS says my I/O is done
-  poll task 2 -> Ready
+    `-> Ready
 done task 2 (Completed)
-  wake task 3 (by another thread)
+    wake task 3 (by another thread)
+tick 3: run_ready_tasks
+  poll task 3
 task 3: the OS says my I/O is done
-  poll task 3 -> Ready
+    `-> Ready
 done task 3 (Completed)
-  wake task 1 (by another thread)
+    wake task 1 (by another thread)
+tick 4: run_ready_tasks
+  poll task 1
 task 1: the OS says my I/O is done
-  poll task 1 -> Ready
+    `-> Ready
 done task 1 (Completed)";
     let (last, rest) = lines.split_last().expect("some output");
     assert_eq!(rest.join("\n"), expected);

@@ -26,17 +26,15 @@ use std::{cell::RefCell, io, io::Read, net::TcpStream as StdStream};
 use std::{os::fd::AsRawFd, rc::Rc, time::Duration};
 pub use step3_wakers::{Executor, set_wake_cause, trace};
 
-/// One registered socket: its generation, and the waker of the task waiting to read.
+/// One registered socket: its generation (bumped each time the slot is freed), its fd (for
+/// the trace), and the wakers of the tasks waiting to read it, or to write (step 7).
 #[derive(Default)]
 pub struct Slot {
-    /// Bumped each time the slot is freed.
     pub generation: u32,
-    /// Holds a registered socket.
     pub in_use: bool,
-    /// The socket's file descriptor (for the trace).
     pub fd: i32,
-    /// The task waiting for this socket to become readable.
-    pub waker: Option<Waker>,
+    pub reader: Option<Waker>,
+    pub writer: Option<Waker>,
 }
 
 /// The reactor: epoll, and one slot per registered socket.
@@ -56,15 +54,15 @@ impl Reactor {
         Ok(Rc::new(RefCell::new(Reactor { poll, events, slots: Vec::new() })))
     }
 
-    /// Adds `stream` to the interest list (readable, edge-triggered); returns its token.
-    pub fn register(&mut self, stream: &mut TcpStream) -> io::Result<Token> {
+    /// Adds `stream` to the interest list (edge-triggered); returns its token.
+    pub fn register(&mut self, stream: &mut TcpStream, interest: Interest) -> io::Result<Token> {
         let index = self.slots.iter().position(|s| !s.in_use).unwrap_or_else(|| {
             self.slots.push(Slot::default());
             self.slots.len() - 1
         });
         let slot = &mut self.slots[index];
         let token = Token(((slot.generation as usize) << 32) | index);
-        self.poll.registry().register(stream, token, Interest::READABLE)?;
+        self.poll.registry().register(stream, token, interest)?;
         (slot.in_use, slot.fd) = (true, stream.as_raw_fd());
         trace::line(format!("register fd {} (token {:#x})", slot.fd, token.0));
         Ok(token)
@@ -87,19 +85,35 @@ impl Reactor {
         // LAB(generation-tokens) end
     }
 
-    /// Wakes whoever waits on `token`; false for a stale token or nobody waiting.
-    pub fn wake_token(&mut self, token: Token) -> bool {
+    /// Wakes whoever waits on `token` for what is ready; false for a stale token or nobody.
+    pub fn wake_token(&mut self, token: Token, readable: bool, writable: bool) -> bool {
         let Some(slot) = self.slot_for(token) else {
             return false;
         };
-        trace::line(format!("  fd {} readable", slot.fd));
-        set_wake_cause(format!("fd {} readable", slot.fd));
-        slot.waker.take().map(Waker::wake).is_some()
+        let what = if readable && writable {
+            "readable+writable"
+        } else if readable {
+            "readable"
+        } else {
+            "writable"
+        };
+        trace::line(format!("  fd {} {what}", slot.fd));
+        let (fd, mut woke) = (slot.fd, false);
+        for (ready, waiter, side) in
+            [(readable, &mut slot.reader, "readable"), (writable, &mut slot.writer, "writable")]
+        {
+            if let Some(waker) = waiter.take_if(|_| ready) {
+                set_wake_cause(format!("fd {fd} {side}"));
+                waker.wake();
+                woke = true;
+            }
+        }
+        woke
     }
 
     /// Is some task waiting for a socket? (If none is, `epoll_wait` would sleep forever.)
     pub fn has_waiters(&self) -> bool {
-        self.slots.iter().any(|s| s.waker.is_some())
+        self.slots.iter().any(|s| s.reader.is_some() || s.writer.is_some())
     }
 
     /// Sleeps in `epoll_wait` until a registered socket is ready, or `timeout` (step 5).
@@ -115,9 +129,10 @@ impl Reactor {
 
     /// Turns the events `epoll_wait` returned into wakes.
     pub fn dispatch_io_events(&mut self) {
-        let tokens: Vec<Token> = self.events.iter().map(|e| e.token()).collect();
-        for token in tokens {
-            self.wake_token(token);
+        let events: Vec<_> =
+            self.events.iter().map(|e| (e.token(), e.is_readable(), e.is_writable())).collect();
+        for (token, readable, writable) in events {
+            self.wake_token(token, readable, writable);
         }
     }
 }
@@ -139,17 +154,28 @@ pub fn drain(stream: &mut impl Read, out: &mut Vec<u8>) -> io::Result<bool> {
 
 /// A registered non-blocking TCP stream. Dropping it deregisters it.
 pub struct Socket {
-    stream: TcpStream,
-    token: Token,
-    reactor: Handle,
+    /// The mio stream.
+    pub stream: TcpStream,
+    /// Its token in the reactor.
+    pub token: Token,
+    /// The reactor it is registered with.
+    pub reactor: Handle,
 }
 
 impl Socket {
-    /// Makes `stream` non-blocking and registers it.
+    /// Makes `stream` non-blocking and registers it for reading.
     pub fn new(reactor: &Handle, stream: StdStream) -> io::Result<Socket> {
         stream.set_nonblocking(true)?;
-        let mut stream = TcpStream::from_std(stream);
-        let token = reactor.borrow_mut().register(&mut stream)?;
+        Socket::register(reactor, TcpStream::from_std(stream), Interest::READABLE)
+    }
+
+    /// Registers a mio stream for `interest`.
+    pub fn register(
+        reactor: &Handle,
+        mut stream: TcpStream,
+        interest: Interest,
+    ) -> io::Result<Socket> {
+        let token = reactor.borrow_mut().register(&mut stream, interest)?;
         Ok(Socket { stream, token, reactor: reactor.clone() })
     }
 
@@ -161,9 +187,10 @@ impl Socket {
                 return Poll::Ready(Ok(std::mem::take(&mut got)));
             }
             let fd = self.stream.as_raw_fd();
-            trace::line(format!("  fd {fd} WouldBlock: wait until readable"));
+            trace::line(format!("fd {fd} WouldBlock: wait until readable"));
+            trace::waits_for(format!("fd {fd} readable"));
             if let Some(slot) = self.reactor.borrow_mut().slot_for(self.token) {
-                slot.waker = Some(cx.waker().clone()); // what the next event will wake
+                slot.reader = Some(cx.waker().clone()); // what the next event will wake
             }
             Poll::Pending
         })
@@ -181,6 +208,7 @@ impl Drop for Socket {
 /// still queued), and the events become wakes.
 pub fn run(executor: &mut Executor, reactor: &Handle) -> io::Result<()> {
     loop {
+        trace::phase("run_ready_tasks");
         executor.run_ready_tasks();
         if !executor.has_tasks() {
             return Ok(());
@@ -189,7 +217,9 @@ pub fn run(executor: &mut Executor, reactor: &Handle) -> io::Result<()> {
         if timeout.is_none() && !reactor.borrow().has_waiters() {
             return Err(io::Error::other("every task waits, and not for a socket: it would hang"));
         }
+        trace::phase("wait_for_io");
         reactor.borrow_mut().wait_for_io(timeout)?;
+        trace::phase("dispatch_io_events");
         reactor.borrow_mut().dispatch_io_events();
     }
 }

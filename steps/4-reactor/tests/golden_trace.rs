@@ -23,25 +23,36 @@ register fd N (token 0x0)
 spawn task 1
 register fd N (token 0x1)
 spawn task 2
-  fd N WouldBlock: wait until readable
-  poll task 1 -> Pending
-  fd N WouldBlock: wait until readable
-  poll task 2 -> Pending
+tick 1: run_ready_tasks
+  poll task 1
+    | fd N WouldBlock: wait until readable
+    `-> Pending: waits for fd N readable
+  poll task 2
+    | fd N WouldBlock: wait until readable
+    `-> Pending: waits for fd N readable
+tick 1: wait_for_io
 epoll_wait(no timeout: nothing to do until I/O)
 epoll_wait returned 1 event(s)
+tick 1: dispatch_io_events
   fd N readable
-  wake task 2 (by fd N readable)
+    wake task 2 (by fd N readable)
+tick 2: run_ready_tasks
+  poll task 2
 task 2 read \"page B\"
-deregister fd N (token 0x1)
-  poll task 2 -> Ready
+    | deregister fd N (token 0x1)
+    `-> Ready
 done task 2 (Completed)
+tick 2: wait_for_io
 epoll_wait(no timeout: nothing to do until I/O)
 epoll_wait returned 1 event(s)
+tick 2: dispatch_io_events
   fd N readable
-  wake task 1 (by fd N readable)
+    wake task 1 (by fd N readable)
+tick 3: run_ready_tasks
+  poll task 1
 task 1 read \"page A\"
-deregister fd N (token 0x0)
-  poll task 1 -> Ready
+    | deregister fd N (token 0x0)
+    `-> Ready
 done task 1 (Completed)";
     assert_eq!(masked.join("\n"), expected);
 }

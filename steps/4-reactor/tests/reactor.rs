@@ -79,22 +79,22 @@ fn a_stale_token_after_slot_reuse_wakes_nobody() {
     let mut reactor = reactor.borrow_mut();
     let (_a_peer, a) = pair();
     let mut a = mio::net::TcpStream::from_std(a);
-    let old = reactor.register(&mut a).unwrap();
+    let old = reactor.register(&mut a, mio::Interest::READABLE).unwrap();
     reactor.deregister(&mut a, old);
     let (_b_peer, b) = pair();
     let mut b = mio::net::TcpStream::from_std(b);
-    let new = reactor.register(&mut b).unwrap();
+    let new = reactor.register(&mut b, mio::Interest::READABLE).unwrap();
     assert_eq!(old.0 & 0xffff_ffff, new.0 & 0xffff_ffff, "same slot, reused");
     assert_ne!(old, new, "but a new generation");
     let counter = Arc::new(CountingWaker::default());
-    reactor.slot_for(new).unwrap().waker = Some(Waker::from(counter.clone()));
-    assert!(!reactor.wake_token(old), "the stale token found a slot");
+    reactor.slot_for(new).unwrap().reader = Some(Waker::from(counter.clone()));
+    assert!(!reactor.wake_token(old, true, false), "the stale token found a slot");
     assert_eq!(
         counter.0.load(SeqCst),
         0,
         "the new socket's task was woken by the old socket's event"
     );
-    assert!(reactor.wake_token(new));
+    assert!(reactor.wake_token(new, true, false));
     assert_eq!(counter.0.load(SeqCst), 1);
 }
 

@@ -32,20 +32,23 @@ pub use step4_reactor::{Executor, Handle, Reactor, Socket, set_wake_cause, trace
 pub struct Timers {
     heap: BinaryHeap<Reverse<(Instant, u64)>>,
     wakers: HashMap<u64, Waker>,
-    last_id: u64,
+    next_id: u64,
 }
 
 impl Timers {
-    /// Sets a timer; ids (1, 2, ...) are also the sequence that orders equal deadlines.
+    /// Sets a timer; ids (0, 1, ...) are also the sequence that orders equal deadlines.
     pub fn insert(&mut self, deadline: Instant, waker: Waker) -> u64 {
-        self.last_id += 1;
-        self.heap.push(Reverse((deadline, self.last_id)));
-        self.wakers.insert(self.last_id, waker);
-        self.last_id
+        let id = self.next_id;
+        self.next_id += 1;
+        trace::line(format!("add timer {id:#x}"));
+        self.heap.push(Reverse((deadline, id)));
+        self.wakers.insert(id, waker);
+        id
     }
 
     /// Cancels timer `id` (its heap entry is skipped when it comes up).
     pub fn cancel(&mut self, id: u64) {
+        trace::line(format!("drop timer {id:#x}"));
         self.wakers.remove(&id);
     }
 
@@ -83,8 +86,8 @@ impl Timers {
     pub fn fire_timers(&mut self, now: Instant) -> usize {
         let mut fired = 0;
         while let Some((id, waker)) = self.next_due(now) {
-            trace::line(format!("timer {id} fired"));
-            set_wake_cause(format!("timer {id} fired"));
+            trace::line(format!("  timer {id:#x} fired"));
+            set_wake_cause(format!("timer {id:#x} fired"));
             waker.wake();
             fired += 1;
         }
@@ -128,15 +131,13 @@ impl Future for Sleep {
         if Instant::now() >= self.deadline {
             return Poll::Ready(()); // Drop cancels the timer, if any
         }
-        let mut timers = self.timers.borrow_mut();
-        match self.id {
-            Some(id) => timers.update(id, cx.waker()),
-            None => {
-                let id = timers.insert(self.deadline, cx.waker().clone());
-                drop(timers);
-                self.id = Some(id);
-            }
-        }
+        let id = match self.id {
+            Some(id) => id,
+            None => self.timers.borrow_mut().insert(self.deadline, cx.waker().clone()),
+        };
+        self.id = Some(id);
+        self.timers.borrow_mut().update(id, cx.waker()); // the task may have a new waker
+        trace::waits_for(format!("timer {id:#x}"));
         Poll::Pending
     }
 }
@@ -164,7 +165,9 @@ pub struct Runtime {
 pub fn run(rt: &mut Runtime) -> io::Result<()> {
     let Runtime { executor, reactor, timers } = rt;
     loop {
+        trace::phase("run_ready_tasks");
         executor.run_ready_tasks();
+        trace::phase("fire_timers");
         timers.borrow_mut().fire_timers(Instant::now());
         if !executor.has_tasks() {
             return Ok(());
@@ -176,7 +179,9 @@ pub fn run(rt: &mut Runtime) -> io::Result<()> {
                 "every task waits, and not for I/O or a timer: it would hang",
             ));
         }
+        trace::phase("wait_for_io");
         reactor.borrow_mut().wait_for_io(timeout)?;
+        trace::phase("dispatch_io_events");
         reactor.borrow_mut().dispatch_io_events();
     }
 }

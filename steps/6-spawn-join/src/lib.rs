@@ -106,6 +106,7 @@ impl<T> Future for JoinHandle<T> {
             Some(output) => Poll::Ready(output),
             None => {
                 state.waiter = Some(cx.waker().clone());
+                trace::waits_for("a task to finish".into());
                 Poll::Pending
             }
         }
@@ -143,6 +144,7 @@ pub fn block_on<T: 'static>(main: impl Future<Output = T> + 'static) -> io::Resu
 fn run_until<T>(rt: &mut Runtime, inbox: &Inbox, main: &JoinHandle<T>) -> io::Result<()> {
     let Runtime { executor, reactor, timers } = rt;
     loop {
+        trace::phase("run_ready_tasks");
         for task in inbox.take() {
             executor.spawn(task);
         }
@@ -150,6 +152,7 @@ fn run_until<T>(rt: &mut Runtime, inbox: &Inbox, main: &JoinHandle<T>) -> io::Re
         if main.state.borrow().output.is_some() {
             return Ok(());
         }
+        trace::phase("fire_timers");
         timers.borrow_mut().fire_timers(Instant::now());
         if !inbox.borrow().is_empty() {
             continue; // start the new tasks before sleeping
@@ -159,7 +162,9 @@ fn run_until<T>(rt: &mut Runtime, inbox: &Inbox, main: &JoinHandle<T>) -> io::Re
         if timeout.is_none() && !reactor.borrow().has_waiters() {
             return Err(io::Error::other("main waits, and not for I/O or a timer: it would hang"));
         }
+        trace::phase("wait_for_io");
         reactor.borrow_mut().wait_for_io(timeout)?;
+        trace::phase("dispatch_io_events");
         reactor.borrow_mut().dispatch_io_events();
     }
 }

@@ -9,10 +9,9 @@
 //! fetch against a `sleep`, and the loser is dropped (cancelled). In Python this is
 //! `await asyncio.gather(*(get_page_order(p) for p in pages))` with aiohttp.
 //!
-//! Cut to stay small: the connect and the (tiny) request write are blocking `std` calls with
-//! timeouts, done before the socket turns non-blocking; only the reads, where the time goes,
-//! are awaited. The demo order server is corolab's (`corolab_server::orders`), started in
-//! process on 127.0.0.1:0: it is what we fetch from, not the runtime being taught.
+//! [`connect`] and [`write_all`] wait for "writable" the way reads wait for "readable". The
+//! demo order server is corolab's (`corolab_server::orders`), started in process on
+//! 127.0.0.1:0: it is what we fetch from, not the runtime being taught.
 //!
 //! **Where.** [`http_get`], [`fetch_sequential`], [`fetch_concurrent`], [`run_demo`].
 //!
@@ -20,12 +19,14 @@
 //! `epoll_wait` returns several sockets at once; each wakes its own task.
 //!
 //! **What the real corolab adds here, and where.** `src/http/client.rs` (`Client::get`):
-//! non-blocking connect and writes, keep-alive and a connection pool, chunked bodies, timeouts
-//! per phase, typed errors (`src/http/error.rs`); `examples/fetch_pages.rs` runs every strategy
-//! of the seeds. Each turn of step 6's loop is `Runtime::tick` in `src/runtime.rs`:
+//! DNS, keep-alive and a connection pool, chunked bodies, timeouts per phase, typed errors
+//! (`src/http/error.rs`); `src/net/tcp.rs` is the socket; `examples/fetch_pages.rs` runs every
+//! strategy of the seeds. Each turn of step 6's loop is `Runtime::tick` in `src/runtime.rs`:
 //! `run_ready_tasks`, `fire_timers`, `wait_for_io`, `dispatch_io_events`.
 
-use std::net::{SocketAddr, TcpStream};
+use mio::Interest;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use std::{future::Future, io, io::Write, pin::Pin};
@@ -37,11 +38,9 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One `GET` to `addr`: the status and the body.
 pub async fn http_get(addr: SocketAddr, path: &str) -> io::Result<(u16, Vec<u8>)> {
-    let mut stream = TcpStream::connect_timeout(&addr, FETCH_TIMEOUT)?; // blocking (see above)
-    stream.set_write_timeout(Some(FETCH_TIMEOUT))?;
+    let mut socket = connect(addr).await?;
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes())?; // one write: the server sees the request whole
-    let mut socket = Socket::new(&reactor(), stream)?;
+    write_all(&mut socket, request.as_bytes()).await?;
     let mut buf = Vec::new();
     loop {
         let more = socket.read_at_least(1).await?; // Pending until the socket is readable
@@ -55,6 +54,53 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> io::Result<(u16, Vec<u8>)
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed mid-response"));
         }
     }
+}
+
+/// Connects without blocking: the kernel reports the socket writable once the handshake is
+/// done (or failed: then `take_error` says why).
+pub async fn connect(addr: SocketAddr) -> io::Result<Socket> {
+    let stream = mio::net::TcpStream::connect(addr)?;
+    let socket = Socket::register(&reactor(), stream, Interest::READABLE | Interest::WRITABLE)?;
+    loop {
+        if let Some(e) = socket.stream.take_error()? {
+            return Err(e);
+        }
+        match socket.stream.peer_addr() {
+            Ok(_) => return Ok(socket),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => writable(&socket).await,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes all of `bytes`, waiting for room whenever the send buffer is full.
+pub async fn write_all(socket: &mut Socket, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match socket.stream.write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => writable(socket).await,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Waits for the next "writable" event on `socket` (its caller then tries again).
+async fn writable(socket: &Socket) {
+    let mut waited = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut waited, true) {
+            return Poll::Ready(());
+        }
+        let fd = socket.stream.as_raw_fd();
+        trace::line(format!("fd {fd} WouldBlock: wait until writable"));
+        trace::waits_for(format!("fd {fd} writable"));
+        if let Some(slot) = socket.reactor.borrow_mut().slot_for(socket.token) {
+            slot.writer = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// The status, head length and `Content-Length` once `buf` holds the whole head.

@@ -14,9 +14,10 @@ fn mask(line: &str) -> String {
     out + rest
 }
 
-// Why: one page: the request goes out, the task parks on its socket, epoll_wait sleeps
-// (bounded by the fetch's 5 s timer), the answer wakes the task, the socket deregisters and
-// the timeout's timer is cancelled with it.
+// Why: one page: the loopback connect is done at once and the request goes out, the task
+// parks on its socket, the connect's "writable" edge wakes nobody (nobody waits to write),
+// epoll_wait sleeps (bounded by the fetch's 5 s timer), the answer wakes the reader, the
+// socket deregisters.
 #[test]
 fn golden_trace_of_one_page() {
     use corolab_server::orders::OrderApi;
@@ -29,28 +30,46 @@ fn golden_trace_of_one_page() {
     });
     let masked: Vec<String> = lines.iter().map(|l| mask(l)).collect();
     let expected = "\
+tick 1: run_ready_tasks
 spawn task 1
-  poll task 1 -> Pending
+  poll task 1
+    `-> Pending: waits for a task to finish
+tick 2: run_ready_tasks
 spawn task 2
-register fd # (token 0x0)
-  fd # WouldBlock: wait until readable
-  poll task 2 -> Pending
+  poll task 2
+    | register fd # (token 0x0)
+    | fd # WouldBlock: wait until readable
+    | add timer 0x0
+    `-> Pending: waits for fd # readable, timer 0x0
+tick 2: wait_for_io
 epoll_wait(timeout #.# ms)
 epoll_wait returned 1 event(s)
-  fd # readable
-  wake task 2 (by fd # readable)
-deregister fd # (token 0x0)
-  wake task 1 (by task 2)
-  poll task 2 -> Ready
+tick 2: dispatch_io_events
+  fd # writable
+tick 3: wait_for_io
+epoll_wait(timeout #.# ms)
+epoll_wait returned 1 event(s)
+tick 3: dispatch_io_events
+  fd # readable+writable
+    wake task 2 (by fd # readable)
+tick 4: run_ready_tasks
+  poll task 2
+    | deregister fd # (token 0x0)
+    | drop timer 0x0
+    | wake task 1 (by task 2)
+    `-> Ready
 done task 2 (Completed)
+tick 4: wait_for_io
 epoll_wait(timeout #.# ms)
 epoll_wait returned 0 event(s)
-  poll task 1 -> Ready
+tick 5: run_ready_tasks
+  poll task 1
+    `-> Ready
 done task 1 (Completed)";
     assert_eq!(masked.join("\n"), expected);
+    let first_wait = lines.iter().find(|l| l.starts_with("epoll_wait(")).unwrap();
     assert!(
-        lines[6].starts_with("epoll_wait(timeout 50"),
-        "the 5 s fetch timeout bounds the wait: {}",
-        lines[6]
+        first_wait.starts_with("epoll_wait(timeout 50"),
+        "the fetch timeout bounds it: {first_wait}"
     );
 }

@@ -1,13 +1,15 @@
 //! What every step shares and none of them teaches: printing trace lines, reading flags, CPU time.
 //!
 //! **Concept.** Each step prints, with `--trace` or `COROLAB_TRACE=1`, the same words as
-//! corolab's own trace (`src/trace/sinks.rs`: `poll task 2 -> Pending`, `wake task 2 (by fd 7
-//! readable)`, `epoll_wait returned 2 event(s)`), without the timestamps, so a golden-trace test
-//! can compare them. [`capture`] collects the lines instead of printing them (tests, and the
-//! chapter's sample outputs).
+//! corolab's own trace (`src/trace/sinks.rs`), without the timestamps, so a golden-trace test
+//! can compare them: a poll is a block (`poll task 2`, what happened inside it prefixed `|`,
+//! then `` `-> Pending: waits for fd 7 readable``), a wake says its cause (`wake task 2 (by fd
+//! 7 readable)`), and a phase of a loop turn gets a line (`tick 3: wait_for_io`) when
+//! something happens in it. [`capture`] collects the lines instead of printing them (tests,
+//! and the chapter's sample outputs).
 //!
-//! **Where.** [`line()`] (a trace line, stderr), [`say`] (program output, stdout), [`capture`],
-//! [`flag`], [`cpu_time`].
+//! **Where.** [`line()`] (a trace line, stderr), [`poll_start`], [`waits_for`], [`poll_end`],
+//! [`phase`], [`say`] (program output, stdout), [`capture`], [`flag`], [`cpu_time`].
 //!
 //! **In the debugger.** `break steps_support::line` stops on every trace line of any step.
 
@@ -17,6 +19,21 @@ use std::time::Duration;
 
 static ON: AtomicBool = AtomicBool::new(false);
 static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
+
+/// Where the trace is: inside a poll block, the phase line still to print, the tick number.
+struct State {
+    in_poll: bool,
+    waits: Option<String>,
+    pending_phase: Option<String>,
+    tick: u64,
+}
+
+static STATE: Mutex<State> =
+    Mutex::new(State { in_poll: false, waits: None, pending_phase: None, tick: 0 });
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Tracing is on with `--trace`, or with `COROLAB_TRACE` set to anything but `0`.
 pub fn init_from_env() {
@@ -29,11 +46,59 @@ pub fn tracing() -> bool {
     ON.load(Relaxed)
 }
 
-/// One trace line, on stderr (or into the capture). Nothing when tracing is off.
+/// One trace line, on stderr (or into the capture). Nothing when tracing is off. Inside a
+/// poll block it is prefixed `|`.
 pub fn line(text: String) {
-    if tracing() {
-        emit(text, true);
+    if !tracing() {
+        return;
     }
+    let (phase, in_poll) = {
+        let mut state = state();
+        (state.pending_phase.take(), state.in_poll)
+    };
+    if let Some(phase) = phase {
+        emit(phase, true);
+    }
+    emit(if in_poll { format!("    | {}", text.trim_start()) } else { text }, true);
+}
+
+/// A poll of `task` (`task 2`, `main`) begins: `  poll task 2`.
+pub fn poll_start(task: &str) {
+    line(format!("  poll {task}"));
+    let mut state = state();
+    (state.in_poll, state.waits) = (true, None);
+}
+
+/// What the future being polled now waits for, if it answers `Pending` (`fd 7 readable`);
+/// a task that waits for two things (a read with a timeout) says both.
+pub fn waits_for(what: String) {
+    let mut state = state();
+    state.waits = Some(match state.waits.take() {
+        Some(before) => format!("{before}, {what}"),
+        None => what,
+    });
+}
+
+/// The poll ends: `` `-> Ready`` or `` `-> Pending: waits for ...``.
+pub fn poll_end(ready: bool) {
+    let waits = {
+        let mut state = state();
+        state.in_poll = false;
+        state.waits.take()
+    };
+    match (ready, waits) {
+        (true, _) => line("    `-> Ready".into()),
+        (false, Some(what)) => line(format!("    `-> Pending: waits for {what}")),
+        (false, None) => line("    `-> Pending".into()),
+    }
+}
+
+/// A phase of a loop turn begins (`run_ready_tasks` begins a new turn, a "tick"). Its line,
+/// `tick 3: wait_for_io`, is printed only if something is traced in the phase.
+pub fn phase(name: &str) {
+    let mut state = state();
+    state.tick += u64::from(name == "run_ready_tasks");
+    state.pending_phase = Some(format!("tick {}: {name}", state.tick));
 }
 
 /// One line of the program's output, on stdout (or into the capture).
@@ -54,6 +119,7 @@ fn emit(text: String, to_stderr: bool) {
 /// order. One capture at a time per process: tests that capture live in a test file of their own.
 pub fn capture(trace: bool, f: impl FnOnce()) -> Vec<String> {
     *CAPTURE.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    *state() = State { in_poll: false, waits: None, pending_phase: None, tick: 0 };
     ON.store(trace, Relaxed);
     f();
     ON.store(false, Relaxed);
