@@ -2,11 +2,14 @@
 //!
 //! [`Timeline`] is a `corolab::trace::Sink` that keeps every runtime record in memory, in the
 //! order they happened, together with notes the fetching tasks write about themselves ("GET
-//! page 2", "response complete") as `trace::note` records on the same clock. [`render_text`] turns that into a causal story (poll ->
-//! WouldBlock -> Pending; epoll_wait; fd readable -> wake -> poll); [`chrome_json`] into the
-//! Chrome trace-event format that Perfetto (<https://ui.perfetto.dev>) and `chrome://tracing`
-//! open: one track per task with its waits as bars, and a reactor track with the `epoll_wait`
-//! calls as bars and I/O readiness as marks.
+//! page 2", "response complete") as `trace::note` records on the same clock. [`render_text`]
+//! turns that into a causal story (poll -> WouldBlock -> Pending; epoll_wait; fd readable ->
+//! wake -> poll); [`html`] into corolab's self-contained timeline page
+//! (`corolab::trace::timeline`: lanes, arrows, and a step-through of the runtime's state);
+//! [`chrome_json`] into the Chrome trace-event format: one track per task with its waits as
+//! bars, and a reactor track with the `epoll_wait` calls as bars and I/O readiness as marks.
+//! Open that JSON offline in Chromium's DevTools (Performance tab, "Load profile"), or in
+//! Perfetto's web UI.
 
 use super::strategies::NoteFn;
 use corolab::trace::{self, Event, Interest, PollOutcome, Record, Sink, Wait, WakeCause};
@@ -275,6 +278,12 @@ fn describe_phase(event: &Event, names: &HashMap<u64, String>) -> Option<String>
         Event::IoShortRead { .. } => return None,
         other => trace::describe(other, &|id| label(names, id)),
     })
+}
+
+/// The self-contained timeline page (`corolab::trace::timeline`) of the records, and how many
+/// records it holds.
+pub fn html(entries: &[Entry], title: &str) -> (String, usize) {
+    (trace::timeline::html(entries, title), entries.len())
 }
 
 /// A wait bar is named after what the task waited for (or, failing that, what ended it).

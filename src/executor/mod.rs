@@ -39,6 +39,7 @@ pub use blocking::spawn_blocking;
 use bookkeeping::{HeaderPool, YieldList};
 pub use context::EnterGuard;
 use context::current_poller;
+pub use finish::SHUTDOWN_ROUNDS;
 pub use join::{JoinError, JoinHandle};
 use spawn::current_or_panic;
 pub use spawn::{YieldNow, spawn, spawn_named, yield_now};

@@ -12,7 +12,9 @@
 //! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
 //! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
 //! JSON object per line, `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for
-//! the fetch_pages timeline). The record types are in `event.rs`. Thread-local cells carry context between layers: the *wake cause* (the
+//! the fetch_pages timeline). The record types are in `event.rs`. [`replay`] rebuilds the
+//! runtime's state after each record; [`timeline`] writes the self-contained HTML page that
+//! shows a run and steps through those states (`COROLAB_TRACE=html:PATH`). Thread-local cells carry context between layers: the *wake cause* (the
 //! reactor sets it with [`with_cause`] before it calls a waker; the executor reads it with
 //! [`current_cause`]) and the *park reasons* (a leaf future that stores a waker says what for
 //! with [`park`]; the executor takes them with [`poll_ended`] and puts them in `task_polled`).
@@ -51,7 +53,9 @@
 //! (`docs/10-debugging.md`) documents every field.
 
 mod event;
+pub mod replay;
 mod sinks;
+pub mod timeline;
 
 pub use event::{ChannelOp, Event, Interest, Phase, PollOutcome, Record, TaskOutcome, Wait, WakeCause};
 pub use sinks::{JsonLinesSink, Recorder, StderrSink, TextSink, describe, describe_wait};
@@ -66,6 +70,9 @@ pub trait Sink {
     /// Called once per record, on the thread that produced it, under the process-wide trace
     /// lock (so a sink writing to a shared stream writes whole records).
     fn record(&mut self, record: &Record);
+
+    /// Called when a runtime on this thread ends (a sink that writes a file writes it now).
+    fn flush(&mut self) {}
 }
 
 /// At most this many park reasons are kept per poll (a `join_all` of 10,000 sleeps would
@@ -221,6 +228,8 @@ pub enum TraceMode {
     Text,
     /// `json`: one JSON record per line on stderr.
     Json,
+    /// `html:PATH`: the timeline page, written to PATH when the runtime ends.
+    Html(std::path::PathBuf),
 }
 
 /// Reads `COROLAB_TRACE`. An unknown value is reported once per process on stderr and means
@@ -231,7 +240,7 @@ pub fn mode_from_env() -> TraceMode {
         static WARNED: Once = Once::new();
         WARNED.call_once(|| {
             eprintln!(
-                "corolab: COROLAB_TRACE={value:?} is not understood (use 1, stderr, text, json or 0); tracing stays off"
+                "corolab: COROLAB_TRACE={value:?} is not understood (use 1, stderr, text, json, html:PATH or 0); tracing stays off"
             );
         });
         TraceMode::Off
@@ -244,7 +253,10 @@ pub fn parse_mode(value: &str) -> Option<TraceMode> {
         "" | "0" | "off" => Some(TraceMode::Off),
         "1" | "stderr" | "text" => Some(TraceMode::Text),
         "json" => Some(TraceMode::Json),
-        _ => None,
+        _ => match value.strip_prefix("html:") {
+            Some(path) if !path.is_empty() => Some(TraceMode::Html(path.into())),
+            _ => None,
+        },
     }
 }
 
@@ -260,7 +272,23 @@ pub fn install_from_env() {
         TraceMode::Json => {
             set_sink(Box::new(JsonLinesSink::new(std::io::stderr())));
         }
+        TraceMode::Html(path) => {
+            set_sink(Box::new(timeline::HtmlSink::new(path)));
+        }
         TraceMode::Off => {}
+    }
+}
+
+/// Tells this thread's sink that a runtime ended (`Runtime::block_on` calls it on the way out).
+pub fn flush() {
+    if enabled() {
+        SINK.with(|slot| {
+            if let Ok(mut slot) = slot.try_borrow_mut()
+                && let Some(sink) = slot.as_mut()
+            {
+                sink.flush();
+            }
+        });
     }
 }
 
