@@ -19,7 +19,7 @@ fn each_live_token_finds_its_own_socket() {
     let mut sockets = Vec::new();
     for _ in 0..3 {
         let (peer, mut stream) = pair();
-        let token = reactor.register(&mut stream).unwrap();
+        let token = reactor.register(&mut stream, mio::Interest::READABLE).unwrap();
         sockets.push((token, stream, peer));
     }
     for (token, stream, _) in &sockets {
@@ -35,7 +35,7 @@ fn a_token_for_a_freed_slot_finds_nothing() {
     let reactor = Reactor::new().unwrap();
     let mut reactor = reactor.borrow_mut();
     let (_peer, mut stream) = pair();
-    let token = reactor.register(&mut stream).unwrap();
+    let token = reactor.register(&mut stream, mio::Interest::READABLE).unwrap();
     reactor.deregister(&mut stream, token);
     let index = token.0 & 0xffff_ffff;
     let next_generation = mio::Token((1 << 32) | index);
