@@ -137,10 +137,11 @@ impl Executor {
         }
     }
 
-    fn push_ready(&self, header: Arc<TaskHeader>, cause: WakeCause) {
+    /// Queues `header`; `cause` runs only when tracing is on (so a wake costs one flag check).
+    fn push_ready(&self, header: Arc<TaskHeader>, cause: impl FnOnce() -> WakeCause) {
         self.bump(|s| s.wakes += 1);
         if trace::enabled() {
-            waker::trace_woken(header.id.load(Ordering::Relaxed), cause);
+            waker::trace_woken(header.id.load(Ordering::Relaxed), cause());
         }
         self.run_queue.borrow_mut().push_back(header);
     }
@@ -200,7 +201,7 @@ impl Executor {
             s.tasks_spawned += 1;
             s.peak_live_tasks = s.peak_live_tasks.max(live);
         });
-        self.push_ready(header, WakeCause::Task { by: current_poller() });
+        self.push_ready(header, || WakeCause::Task { by: current_poller() });
         JoinHandle::new(key, id, Rc::downgrade(self))
     }
 
@@ -254,7 +255,7 @@ impl Executor {
             return;
         }
         for header in self.take_injected() {
-            self.push_ready(header, WakeCause::Thread);
+            self.push_ready(header, || WakeCause::Thread);
         }
     }
 

@@ -10,9 +10,10 @@
 //!
 //! **Where.** [`Replay::new`] prepares, [`Replay::step`] applies one record to the [`State`]
 //! (one small method per kind of record), and [`replay`] returns every state. The rules are the
-//! ones `trace/mod.rs` documents: `task_woken` pushes on the back of the run queue,
-//! `task_poll_started` (or `main_turn`) takes the task out, `task_polled` parks it with its
-//! `waits` (an `io` wait puts its waker on that socket side), `io_ready` sets readiness and
+//! ones `trace/mod.rs` documents: `task_woken` pushes on the back of the run queue (a
+//! finished task's waker queues nothing), `task_poll_started` takes the task out (`main_turn`
+//! for task 0), `task_polled` parks it with its `waits` (an `io` wait puts its waker on that
+//! socket side), `task_finished` takes it off every list, `io_ready` sets readiness and
 //! empties the ready sides' waker lists, `io_would_block` / `io_short_read` clear readiness,
 //! `timer_added` / `timer_reset` / `timer_cancelled` / `timer_fired` keep the timer list. A park
 //! whose reason no future recorded (`unknown`) is shown waiting for whatever woke it next,
@@ -23,7 +24,7 @@
 
 use super::{Event, Interest, Phase, PollOutcome, Record, Wait, WakeCause, describe, describe_wait};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a task is doing at one moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -87,6 +88,9 @@ pub struct TimerState {
     pub deadline_us: u64,
     /// The task whose waker it holds (the one that set it, or last polled it).
     pub task: Option<u64>,
+    /// The index of the record that added it or last reset it: timers with equal deadlines
+    /// fire in this order (the reactor's heap orders by deadline, then sequence number).
+    pub set_at: usize,
 }
 
 /// The runtime's state after one event.
@@ -154,6 +158,8 @@ pub struct Replay<'a> {
     /// For each `task_polled -> pending` record with an unknown reason: what woke the task next.
     woken_by_next: HashMap<usize, WakeCause>,
     names: HashMap<u64, String>,
+    /// Tasks that have finished (ids are never reused within a runtime).
+    finished: HashSet<u64>,
     /// The state after the last record applied.
     pub state: State,
 }
@@ -167,6 +173,7 @@ impl<'a> Replay<'a> {
             poll_of: poll_owners(records),
             woken_by_next: next_wakes(records),
             names: HashMap::new(),
+            finished: HashSet::new(),
             state: State::default(),
         }
     }
@@ -258,7 +265,12 @@ impl<'a> Replay<'a> {
         self.state.tasks.insert(task, TaskState { label, status });
     }
 
+    /// A wake queues the task, unless it has finished: a waker can outlive its task, and the
+    /// executor skips a dead task's queue entry without a record.
     fn on_woken(&mut self, task: u64) {
+        if self.finished.contains(&task) {
+            return;
+        }
         self.state.run_queue.push(task);
         let label = self.label(task);
         let status = TaskStatus::Queued;
@@ -272,8 +284,12 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// A task's poll starts: it left the run queue. The main future left it earlier, at its
+    /// `main_turn`; a wake since then has queued it again, and that entry stays.
     fn on_poll_started(&mut self, task: u64) {
-        self.take_from_queue(task);
+        if task != 0 {
+            self.take_from_queue(task);
+        }
         self.state.running = Some(task);
         let label = self.label(task);
         let status = TaskStatus::Running;
@@ -355,11 +371,20 @@ impl<'a> Replay<'a> {
     }
 
     /// The task is gone, and so is its place in the run queue if it had one (the executor
-    /// skips a finished task's entry without a record). Its own poll, if it ended in one,
-    /// ends with the `task_polled` that follows.
+    /// skips a finished task's entry without a record), and its name on every socket side and
+    /// timer still holding its waker (calling that waker wakes nobody). Its own poll, if it
+    /// ended in one, ends with the `task_polled` that follows.
     fn on_finished(&mut self, task: u64) {
+        self.finished.insert(task);
         self.state.tasks.remove(&task);
         self.state.run_queue.retain(|t| *t != task);
+        for socket in self.state.sockets.values_mut() {
+            socket.read_waiters.retain(|t| *t != task);
+            socket.write_waiters.retain(|t| *t != task);
+        }
+        for timer in self.state.timers.iter_mut().filter(|t| t.task == Some(task)) {
+            timer.task = None;
+        }
     }
 
     fn on_registered(&mut self, token: u64, fd: i32) {
@@ -399,18 +424,21 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// A timer was added or moved: it is pending, in deadline order, holding the poller's waker.
+    /// A timer was added or moved: it is pending, in deadline order (after those already due
+    /// then), holding the poller's waker.
     fn on_timer_set(&mut self, timer: u64, deadline_us: u64) {
+        let set_at = self.next - 1;
         let timers = &mut self.state.timers;
         let task = match timers.iter().position(|t| t.timer == timer) {
             Some(pos) => timers.remove(pos).task,
             None => self.state.running,
         };
-        let at = timers.partition_point(|t| (t.deadline_us, t.timer) <= (deadline_us, timer));
+        let at = timers.partition_point(|t| t.deadline_us <= deadline_us);
         let state = TimerState {
             timer,
             deadline_us,
             task,
+            set_at,
         };
         timers.insert(at, state);
     }
