@@ -71,11 +71,13 @@ macro_rules! case_tests {
             keep_alive_reused,
             connection_close_in_list_not_reused,
             http10_without_keep_alive_not_reused,
+            http10_transfer_encoding_not_reused,
             pooled_connection_closed_between_requests,
             closed_idle_connection_discarded_at_checkout,
             reused_connection_dead_is_retried_once,
             retry_happens_only_once,
             post_is_not_retried,
+            partial_answer_then_reset_is_not_retried,
         );
     };
     ($runner:ident; $($name:ident),* $(,)?) => {
