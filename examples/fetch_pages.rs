@@ -6,7 +6,7 @@
 //! cargo run --release --example fetch_pages                      # the table (about 15 s)
 //! cargo run --release --example fetch_pages -- --seed-scale      # 1000 pages at 100 ms
 //! cargo run --release --example fetch_pages -- --pages 5 --trace # watch readiness drive tasks
-//! cargo run --release --example fetch_pages -- --timeline t.json # open in ui.perfetto.dev
+//! cargo run --release --example fetch_pages -- --pages 5 --timeline run.html # step through it
 //! ```
 //!
 //! The order API runs in this process, on its own thread with its own corolab runtime
@@ -54,8 +54,10 @@ usage: fetch_pages [options]
                      pages and extrapolated, and says so)
   --trace            instead of the table: one coroutine run (default 5 pages), printed as a
                      causal timeline (also: COROLAB_TRACE=1)
-  --timeline FILE    instead of the table: one coroutine run, written as Chrome trace-event
-                     JSON (open in https://ui.perfetto.dev or chrome://tracing)";
+  --timeline FILE    instead of the table: one coroutine run, written as a self-contained
+                     timeline page (FILE.html: open it in any browser, step with the arrow
+                     keys) or, for a FILE.json, Chrome trace-event JSON (Chromium DevTools ->
+                     Performance -> Load profile)";
 
 /// The flags this example accepts, with the bounds of each number and why.
 const FLAGS: &[Flag] = &[
@@ -114,7 +116,13 @@ fn cpu_cores() -> usize {
 
 /// The options, from a command line whose numbers `Args` has already checked.
 fn parse_args(args: &Args) -> Result<Options, String> {
-    let trace_env = std::env::var("COROLAB_TRACE").is_ok_and(|v| !v.is_empty() && v != "0");
+    let mode = corolab::trace::mode_from_env();
+    // `COROLAB_TRACE=html:PATH` is `--timeline PATH`: this program installs its own sink.
+    let html_env = match &mode {
+        corolab::trace::TraceMode::Html(path) => Some(path.clone()),
+        _ => None,
+    };
+    let trace_env = mode != corolab::trace::TraceMode::Off && html_env.is_none();
     let mut o = Options {
         pages: args.number("--pages"),
         latency: Duration::from_millis(args.number("--latency-ms").unwrap_or(50)),
@@ -127,7 +135,7 @@ fn parse_args(args: &Args) -> Result<Options, String> {
         chunked: args.flag("--chunked"),
         seed_scale: args.flag("--seed-scale"),
         trace: trace_env || args.flag("--trace"),
-        timeline: args.text("--timeline").map(PathBuf::from),
+        timeline: args.text("--timeline").map(PathBuf::from).or(html_env),
     };
     if let Some(names) = args.text("--only") {
         o.only = names
@@ -150,6 +158,7 @@ fn main() -> ExitCode {
         return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
     let args = common::start(FLAGS, USAGE);
+    corolab::trace::label_lines(); // the in-process server's runtime traces too
     let options = match parse_args(&args) {
         Ok(options) => options,
         Err(message) => common::exit_with_usage(&message, USAGE),
@@ -509,14 +518,41 @@ fn print_reading(rows: &[Row], plan: &Plan) {
     );
 }
 
-/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded.
+/// `--timeline FILE`: a `.json` name gets Chrome trace-event JSON, any other name the
+/// self-contained timeline page (`corolab::trace::timeline`).
+fn write_timeline(path: &std::path::Path, entries: &[timeline::Entry], pages: u64) -> Result<(), String> {
+    let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let (text, count, how) = if json {
+        let how = "Chrome trace-event JSON: load it offline in Chromium's DevTools, Performance tab, \
+                   \"Load profile\"";
+        let (chrome, count) = timeline::chrome_json_counted(entries);
+        (chrome, count, how)
+    } else {
+        let title = format!("fetch_pages: {pages} pages, coroutines");
+        let (page, count) = timeline::html(entries, &title);
+        (page, count, "one self-contained page: open it in any browser")
+    };
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {count} trace events to {} ({how})", path.display());
+    Ok(())
+}
+
+/// `--trace` / `--timeline`: one coroutine run with the runtime's events recorded
+/// (`COROLAB_TRACE=json` also writes every record to stderr as a JSON line).
 fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
     let plan = &source.plan;
-    let timeline = timeline::Timeline::install();
+    let json_lines: Option<Box<dyn corolab::trace::Sink>> = match corolab::trace::mode_from_env() {
+        corolab::trace::TraceMode::Json => {
+            Some(Box::new(corolab::trace::JsonLinesSink::new(std::io::stderr())))
+        }
+        _ => None,
+    };
+    let json = json_lines.is_some();
+    let timeline = timeline::Timeline::install_with(json_lines);
     let result = strategies::coroutines(plan, &Progress::default(), Some(timeline.note_fn()));
     corolab::trace::clear_sink();
     let entries = timeline.entries();
-    if options.trace {
+    if options.trace && !json {
         println!(
             "Trace of the coroutine strategy: {} pages from {}\n",
             plan.pages, source.description
@@ -527,14 +563,11 @@ fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
             println!("(that was long: --pages 5 gives a trace you can read in one screen)");
         }
     }
+    if json {
+        println!("wrote {} trace records to stderr as JSON lines", entries.len());
+    }
     if let Some(path) = &options.timeline {
-        std::fs::write(path, timeline::chrome_json(&entries))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!(
-            "wrote {} trace events to {} (open it in https://ui.perfetto.dev or chrome://tracing)",
-            entries.len(),
-            path.display()
-        );
+        write_timeline(path, &entries, plan.pages)?;
     }
     let run = result
         .and_then(|run| strategies::verify(plan, &run).map(|()| run))

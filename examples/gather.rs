@@ -240,6 +240,7 @@ pub fn request_with_timeout(unit: Duration) -> io::Result<bool> {
 
 fn main() {
     let args = common::start(FLAGS, USAGE);
+    corolab::trace::label_lines(); // a server runtime and a client runtime trace side by side
     let unit = if args.flag("--quick") {
         Duration::from_millis(100)
     } else {

@@ -35,6 +35,8 @@ const USAGE: &str = "usage: greenlet_switch (no options)\n\
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
     common::start(&[], USAGE);
+    // No runtime runs here, so `COROLAB_TRACE` is read now (a runtime would read it itself).
+    corolab::trace::install_from_env();
     two_greenlets_printing_in_turn();
     println!();
     producer_consumer_ten_frames_deep();

@@ -228,6 +228,7 @@ fn report(what: &str, m: &Measured) {
 
 fn main() {
     let args = common::start(FLAGS, USAGE);
+    common::warn_if_tracing("spawning and waking a task");
     let quick = args.flag("--quick");
     let nap = if quick {
         Duration::from_millis(200)

@@ -202,6 +202,7 @@ fn report(what: &str, burst: &Burst, delay: Duration) {
 
 fn main() {
     let args = common::start(FLAGS, USAGE);
+    corolab::trace::label_lines(); // a server runtime and a client runtime trace side by side
     let delay = if args.flag("--quick") {
         Duration::from_millis(150)
     } else {

@@ -20,6 +20,11 @@ const USAGE: &str = "usage: stackful_vs_stackless (no options)\n\
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 fn main() {
     common::start(&[], USAGE);
+    // No runtime runs in part 1, so `COROLAB_TRACE` is read now (greenlet switches are traced).
+    corolab::trace::install_from_env();
+    if common::warn_if_tracing("a switch or a wait") {
+        bench::scale_down_for_tracing();
+    }
     bench::switch_cost();
     bench::wait_cost();
     bench::memory_per_coroutine();
@@ -43,6 +48,18 @@ mod bench {
 
     const ROUND_TRIPS: u64 = 1_000_000;
 
+    /// Every count is divided by this (100 when tracing: a million traced switches would
+    /// take minutes and gigabytes of trace).
+    static DIVISOR: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+    pub fn scale_down_for_tracing() {
+        DIVISOR.store(100, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn scaled(n: u64) -> u64 {
+        n / DIVISOR.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn switch_cost() {
         println!("== 1. one switch ==");
         // Stackful: main -> greenlet -> main is two context switches.
@@ -54,13 +71,13 @@ mod bench {
         });
         g.switch::<(), ()>(()); // start it
         let start = Instant::now();
-        for _ in 0..ROUND_TRIPS {
+        for _ in 0..scaled(ROUND_TRIPS) {
             g.switch::<(), ()>(());
         }
         let stackful = start.elapsed();
         println!(
             "greenlet round trip (switch in + switch out): {:>6.1} ns",
-            ns_per(stackful, ROUND_TRIPS)
+            ns_per(stackful, scaled(ROUND_TRIPS))
         );
 
         // Same, but a u64 travels each way (each value is boxed as `dyn Any`).
@@ -72,13 +89,13 @@ mod bench {
         });
         let mut x: u64 = h.switch(0_u64);
         let start = Instant::now();
-        for _ in 0..ROUND_TRIPS {
+        for _ in 0..scaled(ROUND_TRIPS) {
             x = h.switch(x);
         }
         black_box(x);
         println!(
             "greenlet round trip carrying a u64 each way:  {:>6.1} ns",
-            ns_per(start.elapsed(), ROUND_TRIPS)
+            ns_per(start.elapsed(), scaled(ROUND_TRIPS))
         );
         drop(g); // unwinds its loop
         drop(h);
@@ -87,12 +104,12 @@ mod bench {
         let mut machine = Counter { yielded: 0 };
         let mut cx = Context::from_waker(Waker::noop());
         let start = Instant::now();
-        for _ in 0..ROUND_TRIPS {
+        for _ in 0..scaled(ROUND_TRIPS) {
             let _ = black_box(Pin::new(&mut machine).poll(&mut cx));
         }
         println!(
             "stackless state machine resume (one poll):    {:>6.1} ns",
-            ns_per(start.elapsed(), ROUND_TRIPS)
+            ns_per(start.elapsed(), scaled(ROUND_TRIPS))
         );
     }
 
@@ -115,33 +132,33 @@ mod bench {
         const WAITS: u64 = 100_000;
         let start = Instant::now();
         corolab::block_on(async {
-            for _ in 0..WAITS {
+            for _ in 0..scaled(WAITS) {
                 corolab::time::sleep(Duration::ZERO).await;
             }
         });
         println!(
             "async task:   {:>6.0} ns per wait",
-            ns_per(start.elapsed(), WAITS)
+            ns_per(start.elapsed(), scaled(WAITS))
         );
         let start = Instant::now();
         green::run(|| {
-            for _ in 0..WAITS {
+            for _ in 0..scaled(WAITS) {
                 green::sleep(Duration::ZERO);
             }
         })
         .unwrap();
         println!(
             "green thread: {:>6.0} ns per wait",
-            ns_per(start.elapsed(), WAITS)
+            ns_per(start.elapsed(), scaled(WAITS))
         );
     }
 
     pub fn memory_per_coroutine() {
         println!("== 3. memory per parked coroutine (10,000 of them) ==");
-        const N: usize = 10_000;
+        let n = scaled(10_000) as usize;
         let before = resident_bytes();
         let async_growth = corolab::block_on(async {
-            let tasks: Vec<_> = (0..N)
+            let tasks: Vec<_> = (0..n)
                 .map(|i| {
                     corolab::spawn(async move {
                         let buffer = [i as u8; 64]; // some state kept across the wait
@@ -157,11 +174,11 @@ mod bench {
             }
             growth
         });
-        println!("async tasks:   {:>6} bytes resident each", async_growth / N);
+        println!("async tasks:   {:>6} bytes resident each", async_growth / n);
 
         let before = resident_bytes();
         let green_growth = green::run(move || {
-            let threads: Vec<_> = (0..N)
+            let threads: Vec<_> = (0..n)
                 .map(|i| {
                     green::spawn(move || {
                         let buffer = [i as u8; 64];
@@ -178,7 +195,7 @@ mod bench {
         .unwrap();
         println!(
             "green threads: {:>6} bytes resident each (+ {} KiB of reserved address space)",
-            green_growth / N,
+            green_growth / n,
             (corolab::greenlet::DEFAULT_STACK_SIZE + 4096) / 1024
         );
     }

@@ -30,7 +30,7 @@
 
 use crate::executor::{Executor, ExecutorStats, MAX_POLLS_PER_TICK, Unpark};
 use crate::reactor::{Reactor, ReactorStats, ceil_to_millis};
-use crate::trace;
+use crate::trace::{self, Event, Phase};
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
@@ -88,6 +88,8 @@ pub struct Runtime {
     reactor: Rc<Reactor>,
     /// Polls since the reactor was last asked for events.
     polls_since_io: Cell<usize>,
+    /// Ticks so far (numbers the `tick_started` trace records).
+    ticks: Cell<u64>,
 }
 
 impl Runtime {
@@ -105,6 +107,7 @@ impl Runtime {
             executor,
             reactor,
             polls_since_io: Cell::new(0),
+            ticks: Cell::new(0),
         })
     }
 
@@ -118,6 +121,7 @@ impl Runtime {
             panic!("corolab: block_on called inside a running runtime; use .await or spawn instead");
         }
         trace::install_from_env();
+        let _trace = trace::enter_runtime(self.id());
         let _reactor = Reactor::enter(self.reactor.clone());
         let _executor = Executor::enter(self.executor.clone());
         let _shutdown = ShutdownOnExit(&self.executor);
@@ -149,11 +153,19 @@ impl Runtime {
         if self.io_is_due() {
             let timeout = self.io_timeout();
             if timeout.is_none() && self.nothing_can_wake() {
+                self.end_tick();
                 return;
             }
             self.wait_for_io(timeout);
             self.dispatch_io_events();
         }
+        self.end_tick();
+    }
+
+    /// The tick is over (a `tick_ended` trace record); `tick_started` is phase 1's first.
+    fn end_tick(&self) {
+        let tick = self.ticks.get();
+        trace::emit(|| Event::TickEnded { tick });
     }
 
     /// Could a wait with no timeout ever end? Not without tasks, timers, sockets, or a waker
@@ -167,8 +179,16 @@ impl Runtime {
 
     /// Phase 1: poll the tasks on the run queue.
     fn run_ready_tasks(&self) {
+        let tick = self.ticks.get() + 1;
+        self.ticks.set(tick);
+        trace::emit(|| Event::TickStarted { tick });
+        self.trace_phase(Phase::RunReadyTasks);
         let polls = self.executor.run_ready_tasks();
         self.polls_since_io.set(self.polls_since_io.get() + polls);
+        if self.executor.main_turn_came() {
+            // Phase 1 stopped at the main future's header: it has left the run queue.
+            trace::emit(|| Event::MainTurn);
+        }
     }
 
     /// Ask the reactor now? Yes when there is nothing else to do (then we block), when tasks
@@ -181,6 +201,7 @@ impl Runtime {
 
     /// Phase 2: wake sleepers whose deadline has come (no clock read when no timer is set).
     fn fire_timers(&self) {
+        self.trace_phase(Phase::FireTimers);
         if self.reactor.next_timer_deadline().is_some() {
             self.reactor.fire_timers(Instant::now());
         }
@@ -198,6 +219,7 @@ impl Runtime {
 
     /// Phase 3: block in `epoll_wait`.
     fn wait_for_io(&self, timeout: Option<Duration>) {
+        self.trace_phase(Phase::WaitForIo);
         if let Err(e) = self.reactor.wait_for_io(timeout) {
             panic!("corolab: epoll_wait failed: {e}");
         }
@@ -205,9 +227,17 @@ impl Runtime {
 
     /// Phase 4: readiness -> wakers; then tasks that yielded go back on the run queue.
     fn dispatch_io_events(&self) {
+        self.trace_phase(Phase::DispatchIoEvents);
         self.polls_since_io.set(0);
         self.reactor.dispatch_io_events();
         self.executor.wake_yielded();
+    }
+
+    /// Marks the start of one of this tick's phases in the trace.
+    #[inline]
+    fn trace_phase(&self, phase: Phase) {
+        let tick = self.ticks.get();
+        trace::emit(|| Event::TickPhase { tick, phase });
     }
 
     /// This runtime's id: unique in the process, 1 for the first runtime created (it is its
@@ -245,6 +275,7 @@ struct ShutdownOnExit<'a>(&'a Executor);
 impl Drop for ShutdownOnExit<'_> {
     fn drop(&mut self) {
         self.0.shutdown();
+        trace::flush(); // `COROLAB_TRACE=html:PATH` writes its page now
     }
 }
 

@@ -206,3 +206,58 @@ fn the_trace_tells_the_readiness_story() {
         );
     });
 }
+
+// Why: in a 200-page `--trace`, 200 of 300 `-> Pending` polls said nothing about why (waits
+// for a pooled connection, reads on reused connections). With more pages than connections,
+// every Pending must name what the task waits for, time must never run backwards, and each
+// `task_woken` caused by a task must lie inside that task's poll.
+#[test]
+fn every_pending_poll_in_a_traced_fetch_says_why() {
+    use corolab::trace::{Event, PollOutcome, Wait, WakeCause};
+    with_deadline(LIMIT, || {
+        let (_server, mut plan) = server_and_plan(40, Duration::from_millis(5));
+        plan.concurrency = 10;
+        let recorded = timeline::Timeline::install();
+        let run = strategies::coroutines(&plan, &Progress::default(), Some(recorded.note_fn()));
+        corolab::trace::clear_sink();
+        strategies::verify(&plan, &run.unwrap()).unwrap();
+        let records = recorded.entries();
+        let (mut pending, mut pool_waits) = (0, 0);
+        let mut polling = None;
+        for pair in records.windows(2) {
+            assert!(
+                pair[0].t_us <= pair[1].t_us && pair[0].seq < pair[1].seq,
+                "{pair:?}"
+            );
+        }
+        for record in &records {
+            match &record.event {
+                Event::TaskPollStarted { task } => polling = Some(*task),
+                Event::TaskPolled {
+                    task,
+                    outcome: PollOutcome::Pending,
+                    waits,
+                } => {
+                    pending += 1;
+                    assert!(
+                        !waits.is_empty() && !waits.contains(&Wait::Unknown),
+                        "task {task} Pending without a reason: {waits:?}"
+                    );
+                    pool_waits += usize::from(waits.iter().any(|w| matches!(w, Wait::PoolSlot { .. })));
+                    polling = None;
+                }
+                Event::TaskPolled { .. } => polling = None,
+                Event::TaskWoken {
+                    task,
+                    cause: WakeCause::Task { by },
+                } => assert_eq!(polling, Some(*by), "wake of {task} by {by} outside its poll"),
+                _ => {}
+            }
+        }
+        assert!(pending >= 40, "{pending} Pending polls for 40 pages");
+        assert!(
+            pool_waits >= 20,
+            "30 of 40 pages wait for one of 10 connections; {pool_waits} said so"
+        );
+    });
+}

@@ -266,3 +266,17 @@ pub fn human_bytes(bytes: f64) -> String {
         format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
     }
 }
+
+/// Benchmark-like examples call this first: with `COROLAB_TRACE` on, writing the trace costs
+/// far more than the work they time, so their numbers would measure the trace. Returns
+/// whether tracing is on (the caller may then do less work).
+pub fn warn_if_tracing(what: &str) -> bool {
+    let on = corolab::trace::mode_from_env() != corolab::trace::TraceMode::Off;
+    if on {
+        eprintln!(
+            "note: COROLAB_TRACE is on: writing the trace costs far more than {what}, so the \
+             numbers below measure the trace, not corolab (unset COROLAB_TRACE to measure)"
+        );
+    }
+    on
+}

@@ -31,6 +31,7 @@ impl<T> Future for WaitForThread<T> {
             Some(Err(payload)) => std::panic::resume_unwind(payload),
             None => {
                 slot.waker = Some(cx.waker().clone());
+                crate::trace::park(|| crate::trace::Wait::Blocking);
                 Poll::Pending
             }
         }

@@ -5,8 +5,8 @@
 
 use super::waker::TaskHeader;
 use super::{Executor, TaskId};
-use crate::trace::{self, WakeCause};
-use std::cell::{Cell, RefCell};
+use crate::trace;
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -63,21 +63,8 @@ impl Drop for EnterGuard {
     }
 }
 
-thread_local! {
-    static POLLER: Cell<TaskId> = const { Cell::new(0) };
-}
-
-/// Runs `f` with `id` recorded as the task being polled (so its wakes say "by task id").
-pub(super) fn with_poller<R>(id: TaskId, f: impl FnOnce() -> R) -> R {
-    if !trace::enabled() {
-        return f();
-    }
-    let old = POLLER.with(|p| p.replace(id));
-    let out = trace::with_cause(WakeCause::Task { by: id }, f);
-    POLLER.with(|p| p.set(old));
-    out
-}
-
+/// The task being polled, as the trace knows it (`trace::polling` sets it; 0 when tracing is
+/// off or for the main future), so a spawn's wake can say "by task id".
 pub(super) fn current_poller() -> TaskId {
-    POLLER.with(Cell::get)
+    trace::current_task()
 }

@@ -146,6 +146,7 @@ impl Executor {
                         Some(w) if w.will_wake(cx.waker()) => {}
                         slot => *slot = Some(cx.waker().clone()),
                     }
+                    crate::trace::park(|| crate::trace::Wait::Join { task: entry.id() });
                     return Poll::Pending;
                 }
             }

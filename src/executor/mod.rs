@@ -38,7 +38,7 @@ mod waker;
 pub use blocking::spawn_blocking;
 use bookkeeping::{HeaderPool, YieldList};
 pub use context::EnterGuard;
-use context::{current_poller, with_poller};
+use context::current_poller;
 pub use join::{JoinError, JoinHandle};
 use spawn::current_or_panic;
 pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
@@ -262,6 +262,11 @@ impl Executor {
         injector.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
+    /// Has the main future's turn come (its header left the run queue), not yet taken?
+    pub(crate) fn main_turn_came(&self) -> bool {
+        self.main_ready.get()
+    }
+
     /// Takes the "main future's turn has come" flag: true means `block_on` polls it now.
     pub(crate) fn take_main_ready(&self) -> bool {
         self.main_ready.replace(false)
@@ -284,15 +289,13 @@ impl Executor {
         cx: &mut Context<'_>,
     ) -> Poll<F::Output> {
         self.bump(|s| s.polls += 1);
-        let poll = with_poller(0, || budget::with_budget(|| future.poll(cx)));
-        trace::emit(|| Event::TaskPolled {
-            task: 0,
-            outcome: if poll.is_ready() {
-                PollOutcome::Ready
-            } else {
-                PollOutcome::Pending
-            },
-        });
+        let poll = trace::polling(0, || budget::with_budget(|| future.poll(cx)));
+        let outcome = if poll.is_ready() {
+            PollOutcome::Ready
+        } else {
+            PollOutcome::Pending
+        };
+        trace::poll_ended(0, outcome);
         poll
     }
 
@@ -334,26 +337,25 @@ impl Executor {
 
     /// Polls a task's future once, inside `catch_unwind`, with a waker pointing at `header`
     /// (borrowed: no allocation per poll) and a fresh cooperative budget (`budget.rs`). Counts
-    /// and traces the poll.
+    /// the poll; the trace brackets it (`task_poll_started` here, `task_polled` in `poll_task`
+    /// once its end is handled).
     fn poll_future(&self, id: TaskId, header: &Arc<TaskHeader>, future: &mut BoxedTask) -> PollResult {
         self.bump(|s| s.polls += 1);
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
-        let result = with_poller(id, || {
+        trace::polling(id, || {
             budget::with_budget(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))))
-        });
-        let outcome = match &result {
-            Ok(Poll::Pending) => PollOutcome::Pending,
-            Ok(Poll::Ready(_)) => PollOutcome::Ready,
-            Err(_) => PollOutcome::Panicked,
-        };
-        trace::emit(|| Event::TaskPolled { task: id, outcome });
-        result
+        })
     }
 
     /// After a poll: `Pending` puts the future back (or cancels it, if it was aborted while
     /// running); `Ready` or a panic drops the future and finishes the task.
     fn after_poll(&self, key: Key, id: TaskId, future: BoxedTask, result: PollResult) {
+        let outcome = match &result {
+            Ok(Poll::Pending) => PollOutcome::Pending,
+            Ok(Poll::Ready(_)) => PollOutcome::Ready,
+            Err(_) => PollOutcome::Panicked,
+        };
         match result {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -378,6 +380,9 @@ impl Executor {
                 self.finish(key, Err(JoinError::Panic(panic_message(&*payload))));
             }
         }
+        // Reported after the end was handled, so a finished task's `task_finished` and the
+        // wake of its `JoinHandle` belong to this poll in the trace.
+        trace::poll_ended(id, outcome);
     }
 }
 

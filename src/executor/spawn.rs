@@ -56,6 +56,7 @@ impl Future for YieldNow {
         if Executor::with_current(|executor| executor.defer_until_after_io(cx.waker())).is_none() {
             cx.waker().wake_by_ref(); // polled outside a runtime: just ask to be polled again
         }
+        crate::trace::park(|| crate::trace::Wait::Yield);
         Poll::Pending
     }
 }

@@ -73,4 +73,8 @@ impl ArcWake for TaskHeader {
 
 pub(crate) fn trace_woken(id: u64, cause: WakeCause) {
     trace::emit(|| Event::TaskWoken { task: id, cause });
+    if cause == WakeCause::Budget && id == trace::current_task() {
+        // `budget::poll_proceed` made the task being polled yield: that is why it is Pending.
+        trace::park(|| trace::Wait::Budget);
+    }
 }

@@ -335,6 +335,7 @@ impl Greenlet {
         if self.is_dead() {
             return Err(SwitchError::Dead);
         }
+        crate::trace::greenlet_switch_with(|| (Greenlet::current().inner.id, self.inner.id));
         match switch_to(self.clone(), Transfer::Value(Value::new(value))) {
             Transfer::Value(v) => v.downcast::<R>().map_err(|v| SwitchError::WrongType {
                 expected: type_name::<R>(),

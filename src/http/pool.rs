@@ -370,6 +370,9 @@ impl Pool {
         if !waiter.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             waiter.waker = Some(cx.waker().clone());
         }
+        crate::trace::park(|| crate::trace::Wait::PoolSlot {
+            host: waiter.key.clone(),
+        });
         Poll::Pending
     }
 

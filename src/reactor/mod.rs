@@ -214,7 +214,7 @@ impl Reactor {
             self.io.borrow_mut().remove(key);
             return Err(e);
         }
-        trace::emit(|| Event::IoRegistered {
+        trace::emit_for(self.id, || Event::IoRegistered {
             token: key.to_u64(),
             fd,
         });
@@ -227,7 +227,7 @@ impl Reactor {
         let _ = self.poll.borrow().registry().deregister(source);
         let slot = self.io.borrow_mut().remove(key);
         if let Some(slot) = slot {
-            trace::emit(|| Event::IoDeregistered {
+            trace::emit_for(self.id, || Event::IoDeregistered {
                 token: key.to_u64(),
                 fd: slot.fd,
             });
@@ -250,6 +250,16 @@ impl Reactor {
             Interest::Read => remember(&mut slot.read_wakers, cx.waker()),
             Interest::Write => remember(&mut slot.write_wakers, cx.waker()),
         }
+        // The park reason of the task being polled; a probe with a no-op waker (the HTTP
+        // pool's liveness check) parks nobody.
+        let fd = slot.fd;
+        if trace::enabled() && !cx.waker().will_wake(Waker::noop()) {
+            trace::park(|| trace::Wait::Io {
+                token: key.to_u64(),
+                fd,
+                side: interest,
+            });
+        }
         std::task::Poll::Pending
     }
 
@@ -261,6 +271,10 @@ impl Reactor {
     pub fn clear_readable_after_short_read(&self, key: Key) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !bits::READABLE;
+            trace::emit_for(self.id, || Event::IoShortRead {
+                token: key.to_u64(),
+                fd: slot.fd,
+            });
         }
     }
 
@@ -268,7 +282,7 @@ impl Reactor {
     pub fn clear_readiness(&self, key: Key, interest: Interest) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !side(interest);
-            trace::emit(|| Event::IoWouldBlock {
+            trace::emit_for(self.id, || Event::IoWouldBlock {
                 token: key.to_u64(),
                 fd: slot.fd,
                 interest,
@@ -281,7 +295,7 @@ impl Reactor {
     /// Phase: block in `epoll_wait` for at most `timeout` (`None`: until an event). Returns the
     /// number of events; `EINTR` counts as zero events.
     pub fn wait_for_io(&self, timeout: Option<Duration>) -> io::Result<usize> {
-        trace::emit(|| Event::ReactorWait {
+        trace::emit_for(self.id, || Event::ReactorWait {
             timeout_us: timeout.map(|t| t.as_micros() as u64),
         });
         let mut events = self.events.borrow_mut();
@@ -293,7 +307,7 @@ impl Reactor {
             Err(e) => return Err(e),
         }
         let n = events.iter().count();
-        trace::emit(|| Event::ReactorWoke { events: n });
+        trace::emit_for(self.id, || Event::ReactorWoke { events: n });
         Ok(n)
     }
 
@@ -343,7 +357,7 @@ impl Reactor {
             }
             fired += batch.len();
             for (id, deadline, waker) in batch.drain(..) {
-                trace::emit(|| Event::TimerFired {
+                trace::emit_for(self.id, || Event::TimerFired {
                     timer: id,
                     late_us: now.saturating_duration_since(deadline).as_micros() as u64,
                 });

@@ -7,6 +7,7 @@
 
 use super::Reactor;
 use crate::slab::{Key, Slab};
+use crate::trace::{self, Event};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::task::{Context, Poll, Waker};
@@ -15,6 +16,13 @@ use std::time::Instant;
 /// Identifies one registered timer.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct TimerKey(pub(crate) Key);
+
+impl TimerKey {
+    /// The timer's id in traces: its packed slab key (generation high, slot low).
+    pub fn id(self) -> u64 {
+        self.0.to_u64()
+    }
+}
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct HeapEntry {
@@ -121,7 +129,7 @@ impl Timers {
     }
 
     /// Marks up to `limit` timers due at `now` as fired (deadline equal to now counts) and
-    /// appends `(timer id, deadline, waker)` for each, in (deadline, sequence) order.
+    /// appends `(timer id (packed key), deadline, waker)` for each, in (deadline, sequence) order.
     pub(crate) fn take_expired(
         &mut self,
         now: Instant,
@@ -142,7 +150,7 @@ impl Timers {
             }
             if let Some(entry) = self.entries.get_mut(Key::from_u64(top.key)) {
                 entry.fired = true;
-                out.push((top.seq, top.deadline, entry.waker.take()));
+                out.push((top.key, top.deadline, entry.waker.take()));
             }
         }
     }
@@ -153,7 +161,13 @@ impl Timers {
 impl Reactor {
     /// Registers a timer for `deadline`.
     pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
-        self.timers.borrow_mut().insert(deadline, Some(waker.clone()))
+        let key = self.timers.borrow_mut().insert(deadline, Some(waker.clone()));
+        trace::emit_for(self.id, || Event::TimerAdded {
+            timer: key.id(),
+            deadline_us: trace::instant_us(deadline),
+        });
+        park_on_timer(key, deadline);
+        key
     }
 
     /// Has the timer fired? If not, remember the newest waker.
@@ -167,6 +181,7 @@ impl Reactor {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     other => *other = Some(cx.waker().clone()),
                 }
+                park_on_timer(key, entry.deadline);
                 Poll::Pending
             }
         }
@@ -175,13 +190,28 @@ impl Reactor {
     /// Moves a timer to a new deadline (it becomes un-fired).
     pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
         self.timers.borrow_mut().reset(key, deadline);
+        trace::emit_for(self.id, || Event::TimerReset {
+            timer: key.id(),
+            deadline_us: trace::instant_us(deadline),
+        });
     }
 
     /// Cancels a timer.
     pub fn remove_timer(&self, key: TimerKey) {
         let entry = self.timers.borrow_mut().remove(key);
+        if entry.is_some() {
+            trace::emit_for(self.id, || Event::TimerCancelled { timer: key.id() });
+        }
         drop(entry); // its waker is dropped with no borrow held
     }
+}
+
+/// The task being polled now waits for timer `key` (a park reason for the trace).
+fn park_on_timer(key: TimerKey, deadline: Instant) {
+    trace::park(|| trace::Wait::Timer {
+        timer: key.id(),
+        deadline_us: trace::instant_us(deadline),
+    });
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use super::wait_queue::WaitQueue;
 use crate::executor::budget;
+use crate::trace::{self, ChannelOp};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -293,6 +294,7 @@ impl<T> Future for Send<'_, T> {
             None => this.ticket = Some(chan.senders_waiting.push(cx.waker())),
             Some(ticket) => chan.senders_waiting.update(ticket, cx.waker()),
         }
+        park_on(this.chan, ChannelOp::Send);
         Poll::Pending
     }
 }
@@ -337,6 +339,8 @@ impl<T> Receiver<T> {
             Some(w) if w.will_wake(cx.waker()) => {}
             slot => *slot = Some(cx.waker().clone()),
         }
+        drop(chan);
+        park_on(&self.chan, ChannelOp::Recv);
         Poll::Pending
     }
 
@@ -438,4 +442,12 @@ impl<T> fmt::Debug for Receiver<T> {
             .field("closed", &chan.closed)
             .finish()
     }
+}
+
+/// Tells the trace that the task being polled waits at `op` of this channel.
+fn park_on<T>(chan: &Rc<RefCell<Chan<T>>>, op: ChannelOp) {
+    trace::park(|| trace::Wait::Channel {
+        channel: trace::object_id(Rc::as_ptr(chan)),
+        op,
+    });
 }

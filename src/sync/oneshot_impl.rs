@@ -94,6 +94,10 @@ impl<T> Future for Receiver<T> {
             return Poll::Ready(Err(RecvError));
         }
         inner.receiver_waker = Some(cx.waker().clone());
+        crate::trace::park(|| crate::trace::Wait::Channel {
+            channel: crate::trace::object_id(Rc::as_ptr(&self.inner)),
+            op: crate::trace::ChannelOp::Recv,
+        });
         Poll::Pending
     }
 }

@@ -122,6 +122,9 @@ impl Future for Acquire<'_> {
             }
             Some(ticket) => state.waiters.update(ticket, cx.waker()),
         }
+        crate::trace::park(|| crate::trace::Wait::Semaphore {
+            semaphore: crate::trace::object_id(self.semaphore),
+        });
         Poll::Pending
     }
 }

@@ -3,206 +3,101 @@
 //! **Concept.** A coroutine runtime is a loop that nobody sees: tasks are polled, return
 //! `Pending`, sleep in `epoll_wait`, get woken by a readable socket, are polled again. The trace
 //! makes that loop visible. Every layer reports typed [`Event`]s (task spawned / woken / polled /
-//! finished, reactor wait / wake-up, socket ready, timer fired) to a *sink* installed on the
-//! current thread. With no sink installed (the default) a report costs one thread-local flag
-//! check and the event is never even built.
+//! finished, loop ticks, reactor wait / wake-up, socket ready, timer added / fired) to a *sink*
+//! installed on the current thread. With no sink installed (the default) a report costs one
+//! thread-local flag check and the event is never even built.
 //!
 //! **Where.** [`emit`] is the single entry point (it takes a closure, so the event is only built
-//! when tracing is on). Sinks: [`StderrSink`] (human-readable lines, turned on by
-//! `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one JSON object per line, for
-//! tools), and [`Recorder`] (in memory, for tests and for the fetch_pages timeline). Wake causes
-//! travel through a thread-local "why is this wake happening" cell: the reactor sets it with
-//! [`with_cause`] before it calls a waker, and the executor reads it with [`current_cause`].
+//! when tracing is on); it stamps each record (sequence number, time, runtime, thread) under
+//! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
+//! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
+//! JSON object per line, `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for
+//! the fetch_pages timeline). The record types are in `event.rs`. [`replay`] rebuilds the
+//! runtime's state after each record; [`timeline`] writes the self-contained HTML page that
+//! shows a run and steps through those states (`COROLAB_TRACE=html:PATH`). Thread-local cells carry context between layers: the *wake cause* (the
+//! reactor sets it with [`with_cause`] before it calls a waker; the executor reads it with
+//! [`current_cause`]) and the *park reasons* (a leaf future that stores a waker says what for
+//! with [`park`]; the executor takes them with [`poll_ended`] and puts them in `task_polled`).
 //!
 //! **In the debugger.** Break on `corolab::trace::emit_slow` (the out-of-line half of `emit`, which is
-//! generic and inlined) to stop at every reported event, or
-//! print `record.event` in `StderrSink::record` to see them one by one.
+//! generic and inlined) to stop at every reported event (`print event`), or on
+//! `corolab::trace::park_slow` to see each park reason as a leaf future reports it.
+//!
+//! # The record format
+//!
+//! Every record ([`Record`]) is one JSON object on one line (`COROLAB_TRACE=json`), written whole
+//! with a single write under a process-wide lock, so traces from several threads never tear:
+//!
+//! ```text
+//! {"seq":12,"t_us":803,"rt":1,"thread":"main","event":"task_polled","task":1,"outcome":"pending","waits":[{"kind":"io","token":4294967298,"fd":7,"side":"read"}]}
+//! ```
+//!
+//! - `seq`: process-wide, strictly increasing in the order records were made (on any thread);
+//!   `t_us`: microseconds on ONE process-wide clock, non-decreasing in `seq` order. Both are
+//!   stamped under the lock that orders the writes, so a file's lines are in `seq` order.
+//! - `rt`: the runtime's id (`Runtime::id`, 1 for the first runtime), 0 outside any runtime;
+//!   `thread`: the OS thread's name. Text lines carry the same as a `[rt N thread]` label once
+//!   several runtimes trace (or after [`label_lines`]).
+//! - `event` names the [`Event`] variant in snake_case; its fields follow flat. Nested values
+//!   (`cause`, the `waits` list) are objects tagged by `kind`.
+//!
+//! Enough is recorded to rebuild the runtime's state after every record: the run queue
+//! (`task_woken` pushes on the back, `main_turn` takes task 0 out, `task_poll_started` any
+//! other task), parked tasks and
+//! what each waits for (`task_polled` with outcome `pending` and its `waits`), registered
+//! sockets with readiness (`io_registered` starts readable+writable, `io_ready` sets,
+//! `io_would_block` / `io_short_read` clear) and the wakers each holds (a `waits` entry of kind
+//! `io` adds the task to that side's list; `io_ready` empties a ready side, `io_deregistered`
+//! all), and pending timers (`timer_added` / `timer_reset` / `timer_cancelled` / `timer_fired`).
+//! Loop turns are bracketed by `tick_started` / `tick_phase` / `tick_ended`. Chapter 10
+//! (`docs/10-debugging.md`) documents every field.
 
+mod event;
+pub mod replay;
 mod sinks;
+pub mod timeline;
 
-pub use sinks::{JsonLinesSink, Recorder, StderrSink, describe};
+pub use event::{ChannelOp, Event, Interest, Phase, PollOutcome, Record, TaskOutcome, Wait, WakeCause};
+pub use sinks::{JsonLinesSink, Recorder, StderrSink, TextSink, describe, describe_wait};
 
-use serde::Serialize;
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, Once, OnceLock};
 use std::time::Instant;
-
-/// Which direction of a socket an I/O event or a wait concerns.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Interest {
-    /// Waiting for data (or a connection) to read.
-    Read,
-    /// Waiting for room in the send buffer (or a connect to finish).
-    Write,
-}
-
-/// Why a task was woken.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum WakeCause {
-    /// The reactor saw readiness on a registered socket.
-    Io {
-        /// The mio token (slot and generation packed).
-        token: u64,
-        /// The file descriptor.
-        fd: i32,
-        /// Which direction became ready.
-        interest: Interest,
-    },
-    /// A timer's deadline passed.
-    Timer {
-        /// The timer's id.
-        timer: u64,
-    },
-    /// Another task (or the main future) called `wake` while being polled.
-    Task {
-        /// The task that was running (0 = the `block_on` future).
-        by: u64,
-    },
-    /// A waker was used from another OS thread.
-    Thread,
-    /// The task called `yield_now` and the reactor has had its turn since.
-    Yield,
-    /// The task used up its cooperative budget (`executor::budget`) and was made to yield.
-    Budget,
-    /// The first turn of a new `block_on` future.
-    Start,
-    /// No layer said why (e.g. a wake from plain code outside any poll).
-    Unknown,
-}
-
-/// How a poll ended.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PollOutcome {
-    /// The future is not done and has arranged to be woken.
-    Pending,
-    /// The future finished.
-    Ready,
-    /// The future panicked.
-    Panicked,
-}
-
-/// How a task ended.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskOutcome {
-    /// It returned a value.
-    Completed,
-    /// It panicked; the panic is reported through its `JoinHandle`.
-    Panicked,
-    /// It was aborted, or dropped when the runtime shut down.
-    Cancelled,
-}
-
-/// One thing that happened inside the runtime.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    /// `spawn` created a task.
-    TaskSpawned {
-        /// Task id (1, 2, 3, ... per runtime; 0 is the `block_on` future).
-        task: u64,
-        /// The name given with `spawn_named`.
-        name: Option<String>,
-    },
-    /// A task was put on the run queue.
-    TaskWoken {
-        /// Task id.
-        task: u64,
-        /// Why.
-        cause: WakeCause,
-    },
-    /// A task (or the main future, task 0) was polled.
-    TaskPolled {
-        /// Task id.
-        task: u64,
-        /// What the poll returned.
-        outcome: PollOutcome,
-    },
-    /// A task ended and its slot was released.
-    TaskFinished {
-        /// Task id.
-        task: u64,
-        /// How it ended.
-        outcome: TaskOutcome,
-    },
-    /// The reactor is about to block in `epoll_wait`.
-    ReactorWait {
-        /// The timeout in microseconds (`None`: wait until an event arrives).
-        timeout_us: Option<u64>,
-    },
-    /// `epoll_wait` returned.
-    ReactorWoke {
-        /// How many events it returned.
-        events: usize,
-    },
-    /// A socket was registered with the reactor.
-    IoRegistered {
-        /// The mio token.
-        token: u64,
-        /// The file descriptor.
-        fd: i32,
-    },
-    /// A socket was deregistered (its owner was dropped).
-    IoDeregistered {
-        /// The mio token.
-        token: u64,
-        /// The file descriptor.
-        fd: i32,
-    },
-    /// The kernel reported readiness for a socket.
-    IoReady {
-        /// The mio token.
-        token: u64,
-        /// The file descriptor (-1 if the token was stale).
-        fd: i32,
-        /// Readable (or read side closed).
-        readable: bool,
-        /// Writable (or write side closed).
-        writable: bool,
-        /// An error or hang-up was reported (`EPOLLERR`/`EPOLLHUP`): both directions wake.
-        error: bool,
-    },
-    /// A task went back to waiting on a socket after an operation returned `WouldBlock`.
-    IoWouldBlock {
-        /// The mio token.
-        token: u64,
-        /// The file descriptor.
-        fd: i32,
-        /// Which direction it now waits for.
-        interest: Interest,
-    },
-    /// A timer's deadline passed.
-    TimerFired {
-        /// The timer's id.
-        timer: u64,
-        /// How late it fired, in microseconds.
-        late_us: u64,
-    },
-}
-
-/// An event with the time it happened, in microseconds since the sink was installed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Record {
-    /// Microseconds since the sink was installed.
-    pub t_us: u64,
-    /// What happened.
-    #[serde(flatten)]
-    pub event: Event,
-}
 
 /// Something that receives trace records.
 pub trait Sink {
-    /// Called once per record, on the thread that produced it.
+    /// Called once per record, on the thread that produced it, under the process-wide trace
+    /// lock (so a sink writing to a shared stream writes whole records).
     fn record(&mut self, record: &Record);
+
+    /// Called when a runtime on this thread ends (a sink that writes a file writes it now).
+    fn flush(&mut self) {}
 }
 
+/// At most this many park reasons are kept per poll (a `join_all` of 10,000 sleeps would
+/// otherwise build a 10,000-entry list per poll).
+const MAX_WAITS_PER_POLL: usize = 16;
+
 thread_local! {
-    static SINK: RefCell<Option<(Instant, Box<dyn Sink>)>> = const { RefCell::new(None) };
+    static SINK: RefCell<Option<Box<dyn Sink>>> = const { RefCell::new(None) };
     static ENABLED: Cell<bool> = const { Cell::new(false) };
     static CAUSE: Cell<WakeCause> = const { Cell::new(WakeCause::Unknown) };
+    static TASK: Cell<u64> = const { Cell::new(0) };
+    static RUNTIME: Cell<u64> = const { Cell::new(0) };
+    static WAITS: RefCell<Vec<Wait>> = const { RefCell::new(Vec::new()) };
+    /// Did the task being polled wake itself (a `task_woken` of it inside its poll)?
+    static SELF_WOKEN: Cell<bool> = const { Cell::new(false) };
+    static THREAD_NAME: RefCell<Option<String>> = const { RefCell::new(None) };
 }
+
+/// The one trace clock of the process: started by the first sink installed.
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+/// The last sequence number handed out; its lock orders stamping and writing.
+static STAMP: Mutex<u64> = Mutex::new(0);
+/// The first runtime id seen in a record, and whether another one has been seen since.
+static FIRST_RUNTIME: AtomicU64 = AtomicU64::new(0);
+static SEVERAL_RUNTIMES: AtomicBool = AtomicBool::new(false);
 
 /// Is a sink installed on this thread? One thread-local read: this is the whole cost of
 /// tracing when it is off.
@@ -215,53 +110,185 @@ pub fn enabled() -> bool {
 #[inline]
 pub fn emit(make: impl FnOnce() -> Event) {
     if enabled() {
-        emit_slow(make());
+        emit_slow(None, make());
+    }
+}
+
+/// Reports an event of runtime `rt` (the reactor uses this: a socket dropped after
+/// `block_on` returned still belongs to its runtime).
+#[inline]
+pub fn emit_for(rt: u64, make: impl FnOnce() -> Event) {
+    if enabled() {
+        emit_slow(Some(rt), make());
     }
 }
 
 #[inline(never)]
-fn emit_slow(event: Event) {
-    SINK.with(|slot| {
+fn emit_slow(rt: Option<u64>, event: Event) {
+    let _ = SINK.try_with(|slot| {
         // A sink that reports from inside `record` would re-enter: drop such events.
-        if let Ok(mut slot) = slot.try_borrow_mut()
-            && let Some((start, sink)) = slot.as_mut()
+        let Ok(mut slot) = slot.try_borrow_mut() else {
+            return;
+        };
+        let Some(sink) = slot.as_mut() else { return };
+        let rt = rt.unwrap_or_else(|| RUNTIME.with(Cell::get));
+        if let Event::TaskWoken { task, .. } = event
+            && task == TASK.with(Cell::get)
         {
-            let record = Record {
-                t_us: start.elapsed().as_micros() as u64,
-                event,
-            };
-            sink.record(&record);
+            SELF_WOKEN.with(|w| w.set(true));
         }
+        note_runtime(rt);
+        let thread = thread_name();
+        let mut last = STAMP.lock().unwrap_or_else(|e| e.into_inner());
+        *last += 1;
+        let record = Record {
+            seq: *last,
+            t_us: now_us(),
+            rt,
+            thread,
+            event,
+        };
+        sink.record(&record);
     });
+}
+
+fn note_runtime(rt: u64) {
+    if rt == 0 || SEVERAL_RUNTIMES.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Err(first) = FIRST_RUNTIME.compare_exchange(0, rt, Ordering::Relaxed, Ordering::Relaxed)
+        && first != rt
+    {
+        SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Have records of more than one runtime been made in this process (or has
+/// [`label_lines`] been called)? Text sinks label their lines (`[rt 2 server]`) from then on.
+pub fn several_runtimes() -> bool {
+    SEVERAL_RUNTIMES.load(Ordering::Relaxed)
+}
+
+/// A program that will run several runtimes (an in-process server and a client) calls this
+/// first, so text lines are labelled from the very first one, not only once the second
+/// runtime has traced.
+pub fn label_lines() {
+    SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
+}
+
+fn thread_name() -> String {
+    THREAD_NAME
+        .try_with(|name| {
+            name.borrow_mut()
+                .get_or_insert_with(|| {
+                    let thread = std::thread::current();
+                    match thread.name() {
+                        Some(name) => name.to_string(),
+                        None => format!("{:?}", thread.id()),
+                    }
+                })
+                .clone()
+        })
+        .unwrap_or_else(|_| "exiting thread".to_string())
+}
+
+fn epoch() -> Instant {
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// Now, in microseconds on the trace clock (the `t_us` of a record made now).
+pub fn now_us() -> u64 {
+    epoch().elapsed().as_micros() as u64
+}
+
+/// `at` on the trace clock, in microseconds (0 if it is before the clock started).
+pub fn instant_us(at: Instant) -> u64 {
+    at.saturating_duration_since(epoch()).as_micros() as u64
 }
 
 /// Installs `sink` for this thread, replacing (and returning) any previous one.
 pub fn set_sink(sink: Box<dyn Sink>) -> Option<Box<dyn Sink>> {
+    epoch();
     ENABLED.with(|e| e.set(true));
-    SINK.with(|slot| slot.borrow_mut().replace((Instant::now(), sink)))
-        .map(|(_, old)| old)
+    SINK.with(|slot| slot.borrow_mut().replace(sink))
 }
 
 /// Removes this thread's sink; tracing is off again.
 pub fn clear_sink() -> Option<Box<dyn Sink>> {
     ENABLED.with(|e| e.set(false));
-    SINK.with(|slot| slot.borrow_mut().take()).map(|(_, old)| old)
+    SINK.with(|slot| slot.borrow_mut().take())
 }
 
-/// Installs a [`StderrSink`] if `COROLAB_TRACE=1` (or `stderr`) and no sink is installed yet.
-/// `COROLAB_TRACE=json` installs a [`JsonLinesSink`] on stderr instead.
+/// What `COROLAB_TRACE` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceMode {
+    /// Unset, empty, `0` or `off`: no tracing.
+    Off,
+    /// `1`, `stderr` or `text`: human-readable lines on stderr.
+    Text,
+    /// `json`: one JSON record per line on stderr.
+    Json,
+    /// `html:PATH`: the timeline page, written to PATH when the runtime ends.
+    Html(std::path::PathBuf),
+}
+
+/// Reads `COROLAB_TRACE`. An unknown value is reported once per process on stderr and means
+/// [`TraceMode::Off`].
+pub fn mode_from_env() -> TraceMode {
+    let value = std::env::var("COROLAB_TRACE").unwrap_or_default();
+    parse_mode(&value).unwrap_or_else(|| {
+        static WARNED: Once = Once::new();
+        WARNED.call_once(|| {
+            eprintln!(
+                "corolab: COROLAB_TRACE={value:?} is not understood (use 1, stderr, text, json, html:PATH or 0); tracing stays off"
+            );
+        });
+        TraceMode::Off
+    })
+}
+
+/// Parses a `COROLAB_TRACE` value (`None`: not understood).
+pub fn parse_mode(value: &str) -> Option<TraceMode> {
+    match value {
+        "" | "0" | "off" => Some(TraceMode::Off),
+        "1" | "stderr" | "text" => Some(TraceMode::Text),
+        "json" => Some(TraceMode::Json),
+        _ => match value.strip_prefix("html:") {
+            Some(path) if !path.is_empty() => Some(TraceMode::Html(path.into())),
+            _ => None,
+        },
+    }
+}
+
+/// Installs the sink `COROLAB_TRACE` asks for (see [`TraceMode`]), unless one is installed.
 pub fn install_from_env() {
     if enabled() {
         return;
     }
-    match std::env::var("COROLAB_TRACE").as_deref() {
-        Ok("1") | Ok("stderr") => {
+    match mode_from_env() {
+        TraceMode::Text => {
             set_sink(Box::new(StderrSink::new()));
         }
-        Ok("json") => {
+        TraceMode::Json => {
             set_sink(Box::new(JsonLinesSink::new(std::io::stderr())));
         }
-        _ => {}
+        TraceMode::Html(path) => {
+            set_sink(Box::new(timeline::HtmlSink::new(path)));
+        }
+        TraceMode::Off => {}
+    }
+}
+
+/// Tells this thread's sink that a runtime ended (`Runtime::block_on` calls it on the way out).
+pub fn flush() {
+    if enabled() {
+        SINK.with(|slot| {
+            if let Ok(mut slot) = slot.try_borrow_mut()
+                && let Some(sink) = slot.as_mut()
+            {
+                sink.flush();
+            }
+        });
     }
 }
 
@@ -281,4 +308,115 @@ pub fn with_cause<R>(cause: WakeCause, f: impl FnOnce() -> R) -> R {
 /// The wake cause set by the innermost [`with_cause`] on this thread.
 pub fn current_cause() -> WakeCause {
     CAUSE.with(Cell::get)
+}
+
+// ------------------------------------------------------------------ runtimes, polls, parks
+
+/// Marks this thread as running runtime `id` until the guard is dropped (`Runtime::block_on`).
+pub fn enter_runtime(id: u64) -> RuntimeGuard {
+    RuntimeGuard {
+        previous: RUNTIME.with(|r| r.replace(id)),
+    }
+}
+
+/// Restores the previous runtime id when dropped.
+pub struct RuntimeGuard {
+    previous: u64,
+}
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        let previous = self.previous;
+        let _ = RUNTIME.try_with(|r| r.set(previous));
+    }
+}
+
+/// Runs `f`, the poll of task `task`: records `task_poll_started`, makes wakes inside it say
+/// "by task `task`", and starts an empty list of park reasons. The executor then reports the
+/// end with [`poll_ended`].
+#[inline]
+pub fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
+    if !enabled() {
+        return f();
+    }
+    emit(|| Event::TaskPollStarted { task });
+    let _ = WAITS.try_with(|w| w.borrow_mut().clear());
+    SELF_WOKEN.with(|w| w.set(false));
+    let old = TASK.with(|t| t.replace(task));
+    let out = with_cause(WakeCause::Task { by: task }, f);
+    TASK.with(|t| t.set(old));
+    out
+}
+
+/// The task being polled on this thread (0: the main future, or none). Only kept while
+/// tracing is on.
+pub fn current_task() -> u64 {
+    TASK.with(Cell::get)
+}
+
+/// Records `task_polled` for the poll [`polling`] ran. A `Pending` poll with no park reason
+/// is `requeued` if the task woke itself during the poll, else `unknown`.
+#[inline]
+pub fn poll_ended(task: u64, outcome: PollOutcome) {
+    if enabled() {
+        poll_ended_slow(task, outcome);
+    }
+}
+
+#[inline(never)]
+fn poll_ended_slow(task: u64, outcome: PollOutcome) {
+    let requeued = SELF_WOKEN.with(|w| w.replace(false));
+    // `try_with`: a thread being torn down may still report (its list is then gone).
+    let mut waits = WAITS
+        .try_with(|w| std::mem::take(&mut *w.borrow_mut()))
+        .unwrap_or_default();
+    if outcome != PollOutcome::Pending {
+        waits.clear();
+    } else if waits.is_empty() {
+        waits.push(if requeued { Wait::Requeued } else { Wait::Unknown });
+    }
+    emit(|| Event::TaskPolled { task, outcome, waits });
+}
+
+/// A leaf future stored its waker and is about to return `Pending`: say what it waits for.
+/// Costs one thread-local check when tracing is off.
+#[inline]
+pub fn park(make: impl FnOnce() -> Wait) {
+    if enabled() {
+        park_slow(make());
+    }
+}
+
+#[inline(never)]
+fn park_slow(wait: Wait) {
+    let _ = WAITS.try_with(|w| {
+        let mut waits = w.borrow_mut();
+        if waits.len() < MAX_WAITS_PER_POLL && !waits.contains(&wait) {
+            waits.push(wait);
+        }
+    });
+}
+
+/// A number naming a shared object (a channel, a semaphore) while it lives: its address.
+pub fn object_id<T: ?Sized>(object: *const T) -> u64 {
+    object as *const () as usize as u64
+}
+
+/// Writes free text into the trace (a `note` record), e.g. what a task is about to do.
+#[inline]
+pub fn note(text: impl FnOnce() -> String) {
+    emit(|| Event::Note {
+        task: current_task(),
+        text: text(),
+    });
+}
+
+/// Reports an explicit greenlet switch; `ids` gives `(from, to)` greenlet ids and runs only
+/// when tracing is on.
+#[inline]
+pub fn greenlet_switch_with(ids: impl FnOnce() -> (u64, u64)) {
+    emit(|| {
+        let (from, to) = ids();
+        Event::GreenletSwitch { from, to }
+    });
 }

@@ -1,56 +1,120 @@
-//! The three sinks: human lines on stderr, JSON lines, and an in-memory recorder.
+//! The three sinks: human lines (stderr or any writer), JSON lines, and an in-memory recorder.
 
-use super::{Event, Interest, Record, Sink, WakeCause};
+use super::{ChannelOp, Event, Interest, Phase, Record, Sink, Wait, WakeCause};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 
-/// Prints one human-readable line per event on stderr (`COROLAB_TRACE=1`).
-#[derive(Default)]
-pub struct StderrSink {
-    names: HashMap<u64, String>,
+/// Prints one human-readable line per event. A poll is a block: `poll task N` when it
+/// starts, what happened inside it prefixed with `|`, and `-> Pending: waits for ...` when it
+/// ends. Ticks and their phases get a line only when something happens in them. Lines are
+/// labelled `[rt N thread]` once more than one runtime traces in the process (or from the
+/// start, after [`super::label_lines`]).
+pub struct TextSink<W: Write> {
+    out: W,
+    names: HashMap<(u64, u64), String>,
+    /// Inside a poll block (between `task_poll_started` and `task_polled`)?
+    in_poll: bool,
+    /// The tick / phase line, printed before the next event that is not a tick marker.
+    pending_tick: Option<String>,
+    tick: u64,
+    /// Has a line of the current tick been printed?
+    tick_printed: bool,
 }
 
-impl StderrSink {
-    /// A sink with no task names known yet.
+/// `COROLAB_TRACE=1`: a [`TextSink`] on stderr.
+pub type StderrSink = TextSink<std::io::Stderr>;
+
+impl TextSink<std::io::Stderr> {
+    /// A text sink writing to stderr.
     pub fn new() -> Self {
-        Self::default()
+        TextSink::to_writer(std::io::stderr())
+    }
+}
+
+impl Default for TextSink<std::io::Stderr> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<W: Write> TextSink<W> {
+    /// A text sink writing to `out`.
+    pub fn to_writer(out: W) -> Self {
+        TextSink {
+            out,
+            names: HashMap::new(),
+            in_poll: false,
+            pending_tick: None,
+            tick: 0,
+            tick_printed: false,
+        }
     }
 
-    fn task(&self, id: u64) -> String {
-        match (id, self.names.get(&id)) {
+    /// The writer (e.g. to read a buffer back in a test).
+    pub fn writer(&self) -> &W {
+        &self.out
+    }
+
+    fn task(&self, rt: u64, id: u64) -> String {
+        match (id, self.names.get(&(rt, id))) {
             (0, _) => "main".to_string(),
             (_, Some(name)) => format!("task {id} ({name})"),
             (_, None) => format!("task {id}"),
         }
     }
+
+    fn line(&mut self, record: &Record, text: &str) {
+        let t = record.t_us as f64 / 1000.0;
+        let label = if super::several_runtimes() {
+            match record.rt {
+                0 => format!("[{}] ", record.thread),
+                rt => format!("[rt {rt} {}] ", record.thread),
+            }
+        } else {
+            String::new()
+        };
+        // One write per line: the whole line is built first.
+        let line = format!("[{t:>10.3} ms] {label}{text}\n");
+        let _ = self.out.write_all(line.as_bytes());
+    }
 }
 
-/// Renders one event as a line of plain English (used by [`StderrSink`]).
+/// Renders one event as a line of plain English (used by [`TextSink`]).
 pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
     match event {
         Event::TaskSpawned { task, .. } => format!("spawn {}", task_label(*task)),
         Event::TaskWoken { task, cause } => {
             let why = match cause {
                 WakeCause::Io { fd, interest, .. } => format!("fd {fd} {}", interest_word(*interest)),
-                WakeCause::Timer { timer } => format!("timer {timer} fired"),
-                WakeCause::Task { by: 0 } => "the main future".to_string(),
-                WakeCause::Task { by } => format!("task {by}"),
+                WakeCause::Timer { timer } => format!("timer {timer:#x} fired"),
+                WakeCause::Task { by } => task_label(*by),
                 WakeCause::Thread => "another thread".to_string(),
                 WakeCause::Yield => "its own yield_now, after the reactor's turn".to_string(),
                 WakeCause::Budget => "its spent budget: a forced yield".to_string(),
                 WakeCause::Start => "block_on starting".to_string(),
                 WakeCause::Unknown => "unknown cause".to_string(),
             };
-            format!("  wake {} (by {why})", task_label(*task))
+            format!("wake {} (by {why})", task_label(*task))
         }
-        Event::TaskPolled { task, outcome } => {
-            format!("  poll {} -> {outcome:?}", task_label(*task))
+        Event::MainTurn => "main's turn: block_on polls it after this tick".to_string(),
+        Event::TaskPollStarted { task } => format!("poll {}", task_label(*task)),
+        Event::TaskPolled { outcome, waits, .. } => {
+            let mut line = format!("`-> {outcome:?}");
+            if !waits.is_empty() {
+                let waits: Vec<String> = waits.iter().map(|w| describe_wait(w, task_label)).collect();
+                line.push_str(": waits for ");
+                line.push_str(&waits.join(", "));
+            }
+            line
         }
         Event::TaskFinished { task, outcome } => {
             format!("done {} ({outcome:?})", task_label(*task))
         }
+        Event::TickStarted { tick } => format!("tick {tick}"),
+        Event::TickPhase { tick, phase } => format!("tick {tick}: {}", phase_name(*phase)),
+        Event::TickEnded { tick } => format!("tick {tick} ends"),
         Event::ReactorWait { timeout_us } => match timeout_us {
             Some(us) => format!("epoll_wait(timeout {:.3} ms)", *us as f64 / 1000.0),
             None => "epoll_wait(no timeout: nothing to do until I/O)".to_string(),
@@ -75,11 +139,41 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
             format!("  fd {fd} {what}{error}")
         }
         Event::IoWouldBlock { fd, interest, .. } => {
-            format!("  fd {fd} WouldBlock: wait until {}", interest_word(*interest))
+            format!("fd {fd} WouldBlock: wait until {}", interest_word(*interest))
         }
+        Event::IoShortRead { fd, .. } => format!("fd {fd} short read: no longer readable"),
+        Event::TimerAdded { timer, .. } => format!("add timer {timer:#x}"),
+        Event::TimerReset { timer, .. } => format!("reset timer {timer:#x}"),
+        Event::TimerCancelled { timer } => format!("drop timer {timer:#x}"),
         Event::TimerFired { timer, late_us } => {
-            format!("timer {timer} fired ({late_us} us late)")
+            format!("  timer {timer:#x} fired ({late_us} us late)")
         }
+        Event::GreenletSwitch { from, to } => format!("greenlet switch {from} -> {to}"),
+        Event::Note { text, .. } => format!("note: {text}"),
+    }
+}
+
+/// What a parked task waits for, in a few words (`fd 7 readable`, `timer 0x3`, ...).
+pub fn describe_wait(wait: &Wait, task_label: &dyn Fn(u64) -> String) -> String {
+    match wait {
+        Wait::Io { fd, side, .. } => format!("fd {fd} {}", interest_word(*side)),
+        Wait::Timer { timer, .. } => format!("timer {timer:#x}"),
+        // Channel and semaphore ids are addresses: in the JSON, not in the text.
+        Wait::Channel {
+            op: ChannelOp::Recv, ..
+        } => "a value from a channel".to_string(),
+        Wait::Channel {
+            op: ChannelOp::Send, ..
+        } => "room in a channel".to_string(),
+        Wait::Semaphore { .. } => "a semaphore permit".to_string(),
+        Wait::PoolSlot { host } => format!("a pooled connection to {host}"),
+        Wait::Join { task } => format!("{} to finish", task_label(*task)),
+        Wait::Blocking => "a spawn_blocking thread".to_string(),
+        Wait::Yield => "the reactor's turn (yield_now)".to_string(),
+        Wait::Budget => "the reactor's turn (budget used up)".to_string(),
+        Wait::Requeued => "nothing: it woke itself".to_string(),
+        Wait::Other { what } => what.clone(),
+        Wait::Unknown => "an unknown reason".to_string(),
     }
 }
 
@@ -90,37 +184,86 @@ fn interest_word(interest: Interest) -> &'static str {
     }
 }
 
-impl Sink for StderrSink {
-    fn record(&mut self, record: &Record) {
-        if let Event::TaskSpawned {
-            task,
-            name: Some(name),
-        } = &record.event
-        {
-            self.names.insert(*task, name.clone());
-        }
-        let line = describe(&record.event, &|id| self.task(id));
-        let t = record.t_us as f64 / 1000.0;
-        let _ = writeln!(std::io::stderr().lock(), "[{t:>10.3} ms] {line}");
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::RunReadyTasks => "run_ready_tasks",
+        Phase::FireTimers => "fire_timers",
+        Phase::WaitForIo => "wait_for_io",
+        Phase::DispatchIoEvents => "dispatch_io_events",
     }
 }
 
-/// Writes one JSON object per event (`{"t_us":..,"event":"task_polled",...}`).
+impl<W: Write> Sink for TextSink<W> {
+    fn record(&mut self, record: &Record) {
+        let rt = record.rt;
+        match &record.event {
+            Event::TaskSpawned {
+                task,
+                name: Some(name),
+            } => {
+                self.names.insert((rt, *task), name.clone());
+            }
+            Event::TickStarted { tick } | Event::TickPhase { tick, .. } => {
+                self.tick_printed &= self.tick == *tick;
+                self.tick = *tick;
+                self.pending_tick = Some(describe(&record.event, &|_| String::new()));
+                return;
+            }
+            Event::TickEnded { tick } => {
+                // Shown only if the tick showed something and something follows outside it.
+                self.pending_tick = self.tick_printed.then(|| format!("tick {tick} ends"));
+                self.tick_printed = false;
+                return;
+            }
+            _ => {}
+        }
+        if let Some(tick) = self.pending_tick.take() {
+            self.line(record, &tick);
+            self.tick_printed = true;
+        }
+        let text = describe(&record.event, &|id| self.task(rt, id));
+        let text = match &record.event {
+            Event::TaskPollStarted { .. } => {
+                self.in_poll = true;
+                format!("  {text}")
+            }
+            Event::TaskPolled { .. } => {
+                self.in_poll = false;
+                format!("    {text}")
+            }
+            _ if self.in_poll => format!("    | {}", text.trim_start()),
+            Event::TaskWoken { .. } | Event::IoWouldBlock { .. } | Event::IoShortRead { .. } => {
+                format!("    {text}")
+            }
+            _ => text,
+        };
+        self.line(record, &text);
+    }
+}
+
+/// Writes one JSON object per record (`{"seq":..,"t_us":..,"rt":..,"thread":..,"event":..}`),
+/// each line built whole and written with one `write_all`.
 pub struct JsonLinesSink<W: Write> {
     out: W,
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
     /// A sink writing to `out`.
     pub fn new(out: W) -> Self {
-        JsonLinesSink { out }
+        JsonLinesSink {
+            out,
+            line: Vec::new(),
+        }
     }
 }
 
 impl<W: Write> Sink for JsonLinesSink<W> {
     fn record(&mut self, record: &Record) {
-        if serde_json::to_writer(&mut self.out, record).is_ok() {
-            let _ = self.out.write_all(b"\n");
+        self.line.clear();
+        if serde_json::to_writer(&mut self.line, record).is_ok() {
+            self.line.push(b'\n');
+            let _ = self.out.write_all(&self.line);
         }
     }
 }

@@ -1,0 +1,385 @@
+//! The timeline page: one self-contained HTML file that draws a recorded run and steps through it.
+//!
+//! **Concept.** The text trace tells the story line by line; the timeline shows it at once: a
+//! lane per task (green while polled, amber while queued, blue-grey while parked, labelled with
+//! what it waits for), a lane for the reactor (each `epoll_wait` as a bar, with its timeout and
+//! how many events it returned), a lane per socket (registered, readiness, `WouldBlock`), the
+//! timer firings, and arrows from each readiness to the wake it caused and on to the poll.
+//! ◀ ▶ (or the arrow keys) step through the records one by one, and a side panel shows the
+//! runtime's state after each: the run queue, parked tasks, sockets and timers, as
+//! [`super::replay`] rebuilt it. The file has no external parts and its Content-Security-Policy
+//! forbids fetching any, so it opens from `file://` with no network, in any current browser.
+//!
+//! **Where.** [`html`] builds the page from records; [`HtmlSink`] records a thread's events and
+//! writes the page when the runtime ends (`COROLAB_TRACE=html:PATH`); `layout.rs` computes the
+//! lanes, bars, marks and arrows; `page.js` and `page.css` (plain, hand-written) draw them on a
+//! canvas, so a 1000-page run stays smooth to zoom and pan.
+//!
+//! **In the debugger.** Break on `corolab::trace::timeline::html` to inspect the records a page
+//! is made from; in the browser, open the developer tools and look at the `data` script.
+
+mod layout;
+
+pub use layout::{Arrow, Bar, Lane, Layout, Mark, layout};
+
+use super::replay::{Replay, State};
+use super::{Event, Phase, Record, Sink, Wait};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+const PAGE_CSS: &str = include_str!("page.css");
+const PAGE_JS: &str = include_str!("page.js");
+
+/// The Content-Security-Policy of the page: inline script and style only, images only from
+/// `data:` URLs, nothing from any network.
+pub const CSP: &str =
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
+/// The page for `records` (in order), titled `title`. The page shows one runtime: if the
+/// records come from several (one thread can run several runtimes one after another), the one
+/// with the most records, and the title says so.
+pub fn html(records: &[Record], title: &str) -> String {
+    let (records, title) = one_runtime(records, title);
+    let title = title.as_str();
+    let data = page_data(&records, title);
+    // `</` inside the JSON would end the script element early; `<\/` is the same JSON string.
+    let data = data.to_string().replace("</", "<\\/").replace("<!--", "<\\!--");
+    let mut page = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.push_str(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
+    ));
+    page.push_str(&format!("<title>{}</title>\n", escape(title)));
+    page.push_str(&format!("<style>\n{PAGE_CSS}</style>\n</head>\n<body>\n"));
+    page.push_str(&format!(
+        "<header><h1>{}</h1>\
+         <button id=\"prev\" title=\"previous event (←)\">◀</button>\
+         <span id=\"stepno\"></span>\
+         <button id=\"next\" title=\"next event (→)\">▶</button>\
+         <button id=\"fit\" title=\"show the whole run (f)\">fit</button>\
+         <button id=\"mode\" title=\"space events by time or evenly (o)\">x: time</button>\
+         <span class=\"help\">← → step (shift: 10) · wheel zoom · drag pan · shift+wheel scroll lanes · click an event</span>\
+         </header>\n",
+        escape(title)
+    ));
+    page.push_str(LEGEND_AND_PANELS);
+    page.push_str("<script type=\"application/json\" id=\"data\">");
+    page.push_str(&data);
+    page.push_str("</script>\n<script>\n");
+    page.push_str(PAGE_JS);
+    page.push_str("</script>\n</body>\n</html>\n");
+    page
+}
+
+/// The records of the runtime with the most records (and those of no runtime), and the title.
+pub fn one_runtime(records: &[Record], title: &str) -> (Vec<Record>, String) {
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    for record in records.iter().filter(|r| r.rt != 0) {
+        *counts.entry(record.rt).or_default() += 1;
+    }
+    if counts.len() <= 1 {
+        return (records.to_vec(), title.to_string());
+    }
+    let (&rt, _) = counts
+        .iter()
+        .max_by_key(|(rt, n)| (**n, std::cmp::Reverse(**rt)))
+        .unwrap();
+    let kept = records
+        .iter()
+        .filter(|r| r.rt == rt || r.rt == 0)
+        .cloned()
+        .collect();
+    let others = counts.len() - 1;
+    (
+        kept,
+        format!("{title} (runtime {rt}; {others} other runtime(s) left out)"),
+    )
+}
+
+const LEGEND_AND_PANELS: &str = "\
+<div id=\"view\"><canvas id=\"tl\"></canvas><div id=\"tip\"></div>
+<div class=\"legend\">
+<span><i style=\"background:#2e9d48\"></i>polled</span>
+<span><i style=\"background:#f0b429\"></i>on the run queue</span>
+<span><i style=\"background:#c9d6e8\"></i>parked</span>
+<span><i style=\"background:#8e7cc3\"></i>epoll_wait</span>
+<span><i style=\"background:#d4ece5\"></i>socket registered</span>
+<span><b style=\"color:#1f6fd1\">▲</b> readiness</span>
+<span><b style=\"color:#d1342f\">|</b> WouldBlock</span>
+<span><b style=\"color:#e07b00\">◆</b> timer fired</span>
+<span><b style=\"color:#1f6fd1\">→</b> cause → effect</span>
+</div></div>
+<aside>
+<h2>Event</h2><div id=\"line\"></div>
+<div id=\"state\"></div>
+<h2>Details</h2><div id=\"details\"></div>
+</aside>
+";
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Everything the page's script reads: per record its time, text line, JSON, poll owner,
+/// lane and state delta; plus the lanes, bars, marks and arrows.
+pub fn page_data(records: &[Record], title: &str) -> Value {
+    let layout = layout(records);
+    let mut replay = Replay::new(records);
+    let mut previous = Small::of(&replay.state);
+    let mut deltas = Vec::with_capacity(records.len());
+    let mut lines = Vec::with_capacity(records.len());
+    let mut polls = Vec::with_capacity(records.len());
+    let mut labels: HashMap<u64, String> = HashMap::new();
+    while let Some(i) = replay.step() {
+        deltas.push(delta(&previous, &records[i], &replay.state));
+        previous = Small::of(&replay.state);
+        lines.push(replay.line(i));
+        polls.push(replay.poll_of(i));
+        if let Event::TaskSpawned { task, .. } = &records[i].event {
+            labels.insert(*task, replay.label(*task));
+        }
+    }
+    json!({
+        "title": title,
+        "t": records.iter().map(|r| r.t_us).collect::<Vec<_>>(),
+        "line": lines,
+        "rec": records,
+        "poll": polls,
+        "deltas": deltas,
+        "task_labels": labels,
+        "lanes": layout.lanes,
+        "bars": layout.bars,
+        "marks": layout.marks,
+        "arrows": layout.arrows,
+        "lane_of": layout.lane_of,
+    })
+}
+
+/// The parts of a [`State`] that are cheap to copy at every record; the rest (tasks, sockets,
+/// timers) changes only where the record says (see [`touched`]).
+pub struct Small {
+    run_queue: Vec<u64>,
+    running: Option<u64>,
+    tick: (u64, Option<Phase>),
+}
+
+impl Small {
+    /// The small parts of `state`.
+    pub fn of(state: &State) -> Small {
+        Small {
+            run_queue: state.run_queue.clone(),
+            running: state.running,
+            tick: (state.tick, state.phase),
+        }
+    }
+}
+
+/// The tasks, sockets and timers record `record` can change: its own task, socket or timer,
+/// and for a `task_polled` the sockets and timers its `waits` name (they now hold its waker).
+/// `tests/trace_replay.rs` checks that the deltas built from this rebuild every state.
+pub fn touched(record: &Record) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+    let (mut tasks, mut sockets, mut timers) = (Vec::new(), Vec::new(), Vec::new());
+    match &record.event {
+        Event::TaskSpawned { task, .. }
+        | Event::TaskWoken { task, .. }
+        | Event::TaskPollStarted { task }
+        | Event::TaskFinished { task, .. } => tasks.push(*task),
+        Event::MainTurn => tasks.push(0),
+        Event::TaskPolled { task, waits, .. } => {
+            tasks.push(*task);
+            for wait in waits {
+                match wait {
+                    Wait::Io { token, .. } => sockets.push(*token),
+                    Wait::Timer { timer, .. } => timers.push(*timer),
+                    _ => {}
+                }
+            }
+        }
+        Event::IoRegistered { token, .. }
+        | Event::IoDeregistered { token, .. }
+        | Event::IoReady { token, .. }
+        | Event::IoWouldBlock { token, .. }
+        | Event::IoShortRead { token, .. } => sockets.push(*token),
+        Event::TimerAdded { timer, .. }
+        | Event::TimerReset { timer, .. }
+        | Event::TimerCancelled { timer }
+        | Event::TimerFired { timer, .. } => timers.push(*timer),
+        _ => {}
+    }
+    (tasks, sockets, timers)
+}
+
+/// What record `record` changed, from `old` (the small parts before it) to `new` (the state
+/// after it): tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
+/// which changes at nearly every record, as `rqd` (how many entries left its front) and `rqa`
+/// (entries pushed on its back) when that says it, else whole as `rq`.
+pub fn delta(old: &Small, record: &Record, new: &State) -> Value {
+    let mut out = Map::new();
+    if old.run_queue != new.run_queue {
+        match queue_change(&old.run_queue, &new.run_queue) {
+            Some((cut, added)) => {
+                out.insert("rqd".into(), json!(cut));
+                out.insert("rqa".into(), json!(added));
+            }
+            None => {
+                out.insert("rq".into(), json!(new.run_queue));
+            }
+        }
+    }
+    if old.running != new.running {
+        out.insert("run".into(), json!(new.running));
+    }
+    if old.tick != (new.tick, new.phase) {
+        out.insert("tick".into(), json!([new.tick, new.phase]));
+    }
+    let (tasks, sockets, timers) = touched(record);
+    let mut put = |key: &str, ids: Vec<u64>, value: &dyn Fn(u64) -> Value| {
+        if !ids.is_empty() {
+            let map: Map<String, Value> = ids.into_iter().map(|id| (id.to_string(), value(id))).collect();
+            out.insert(key.into(), Value::Object(map));
+        }
+    };
+    put("tk", tasks, &|id| json!(new.tasks.get(&id)));
+    put("sk", sockets, &|id| json!(new.sockets.get(&id)));
+    put("tm", timers, &|id| {
+        json!(new.timers.iter().find(|t| t.timer == id))
+    });
+    Value::Object(out)
+}
+
+/// `new` as `old` with `cut` entries gone from the front and `added` pushed on the back.
+fn queue_change(old: &[u64], new: &[u64]) -> Option<(usize, Vec<u64>)> {
+    (0..=old.len()).find_map(|cut| {
+        let kept = &old[cut..];
+        (new.len() >= kept.len() && new.starts_with(kept)).then(|| (cut, new[kept.len()..].to_vec()))
+    })
+}
+
+/// Records this thread's events and writes them as a timeline page when the runtime ends
+/// (`COROLAB_TRACE=html:PATH`, see [`super::install_from_env`]).
+pub struct HtmlSink {
+    path: PathBuf,
+    records: Vec<Record>,
+    written: usize,
+    /// Records left out after the first [`MAX_PAGE_RECORDS`].
+    left_out: u64,
+}
+
+/// The most records one page holds (about 60 MB of page; a browser opens it in seconds). A
+/// longer run keeps its beginning, and the page and stderr say how much was left out.
+pub const MAX_PAGE_RECORDS: usize = 200_000;
+
+impl HtmlSink {
+    /// A sink for this thread that will write to `path`. Each thread has its own sink: the
+    /// main thread's writes `path` itself, another thread's `NAME.THREAD.html` (the in-process
+    /// server of `fetch_pages`: `run.corolab-server.html`), and a name already taken in this
+    /// process gets `.2`, `.3`, ... added, so no page overwrites another.
+    pub fn new(path: impl Into<PathBuf>) -> HtmlSink {
+        let thread = std::thread::current().name().map(String::from);
+        HtmlSink {
+            path: claim(path.into(), thread.as_deref()),
+            records: Vec::new(),
+            written: 0,
+            left_out: 0,
+        }
+    }
+
+    /// Writes the page (with everything recorded so far) to the path, and says so on stderr.
+    pub fn write(&mut self) {
+        if self.records.len() == self.written {
+            return;
+        }
+        let mut title = format!("corolab timeline: {}", program_name());
+        if self.left_out > 0 {
+            title.push_str(&format!(
+                " (the first {} records; {} later ones left out)",
+                self.records.len(),
+                self.left_out
+            ));
+            eprintln!(
+                "corolab: the timeline keeps the first {MAX_PAGE_RECORDS} records; {} later ones are left out",
+                self.left_out
+            );
+        }
+        match std::fs::write(&self.path, html(&self.records, &title)) {
+            Ok(()) => eprintln!(
+                "corolab: wrote a timeline of {} events to {}",
+                self.records.len(),
+                self.path.display()
+            ),
+            Err(e) => eprintln!("corolab: cannot write the timeline {}: {e}", self.path.display()),
+        }
+        self.written = self.records.len();
+    }
+}
+
+/// The path a sink on `thread` writes (see [`HtmlSink::new`]), remembered as taken.
+fn claim(path: PathBuf, thread: Option<&str>) -> PathBuf {
+    static TAKEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    let tag: String = match thread {
+        Some("main") => String::new(),
+        Some(name) => name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+        None => "thread".to_string(),
+    };
+    let with = |extra: &[&str]| {
+        let stem = path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let mut name = stem;
+        for part in extra.iter().filter(|p| !p.is_empty()) {
+            name = format!("{name}.{part}");
+        }
+        if let Some(ext) = path.extension() {
+            name = format!("{name}.{}", ext.to_string_lossy());
+        }
+        path.with_file_name(name)
+    };
+    let mut candidate = with(&[&tag]);
+    let mut n = 1;
+    while taken.contains(&candidate) {
+        n += 1;
+        candidate = with(&[&tag, &n.to_string()]);
+    }
+    taken.push(candidate.clone());
+    candidate
+}
+
+fn program_name() -> String {
+    std::env::args()
+        .next()
+        .and_then(|p| {
+            PathBuf::from(p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "a corolab program".into())
+}
+
+impl Sink for HtmlSink {
+    fn record(&mut self, record: &Record) {
+        if self.records.len() < MAX_PAGE_RECORDS {
+            self.records.push(record.clone());
+        } else {
+            self.left_out += 1;
+        }
+    }
+
+    fn flush(&mut self) {
+        self.write();
+    }
+}
