@@ -88,3 +88,31 @@ fn a_post_after_unsolicited_bytes_on_the_idle_connection_during_a_busy_thread_us
     let stale = send(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
     post_after_the_server_ended_the_idle_connection_while_we_were_busy(vec![stale, Step::WaitForClose]);
 }
+
+// A server refusing an upload answers early and resets. The answer is returned (issue
+// 16.13), but the connection our write saw reset must not go back to the pool, however
+// complete and keep-alive the answer's framing looks. (64 MiB: more than the two socket
+// buffers hold, so the write does see the reset.)
+#[test]
+fn a_connection_whose_upload_was_reset_is_not_pooled_after_its_early_answer() {
+    let too_big = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 7\r\n\r\ntoo big";
+    let server = ScriptServer::start(vec![vec![
+        Step::ReadHead,
+        send(too_big),
+        Step::Sleep(Duration::from_millis(20)),
+        Step::Reset,
+    ]]);
+    let url = server.url("/upload");
+    let (status, idle) = with_deadline(Duration::from_secs(20), move || {
+        corolab::block_on(async move {
+            let client = Client::new();
+            let response = client
+                .request("POST", &url)
+                .body(vec![b'x'; 64 * 1024 * 1024])
+                .await
+                .expect("the early answer");
+            (response.status(), client.idle_connections())
+        })
+    });
+    assert_eq!((status, idle), (413, 0));
+}
