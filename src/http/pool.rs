@@ -9,7 +9,8 @@
 //!    connection is alive?" below; the others are closed);
 //! 2. otherwise, if every slot is taken but some idle connection to *another*
 //!    host exists, closes that one to free a slot;
-//! 3. takes a slot at once if one is free and nobody is queued for it;
+//! 3. takes a slot at once if one is free, nobody is queued for it and the
+//!    task's cooperative budget cannot make the taking yield;
 //! 4. otherwise joins the pool's one queue of waiters (oldest first) and
 //!    waits for a slot (host slot first, then a global one) or for a
 //!    connection to its host handed over by a request that just finished.
@@ -194,7 +195,9 @@ impl Client {
             self.pool.evict_one_idle();
         }
         let host_semaphore = self.host_semaphore(key);
-        let free = free_now(&self.pool.slots) && host_semaphore.as_deref().is_none_or(free_now);
+        let free = free_now(&self.pool.slots)
+            && host_semaphore.as_deref().is_none_or(free_now)
+            && budget_for_two_acquires();
         let (slot, host_slot) = if free {
             // Nobody to overtake and neither acquire can wait: no queue entry, no timer.
             self.acquire_slots(host_semaphore, None).await
@@ -428,6 +431,14 @@ impl Pool {
 /// True if acquiring a permit of `semaphore` would not wait: one is free and nobody is queued.
 fn free_now(semaphore: &Semaphore) -> bool {
     semaphore.available_permits() > 0 && semaphore.waiting() == 0
+}
+
+/// Can the task take a host slot and a global slot without being made to yield? Each
+/// acquire needs a unit of the cooperative budget; without it the semaphore yields first,
+/// another task may take the free slot, and the wait that follows has no timer (a waiter
+/// outside the queue is never handed a connection either: it could wait forever).
+fn budget_for_two_acquires() -> bool {
+    budget::remaining().is_none_or(|left| left >= 2)
 }
 
 /// Can this idle connection carry the next request? Not if it belongs to
