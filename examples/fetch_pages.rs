@@ -564,7 +564,18 @@ fn traced_run(options: &Options, source: &Source) -> Result<bool, String> {
         }
     }
     if json {
-        println!("wrote {} trace records to stderr as JSON lines", entries.len());
+        // stderr also holds the in-process server's records (its own runtime and thread): say
+        // whose records the count is, so it can be checked against the file.
+        let rt = entries.first().map_or(0, |e| e.rt);
+        let server = if source._server.is_some() {
+            "; the in-process server's runtime (thread corolab-server) wrote its own records there too"
+        } else {
+            ""
+        };
+        println!(
+            "wrote {} trace records of the client's runtime (rt {rt}, thread main) to stderr as JSON lines{server}",
+            entries.len()
+        );
     }
     if let Some(path) = &options.timeline {
         write_timeline(path, &entries, plan.pages)?;

@@ -20,7 +20,7 @@ print(next(i + 1 for i, line in enumerate(data["line"]) if line.startswith("wake
 PY
 )
 mkdir -p docs/images
-chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$tmp/profile" --hide-scrollbars --virtual-time-budget=3000 \
     --screenshot=docs/images/timeline.png --window-size=1400,900 \

@@ -147,12 +147,15 @@ impl Runtime {
     /// of a `block_on` future in existence, nothing could ever end that wait (smol's
     /// `try_tick` and tokio's idle `block_on` never block on an empty runtime either). Inside
     /// `block_on` the main future's waker exists, so a pending main future still waits.
+    /// Called from inside a poll (the `block_on` future or a task calling `rt.tick()`), it
+    /// never waits without a timeout either: the future that called it is the one that would
+    /// have to be woken, and it cannot be polled while it waits here.
     pub fn tick(&self) {
         self.run_ready_tasks();
         self.fire_timers();
         if self.io_is_due() {
             let timeout = self.io_timeout();
-            if timeout.is_none() && self.nothing_can_wake() {
+            if timeout.is_none() && (self.nothing_can_wake() || called_from_a_poll()) {
                 self.end_tick();
                 return;
             }
@@ -267,6 +270,11 @@ impl fmt::Debug for Runtime {
             .field("stats", &self.stats())
             .finish()
     }
+}
+
+/// Is a future of some runtime being polled on this thread right now (its budget is set)?
+fn called_from_a_poll() -> bool {
+    crate::executor::budget::remaining().is_some()
 }
 
 /// Drops leftover tasks when `block_on` returns or unwinds, while the context is still set.

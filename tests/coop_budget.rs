@@ -180,3 +180,96 @@ fn the_budget_refills_at_each_poll_and_is_unlimited_outside_a_task() {
     assert_eq!(in_task, Some(BUDGET), "a task's poll starts full");
     assert_eq!(budget::remaining(), None, "unlimited again after block_on");
 }
+
+// Why: a synchronous generator polls its body with a waker that does nothing, and takes any
+// `Pending` that is not its own yield for a foreign await. A body awaiting a channel that
+// already holds a value is ready, yet it failed with ForeignAwait whenever the surrounding
+// task had spent its budget. The body runs unconstrained; the task's budget is left as it was.
+#[test]
+fn a_generator_body_awaiting_a_ready_channel_works_when_the_task_budget_is_spent() {
+    use corolab::generator::{Gen, GeneratorState};
+    block_on(async {
+        let (tx, mut rx) = channel::<u32>(1);
+        while budget::remaining() != Some(0) {
+            tx.try_send(0).unwrap();
+            rx.recv().await.unwrap();
+        }
+        tx.try_send(5).unwrap();
+        let mut generator: Gen<u32, ()> = Gen::new(move |co| async move {
+            let value = rx.recv().await.unwrap();
+            co.yield_(value).await;
+        });
+        assert_eq!(generator.start(), Ok(GeneratorState::Yielded(5)));
+        assert_eq!(
+            budget::remaining(),
+            Some(0),
+            "the task's own budget is still spent"
+        );
+    });
+}
+
+// Why: `Runtime::tick` called from inside the `block_on` future polls tasks inside the main
+// future's poll. Each task poll set a fresh budget and then "unlimited" on its way out, so the
+// main future lost its own budget for the rest of its poll and could never be made to yield.
+// A nested poll must put back the budget of the poll it is nested in.
+#[test]
+fn a_nested_poll_puts_back_the_budget_of_the_poll_around_it() {
+    with_deadline(LIMIT, || {
+        let rt = corolab::Runtime::new();
+        rt.block_on(async {
+            let (tx, mut rx) = channel::<u8>(1);
+            tx.send(1).await.unwrap();
+            rx.recv().await.unwrap();
+            let left = budget::remaining();
+            assert_eq!(left, Some(BUDGET - 2));
+            let polled = spawn(async { budget::remaining() });
+            // Queue the main future behind the task, so the tick ends at its turn, not in epoll.
+            corolab::future::poll_fn(|cx| {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Ready(())
+            })
+            .await;
+            rt.tick(); // polls the task from inside this poll
+            assert!(polled.is_finished(), "tick polled the task");
+            assert_eq!(budget::remaining(), left, "the main future's budget is back");
+            assert_eq!(polled.await.unwrap(), Some(BUDGET), "the task had its own");
+        });
+    });
+}
+
+// Why: `select` polls its branches in the same poll; with both channels always ready the
+// first branch wins every round, and neither branch ever waits. The budget still ends the
+// poll (once spent, both branches answer Pending), so a timer and another task get a turn.
+#[test]
+fn a_select_over_two_always_ready_channels_still_lets_a_timer_run() {
+    use corolab::future::select;
+    with_deadline(LIMIT, || {
+        block_on(async {
+            let rounds = Rc::new(Cell::new(0u32));
+            let busy = {
+                let rounds = rounds.clone();
+                spawn(async move {
+                    let (tx1, mut rx1) = channel::<u32>(1);
+                    let (tx2, mut rx2) = channel::<u32>(1);
+                    for n in 0..ROUNDS {
+                        let _ = tx1.try_send(n);
+                        let _ = tx2.try_send(n);
+                        let _ = select(rx1.recv(), rx2.recv()).await;
+                        rounds.set(n + 1);
+                    }
+                })
+            };
+            let (timer, first, second) = spawn_witnesses(&rounds).await;
+            busy.await.unwrap();
+            assert!(
+                first <= u32::from(BUDGET),
+                "the other task's first turn came after {first} rounds"
+            );
+            assert!(
+                second < ROUNDS / 4,
+                "its turn after yield_now came after {second}"
+            );
+            assert!(timer < ROUNDS / 4, "the timer due now fired after {timer} rounds");
+        });
+    });
+}

@@ -599,3 +599,62 @@ fn tick_on_an_idle_runtime_returns_at_once() {
         assert_eq!(rt.stats().reactor_waits, 0, "tick never blocked in epoll_wait");
     });
 }
+
+thread_local! {
+    static RESPAWN_DROPS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Held by a task; dropping it spawns a new task holding a new one (a "restart on drop" guard).
+struct RespawnOnDrop;
+
+impl Drop for RespawnOnDrop {
+    fn drop(&mut self) {
+        RESPAWN_DROPS.with(|n| n.set(n.get() + 1));
+        let guard = RespawnOnDrop;
+        drop(spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        }));
+    }
+}
+
+// Why: shutdown drops the live tasks, then the tasks their destructors spawned, round after
+// round. A destructor that always spawns a successor made that loop endless: block_on never
+// returned. After SHUTDOWN_ROUNDS rounds the last ones are leaked instead, the runtime is
+// usable again and an idle tick does not wait for the leaked tasks.
+#[test]
+fn shutdown_ends_when_dropped_tasks_keep_spawning_successors() {
+    with_deadline(LIMIT, || {
+        let rt = Runtime::new();
+        rt.block_on(async {
+            drop(spawn(async {
+                let _guard = RespawnOnDrop;
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        });
+        assert_eq!(RESPAWN_DROPS.with(Cell::get), corolab::executor::SHUTDOWN_ROUNDS);
+        assert_eq!(rt.block_on(async { spawn(async { 3 }).await }), Ok(3));
+        let waits = rt.stats().reactor_waits;
+        rt.tick();
+        assert_eq!(rt.stats().reactor_waits, waits, "no leaked task counted as live");
+    });
+}
+
+// Why: inside the block_on future, `rt.tick()` with nothing else to do slept in
+// epoll_wait(-1): the only waker that could end it is the main future's own, and that future
+// is the one blocked in the call. A tick called from inside a poll must return instead.
+#[test]
+fn tick_called_from_inside_block_on_does_not_wait_forever() {
+    with_deadline(LIMIT, || {
+        let rt = Runtime::new();
+        let answer = rt.block_on(async {
+            rt.tick();
+            let task = spawn(async { 4 });
+            rt.tick(); // runs the task, then returns
+            assert!(task.is_finished());
+            task.await
+        });
+        assert_eq!(answer, Ok(4));
+    });
+}

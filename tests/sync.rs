@@ -293,3 +293,30 @@ fn closing_the_channel_fails_senders_waiting_for_room() {
         });
     });
 }
+
+// Why: like the channel's receiver (issue 16.8), a dropped oneshot Receiver kept its task's
+// waker until the Sender went, whose drop then woke a task that no longer waits.
+#[test]
+fn dropping_the_oneshot_receiver_releases_its_waker_at_once() {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Waker};
+    let (tx, mut rx) = corolab::sync::oneshot::<u8>();
+    let count = Arc::new(CountingWake::default());
+    let waker = Waker::from(count.clone());
+    assert!(
+        std::pin::Pin::new(&mut rx)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    drop(waker);
+    assert_eq!(Arc::strong_count(&count), 2, "the oneshot holds the waker");
+    drop(rx);
+    assert_eq!(Arc::strong_count(&count), 1, "released when the receiver dropped");
+    drop(tx);
+    assert_eq!(
+        count.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no stale wake"
+    );
+}

@@ -1,7 +1,7 @@
 //! The timeline page in a real browser: headless Chromium opens a generated page with
 //! `#selftest`, the page draws itself, steps with the arrow key, checks that the state panel
-//! changed and that it made no network request, and writes its verdict into the DOM, which
-//! `--dump-dom` prints.
+//! changed, that the states its script rebuilds from the deltas are the replay's, and that it
+//! made no network request, and writes its verdict into the DOM, which `--dump-dom` prints.
 //!
 //! Without `/usr/bin/chromium` (Debian package `chromium`; `COROLAB_CHROMIUM=PATH` names another)
 //! this prints `skipped: chromium not found` and passes, unless `COROLAB_REQUIRE_BROWSER=1` (set
@@ -53,8 +53,20 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs headless Chromium on `page` (with `#selftest`) and returns the dumped DOM.
+/// Kills process group `group` (the browser and every helper process it started), if any is
+/// left: a wrapper script or a helper that outlives the browser would otherwise hold the
+/// output pipe open, and the test would wait for it forever.
+fn kill_group(group: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Runs headless Chromium on `page` (with `#selftest`) and returns the dumped DOM. The
+/// browser runs in its own process group, killed when it ends or overruns `CHROMIUM_LIMIT`.
 fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
+    use std::os::unix::process::CommandExt;
     let url = format!("file://{}#selftest", page.display());
     let mut child = Command::new(browser)
         .args([
@@ -75,6 +87,7 @@ fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("start chromium");
     let mut stdout = child.stdout.take().unwrap();
@@ -88,12 +101,13 @@ fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
             break;
         }
         if start.elapsed() > CHROMIUM_LIMIT {
-            let _ = child.kill();
+            kill_group(child.id());
             let _ = child.wait();
             panic!("chromium did not finish within {CHROMIUM_LIMIT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    kill_group(child.id()); // helpers still holding the pipe
     reader.join().unwrap().expect("read chromium's output")
 }
 
@@ -122,11 +136,12 @@ fn field(verdict: &str, name: &str) -> u64 {
 // Why: the page is the student's view of a run; it must draw lanes and events, step with the
 // arrow keys (the state panel changing each time) and never touch the network, in a real
 // browser and not only in theory. The reader task's name is markup that would end the data
-// script early and load an image if the page did not escape it.
+// script early (or, after `<!--<script>`, keep it from ending) and load an image if the page
+// did not escape it.
 #[test]
 fn timeline_page_renders_steps_and_makes_no_network_request_in_chromium() {
     let Some(browser) = chromium() else { return };
-    let records = scenario::record("</script><img src=\"http://127.0.0.1:9/x.png\">");
+    let records = scenario::record("</script><!--<script><img src=\"http://127.0.0.1:9/x.png\">");
     let page = corolab::trace::timeline::html(&records, "browser test");
     let dir = TempDir::new("timeline");
     let path = dir.0.join("timeline.html");
@@ -145,6 +160,7 @@ fn timeline_page_renders_steps_and_makes_no_network_request_in_chromium() {
     );
     assert!(field(verdict, "arrows") > 0, "{verdict}");
     assert_eq!(field(verdict, "steps_changed"), 3, "{verdict}");
+    assert_eq!(field(verdict, "states_checked"), 3, "{verdict}");
     assert_eq!(field(verdict, "resources"), 0, "{verdict}");
     assert_eq!(field(verdict, "violations"), 0, "{verdict}");
 }

@@ -53,6 +53,57 @@ fn timeline_page_is_one_file_with_no_outside_references() {
     );
 }
 
+/// Records of one task named `name` that writes the note `name`.
+fn named_task(name: &str) -> Vec<corolab::trace::Record> {
+    use corolab::trace::{Event, Record};
+    let events = [
+        Event::TaskSpawned {
+            task: 1,
+            name: Some(name.to_string()),
+        },
+        Event::Note {
+            task: 1,
+            text: name.to_string(),
+        },
+    ];
+    let record = |(seq, event): (usize, Event)| Record {
+        seq: seq as u64 + 1,
+        t_us: seq as u64,
+        rt: 1,
+        thread: "main".into(),
+        event,
+    };
+    events.into_iter().enumerate().map(record).collect()
+}
+
+// Why: task names and notes are program text embedded in the page's `<script>` element; one
+// holding `</script>`, `<!--` (which, escaped as `<\!--`, was no longer JSON) or U+2028 must
+// neither end the element, nor switch the HTML parser into its script-escape states, nor stop
+// `JSON.parse`: the data holds no `<` at all, and still says exactly what the program wrote.
+#[test]
+fn task_names_and_notes_cannot_break_out_of_the_embedded_data() {
+    for name in [
+        "</script><b>x</b>",
+        "<!--",
+        "<!--<script>",
+        "a\u{2028}b\u{2029}c",
+        "\\</script>",
+    ] {
+        let page = html(&named_task(name), "escaping");
+        let start = page.find("id=\"data\">").unwrap() + "id=\"data\">".len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let embedded = &page[start..end];
+        for bad in ['<', '\u{2028}', '\u{2029}'] {
+            assert!(!embedded.contains(bad), "{name:?}: {bad:?} in the data");
+        }
+        let data: serde_json::Value =
+            serde_json::from_str(embedded).unwrap_or_else(|e| panic!("{name:?}: not JSON: {e}"));
+        assert_eq!(data["task_labels"]["1"], format!("task 1 ({name})"), "{name:?}");
+        assert_eq!(data["rec"][1]["text"], name, "{name:?}");
+        assert!(page[end..].starts_with("</script>\n<script>\n"), "{name:?}");
+    }
+}
+
 /// Runs a sleeping task on a runtime, on a new thread named `thread`.
 fn run_on_thread(thread: &str) {
     let spawned = std::thread::Builder::new().name(thread.into()).spawn(|| {

@@ -398,3 +398,102 @@ fn every_record_names_its_runtime_even_after_block_on_returns() {
         );
     }
 }
+
+// Why: a panicking `block_on` future unwinds through `trace::polling` (tasks are polled inside
+// `catch_unwind`, the main future is not). Its `task_poll_started` then had no `task_polled`,
+// so a replay never left the poll and the text sink printed every later line with `|`; and the
+// thread kept "main" as its wake cause, so later wakes from plain code said "by main".
+#[test]
+fn a_panicking_main_future_still_ends_its_poll_in_the_trace() {
+    let recorder = Recorder::install();
+    let rt = Runtime::new();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { panic!("the main future panics on purpose") })
+    }));
+    assert!(caught.is_err());
+    assert_eq!(trace::current_cause(), WakeCause::Unknown);
+    assert_eq!(trace::current_task(), 0);
+    rt.block_on(async { corolab::spawn(async {}).await.unwrap() });
+    trace::clear_sink();
+    let events = recorder.events();
+    let first_poll_end = events
+        .iter()
+        .find(|e| matches!(e, Event::TaskPolled { .. }))
+        .expect("the panicking poll ended");
+    assert_eq!(
+        first_poll_end,
+        &Event::TaskPolled {
+            task: 0,
+            outcome: PollOutcome::Panicked,
+            waits: vec![]
+        }
+    );
+    let mut polling = None;
+    for event in &events {
+        match event {
+            Event::TaskPollStarted { task } => {
+                assert_eq!(
+                    polling, None,
+                    "poll of {task} started inside another poll: {events:#?}"
+                );
+                polling = Some(*task);
+            }
+            Event::TaskPolled { task, .. } => {
+                assert_eq!(polling, Some(*task), "task_polled without its start: {events:#?}");
+                polling = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+// Why: "a wake by task N lies inside N's poll" has one exception, and chapter 10 names it: an
+// aborted task is cancelled at its turn without being polled, and the wake of its JoinHandle
+// then says "by" that task. It must come right after that task's `task_finished` (cancelled),
+// so a reader (or the replay) can tell what caused it.
+#[test]
+fn a_cancelled_tasks_join_wake_comes_right_after_its_task_finished() {
+    use std::future::Future;
+    use std::time::Duration;
+    let recorder = Recorder::install();
+    Runtime::new().block_on(async {
+        let handle = corolab::spawn(corolab::time::sleep(Duration::from_secs(10)));
+        let handle = Rc::new(RefCell::new(handle));
+        let aborter = handle.clone();
+        let _aborter = corolab::spawn(async move {
+            corolab::time::sleep(Duration::from_millis(1)).await;
+            aborter.borrow().abort();
+        });
+        let joined = std::future::poll_fn(|cx| std::pin::Pin::new(&mut *handle.borrow_mut()).poll(cx)).await;
+        assert!(joined.is_err());
+    });
+    trace::clear_sink();
+    let events = recorder.events();
+    let mut polling = None;
+    let mut checked = 0;
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::TaskPollStarted { task } => polling = Some(*task),
+            Event::TaskPolled { .. } => polling = None,
+            Event::TaskWoken {
+                cause: WakeCause::Task { by },
+                ..
+            } if polling != Some(*by) => {
+                assert_eq!(
+                    events[i - 1],
+                    Event::TaskFinished {
+                        task: *by,
+                        outcome: corolab::trace::TaskOutcome::Cancelled
+                    },
+                    "a wake by task {by} outside its poll, not right after its cancellation: {events:#?}"
+                );
+                checked += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        checked, 1,
+        "the JoinHandle of the aborted task was woken once: {events:#?}"
+    );
+}

@@ -126,6 +126,86 @@ fn assert_in_order(what: &str, records: &[Record]) {
     }
 }
 
+/// The causal claims of the format, checked per runtime thread (`rt`, `thread`): every
+/// `Pending` poll names what it waits for (never `unknown`); a wake by a task lies inside that
+/// task's poll; a wake by a socket names one that was made ready in the same dispatch phase, a
+/// wake by a timer one that fired in the same timer phase; readiness is only reported for a
+/// socket registered and not yet deregistered (a stale token says `fd` -1).
+fn assert_causes_hold(what: &str, records: &[Record]) {
+    use corolab::trace::{Event, Phase, PollOutcome, Wait, WakeCause};
+    use std::collections::{HashMap, HashSet};
+    #[derive(Default)]
+    struct Stream {
+        polling: Option<u64>,
+        ready: HashSet<u64>,
+        fired: HashSet<u64>,
+        live: HashSet<u64>,
+        /// The task whose `task_finished` (cancelled) was this stream's last record.
+        just_cancelled: Option<u64>,
+    }
+    let mut streams: HashMap<(u64, &str), Stream> = HashMap::new();
+    for r in records {
+        let s = streams.entry((r.rt, r.thread.as_str())).or_default();
+        let fail = |why: &str| panic!("{what}: {why}: {r:?}");
+        let just_cancelled = s.just_cancelled.take();
+        match &r.event {
+            Event::TaskFinished {
+                task,
+                outcome: corolab::trace::TaskOutcome::Cancelled,
+            } => s.just_cancelled = Some(*task),
+            Event::TickPhase { phase, .. } => {
+                if *phase == Phase::DispatchIoEvents {
+                    s.ready.clear();
+                }
+                if *phase == Phase::FireTimers {
+                    s.fired.clear();
+                }
+            }
+            Event::TaskPollStarted { task } => s.polling = Some(*task),
+            Event::TaskPolled { outcome, waits, .. } => {
+                s.polling = None;
+                if *outcome == PollOutcome::Pending && (waits.is_empty() || waits.contains(&Wait::Unknown)) {
+                    fail("a Pending poll does not say what it waits for");
+                }
+            }
+            Event::IoRegistered { token, .. } => {
+                s.live.insert(*token);
+            }
+            Event::IoDeregistered { token, .. } => {
+                s.live.remove(token);
+            }
+            Event::IoReady { token, fd, .. } => {
+                if *fd != -1 && !s.live.contains(token) {
+                    fail("readiness of a socket that is not registered");
+                }
+                s.ready.insert(*token);
+            }
+            Event::IoWouldBlock { token, .. } | Event::IoShortRead { token, .. }
+                if !s.live.contains(token) =>
+            {
+                fail("readiness cleared on a socket that is not registered")
+            }
+            Event::TimerFired { timer, .. } => {
+                s.fired.insert(*timer);
+            }
+            Event::TaskWoken { cause, .. } => match cause {
+                // The one exception (chapter 10): the JoinHandle wake of a task cancelled unpolled.
+                WakeCause::Task { by } if s.polling != Some(*by) && just_cancelled != Some(*by) => {
+                    fail("a wake by a task outside its poll")
+                }
+                WakeCause::Io { token, .. } if s.polling.is_some() || !s.ready.contains(token) => {
+                    fail("a wake by a socket not made ready in this dispatch")
+                }
+                WakeCause::Timer { timer } if s.polling.is_some() || !s.fired.contains(timer) => {
+                    fail("a wake by a timer that did not fire in this phase")
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
+
 // Why: `COROLAB_TRACE=json` tore lines whenever two runtimes traced on different threads
 // (slow_server 5 of 5 runs, gather 1 in 5). Every example's JSON trace must parse completely,
 // run after run.
@@ -143,6 +223,7 @@ fn every_examples_json_trace_parses_completely_on_repeated_runs() {
             let records = records_of(&what, &output.stderr);
             assert!(!records.is_empty(), "{what}: no trace records on stderr");
             assert_in_order(&what, &records);
+            assert_causes_hold(&what, &records);
         }
     }
 }
@@ -198,9 +279,25 @@ fn fetch_pages_writes_json_lines_and_counts_them() {
     let records = records_of("fetch_pages json", &output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let client = records.iter().filter(|r| r.thread == "main").count();
+    let rt = records.iter().find(|r| r.thread == "main").map_or(0, |r| r.rt);
     assert!(
-        stdout.contains(&format!("wrote {client} trace records to stderr as JSON lines")),
+        stdout.contains(&format!(
+            "wrote {client} trace records of the client's runtime (rt {rt}, thread main) to stderr as JSON lines"
+        )),
         "{client} client records; stdout:\n{stdout}"
+    );
+    // The rest of stderr is the in-process server's, and the message says so.
+    let server = records.iter().filter(|r| r.thread == "corolab-server").count();
+    assert_eq!(
+        client + server,
+        records.len(),
+        "records from a thread that is neither the client nor the server"
+    );
+    assert!(
+        server > 0
+            && stdout.contains(
+                "the in-process server's runtime (thread corolab-server) wrote its own records there too"
+            )
     );
     let dir = std::env::temp_dir().join(format!("corolab-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -219,4 +316,63 @@ fn fetch_pages_writes_json_lines_and_counts_them() {
         "{held} in the file; stdout:\n{stdout}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs an example with stderr a pipe whose reading end is already closed (every write to
+/// it fails with `EPIPE`), as when a trace is piped into a pager the student has quit.
+fn run_with_broken_stderr(name: &str, args: &[&str], trace: &str) -> std::process::ExitStatus {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = Command::new(examples_dir().join(name))
+        .args(args)
+        .env("COROLAB_TRACE", trace)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run example {name}: {e}"));
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            panic!("{name} {args:?} with a broken stderr ran longer than {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// Why: the unknown-value warning (and the examples' "tracing would drown the numbers" note)
+// used `eprintln!`, which panics when stderr is broken: `COROLAB_TRACE=jsn prog 2>&1 | head`
+// crashed inside `block_on` with exit code 101. A trace sink's failed write is ignored the same
+// way, so no tracing mode may crash or hang a program whose stderr is gone (the timeline
+// page's "wrote a timeline" line too).
+#[test]
+fn a_broken_stderr_cannot_crash_a_traced_example() {
+    for (name, args) in [
+        ("hello_coroutines", &["--quick"][..]),
+        ("many_tasks", &["--tasks", "200"][..]),
+        ("slow_server", &["--quick"][..]),
+    ] {
+        let page = std::env::temp_dir().join(format!(
+            "corolab-broken-stderr-{}-{name}.html",
+            std::process::id()
+        ));
+        let html = format!("html:{}", page.display());
+        for trace in ["jsn", "json", "1", html.as_str()] {
+            let status = run_with_broken_stderr(name, args, trace);
+            assert!(
+                status.success(),
+                "{name} {args:?} with COROLAB_TRACE={trace} and a broken stderr: {status}"
+            );
+        }
+        for leftover in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+            let file = leftover.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&format!("corolab-broken-stderr-{}-{name}", std::process::id())) {
+                let _ = std::fs::remove_file(leftover.path());
+            }
+        }
+    }
 }

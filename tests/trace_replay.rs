@@ -384,3 +384,202 @@ fn the_page_deltas_rebuild_every_replayed_state() {
         );
     }
 }
+
+/// Records a run in which `stale` finishes while its waker is kept elsewhere, and main then
+/// calls that waker (as a socket or channel holding a dead task's waker would).
+fn record_a_wake_after_the_task_finished() -> Vec<Record> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::task::{Poll, Waker};
+    let recorder = corolab::trace::Recorder::install();
+    corolab::Runtime::new().block_on(async {
+        let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let keep = kept.clone();
+        let stale = corolab::spawn_named(
+            "stale",
+            std::future::poll_fn(move |cx| {
+                *keep.borrow_mut() = Some(cx.waker().clone());
+                Poll::Ready(())
+            }),
+        );
+        stale.await.unwrap();
+        kept.borrow_mut().take().unwrap().wake();
+        corolab::yield_now().await;
+    });
+    corolab::trace::clear_sink();
+    recorder.records()
+}
+
+// Why: a waker outlives its task (a socket, channel or timer may still hold it); calling it
+// queues the dead task's header, which the executor then skips without a record. The replay
+// must not show a finished task on the run queue (or anywhere) for the rest of the run.
+#[test]
+fn a_wake_after_a_task_finished_does_not_bring_it_back() {
+    let records = record_a_wake_after_the_task_finished();
+    let finished = records
+        .iter()
+        .position(|r| matches!(r.event, Event::TaskFinished { task: 1, .. }))
+        .expect("task 1 finishes");
+    let late_wake = records[finished..]
+        .iter()
+        .position(|r| matches!(r.event, Event::TaskWoken { task: 1, .. }));
+    assert!(
+        late_wake.is_some(),
+        "the trace records the wake of the finished task: {:#?}",
+        &records[finished..]
+    );
+    let states = corolab::trace::replay::replay(&records);
+    for (i, state) in states.iter().enumerate().skip(finished + 1) {
+        assert!(
+            !state.run_queue.contains(&1) && !state.tasks.contains_key(&1),
+            "after record {i} ({:?}): {state}",
+            records[i].event
+        );
+    }
+    // Nor does its lane show it queued (up to the end of the run) after its end.
+    let layout = layout(&records);
+    let lane = layout
+        .lanes
+        .iter()
+        .position(|l| l.label == "task 1 (stale)")
+        .unwrap();
+    let late = layout.bars.iter().find(|b| b.lane == lane && b.from > finished);
+    assert!(late.is_none(), "{late:?}");
+}
+
+// Why: the main future leaves the run queue at its turn (`main_turn`), not when its poll
+// starts; a wake between the two (a timer firing in the same tick) queues it again, and the
+// executor polls it once more next tick: the replay must keep that entry.
+#[test]
+fn main_woken_again_after_its_turn_stays_queued_through_its_poll() {
+    use corolab::trace::{Phase, PollOutcome};
+    let records = records(vec![
+        Event::TaskWoken {
+            task: 0,
+            cause: WakeCause::Start,
+        },
+        Event::TickStarted { tick: 1 },
+        Event::MainTurn,
+        Event::TickPhase {
+            tick: 1,
+            phase: Phase::FireTimers,
+        },
+        Event::TaskWoken {
+            task: 0,
+            cause: WakeCause::Timer { timer: 3 },
+        },
+        Event::TickEnded { tick: 1 },
+        Event::TaskPollStarted { task: 0 },
+        Event::TaskPolled {
+            task: 0,
+            outcome: PollOutcome::Pending,
+            waits: vec![corolab::trace::Wait::Yield],
+        },
+        Event::TickStarted { tick: 2 },
+        Event::MainTurn,
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    assert!(states[2].run_queue.is_empty(), "{}", states[2]);
+    assert_eq!(states[4].run_queue, [0], "{}", states[4]);
+    assert_eq!(states[6].run_queue, [0], "its poll starts: {}", states[6]);
+    assert_eq!(states[6].running, Some(0));
+    assert_eq!(
+        states[7].tasks[&0].status,
+        corolab::trace::replay::TaskStatus::Queued,
+        "{}",
+        states[7]
+    );
+    assert!(states[9].run_queue.is_empty(), "{}", states[9]);
+}
+
+// Why: when a task finishes, its future is gone; a socket of someone else's (or a timer) that
+// still holds its waker will wake nobody who is waiting. The panel must not list a finished
+// task as a socket's or timer's waiter, and the page's deltas must carry that change too.
+#[test]
+fn a_finished_task_leaves_every_waker_list() {
+    use corolab::trace::{Interest, PollOutcome, TaskOutcome, Wait};
+    let records = records(vec![
+        Event::IoRegistered { token: 9, fd: 5 },
+        Event::TaskSpawned { task: 1, name: None },
+        Event::TaskWoken {
+            task: 1,
+            cause: WakeCause::Task { by: 0 },
+        },
+        Event::TaskPollStarted { task: 1 },
+        Event::TimerAdded {
+            timer: 4,
+            deadline_us: 1000,
+        },
+        Event::TaskPolled {
+            task: 1,
+            outcome: PollOutcome::Pending,
+            waits: vec![
+                Wait::Io {
+                    token: 9,
+                    fd: 5,
+                    side: Interest::Read,
+                },
+                Wait::Timer {
+                    timer: 4,
+                    deadline_us: 1000,
+                },
+            ],
+        },
+        Event::TaskFinished {
+            task: 1,
+            outcome: TaskOutcome::Cancelled,
+        },
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    assert_eq!(states[5].sockets[&9].read_waiters, [1], "{}", states[5]);
+    assert_eq!(states[5].timers[0].task, Some(1), "{}", states[5]);
+    let last = &states[6];
+    assert!(last.sockets[&9].read_waiters.is_empty(), "{last}");
+    assert_eq!(last.timers.len(), 1, "the timer itself is still pending: {last}");
+    assert_eq!(last.timers[0].task, None, "{last}");
+    assert!(last.tasks.is_empty() && last.run_queue.is_empty(), "{last}");
+    let data = page_data(&records, "deltas");
+    let mut state =
+        serde_json::json!({"rq": [], "run": null, "tick": [0, null], "tk": {}, "sk": {}, "tm": {}});
+    for (i, expected) in states.iter().enumerate() {
+        apply(&mut state, &data["deltas"][i]);
+        assert_eq!(state, page_shape(expected), "after record {i}");
+    }
+}
+
+// Why: timers due at the same moment fire in the order they were added or last reset (the
+// reactor's heap orders by deadline, then sequence), not by their ids: the panel's "deadline
+// order" must say which of two equal deadlines fires first.
+#[test]
+fn timers_with_equal_deadlines_stay_in_the_order_they_were_set() {
+    let records = records(vec![
+        Event::TimerAdded {
+            timer: 9,
+            deadline_us: 100,
+        },
+        Event::TimerAdded {
+            timer: 3,
+            deadline_us: 100,
+        },
+        Event::TimerAdded {
+            timer: 5,
+            deadline_us: 50,
+        },
+        Event::TimerReset {
+            timer: 5,
+            deadline_us: 100,
+        },
+    ]);
+    let states = corolab::trace::replay::replay(&records);
+    let ids = |i: usize| -> Vec<u64> { states[i].timers.iter().map(|t| t.timer).collect() };
+    assert_eq!(ids(1), [9, 3]);
+    assert_eq!(ids(2), [5, 9, 3]);
+    assert_eq!(
+        ids(3),
+        [9, 3, 5],
+        "a reset goes after the timers already due then"
+    );
+    // The page sorts its timers by `deadline_us`, then `set_at`: the same order.
+    let set_at: Vec<usize> = states[3].timers.iter().map(|t| t.set_at).collect();
+    assert!(set_at.is_sorted(), "{set_at:?}");
+}

@@ -273,7 +273,10 @@ pub fn human_bytes(bytes: f64) -> String {
 pub fn warn_if_tracing(what: &str) -> bool {
     let on = corolab::trace::mode_from_env() != corolab::trace::TraceMode::Off;
     if on {
-        eprintln!(
+        // Not `eprintln!`: a broken stderr must not crash a traced run.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "note: COROLAB_TRACE is on: writing the trace costs far more than {what}, so the \
              numbers below measure the trace, not corolab (unset COROLAB_TRACE to measure)"
         );

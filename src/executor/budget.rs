@@ -11,9 +11,10 @@
 //! the loop gives timers, sockets and the other tasks their turn. The next poll refills it.
 //! This is tokio's design (its budget is also 128); the code here is our own.
 //!
-//! The budget is a `Cell` in a thread-local: no allocation, two writes per poll, one read
+//! The budget is a `Cell` in a thread-local: no allocation, a swap and a write per poll, one read
 //! and one write per leaf `Ready`. Outside a task's poll (a future polled by hand, a test's
-//! counting waker) the budget is unlimited.
+//! counting waker) the budget is unlimited, and [`unconstrained`] makes it so for code that
+//! polls futures with no task to yield to (a synchronous generator's body).
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -26,18 +27,31 @@ thread_local! {
     static LEFT: Cell<Option<u8>> = const { Cell::new(None) };
 }
 
-/// Runs one poll (`f`) with a fresh budget, then leaves the thread unlimited again.
+/// Runs one poll (`f`) with a fresh budget, then puts back what was there before: unlimited
+/// after a task's poll from the run loop, or the budget left to the poll this one is nested
+/// in (a `Runtime::tick` called from inside the `block_on` future).
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    LEFT.with(|left| left.set(Some(BUDGET)));
-    let _unlimited_again = Unlimit; // also when `f` unwinds (a panicking main future)
+    let before = LEFT.with(|left| left.replace(Some(BUDGET)));
+    let _restore = Restore(before); // also when `f` unwinds (a panicking main future)
     f()
 }
 
-struct Unlimit;
+/// Runs `f` with no budget (tokio's `unconstrained`), then puts back the budget that was
+/// left. For code that polls futures with no task to yield to, such as a synchronous
+/// generator's body: a `Pending` forced by the surrounding task's budget would be mistaken
+/// there for a real wait.
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    let before = LEFT.with(|left| left.replace(None));
+    let _restore = Restore(before);
+    f()
+}
 
-impl Drop for Unlimit {
+/// Puts a saved budget back, also when the code run without one unwinds.
+struct Restore(Option<u8>);
+
+impl Drop for Restore {
     fn drop(&mut self) {
-        LEFT.with(|left| left.set(None));
+        LEFT.with(|left| left.set(self.0));
     }
 }
 

@@ -41,7 +41,7 @@ impl Executor {
                 let Ok(c) = c.try_borrow() else { return false };
                 match c.as_ref() {
                     Some(ex) if Arc::ptr_eq(&ex.shared, &header.shared) => {
-                        ex.push_ready(header.clone(), trace::current_cause());
+                        ex.push_ready(header.clone(), trace::current_cause);
                         true
                     }
                     _ => false,

@@ -12,6 +12,10 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering;
 
+/// Rounds of "drop the live tasks" at shutdown before tasks their destructors keep spawning
+/// are leaked instead (see `Executor::leak_respawned`).
+pub const SHUTDOWN_ROUNDS: usize = 64;
+
 impl Executor {
     /// Drops an aborted task's future and reports `Cancelled` (or the panic its drop raised).
     pub(super) fn cancel(&self, key: Key, id: TaskId, future: BoxedTask) {
@@ -121,17 +125,16 @@ impl Executor {
     /// Drops every task still alive (used when `block_on` returns). Finished tasks keep their
     /// output until their `JoinHandle` takes or drops it, so a handle awaited in a later
     /// `block_on` on the same runtime still gets it. Tasks dropped here may spawn or wake
-    /// others from their destructors; those are dropped in the next round.
+    /// others from their destructors; those are dropped in the next round, for at most
+    /// [`SHUTDOWN_ROUNDS`] rounds (see `leak_respawned`).
     pub(crate) fn shutdown(&self) {
-        loop {
-            let live: Vec<Key> = self
-                .tasks
-                .borrow()
-                .iter()
-                .filter(|(_, e)| matches!(e.stage, Stage::Runnable(_) | Stage::Polling))
-                .map(|(key, _)| key)
-                .collect();
+        for round in 0..=SHUTDOWN_ROUNDS {
+            let live = self.live_keys();
             if live.is_empty() {
+                break;
+            }
+            if round == SHUTDOWN_ROUNDS {
+                self.leak_respawned(live);
                 break;
             }
             for key in live {
@@ -144,6 +147,39 @@ impl Executor {
         self.yielded.clear();
         let injected = self.take_injected();
         drop(injected);
+    }
+
+    fn live_keys(&self) -> Vec<Key> {
+        self.tasks
+            .borrow()
+            .iter()
+            .filter(|(_, e)| matches!(e.stage, Stage::Runnable(_) | Stage::Polling))
+            .map(|(key, _)| key)
+            .collect()
+    }
+
+    /// At shutdown, after [`SHUTDOWN_ROUNDS`] rounds in which every task dropped spawned new
+    /// ones (a destructor that respawns its task, say): dropping these would go on forever,
+    /// and dropping them anywhere else would run that destructor outside a runtime, where its
+    /// `spawn` panics inside a panic's unwinding (an abort). So they are removed, reported
+    /// cancelled, and leaked (neither run nor dropped), and stderr says so.
+    fn leak_respawned(&self, live: Vec<Key>) {
+        let count = live.len();
+        for key in live {
+            let Some(entry) = self.tasks.borrow_mut().remove(key) else {
+                continue;
+            };
+            self.live_tasks.set(self.live_tasks.get().saturating_sub(1));
+            trace::emit(|| Event::TaskFinished {
+                task: entry.id(),
+                outcome: TaskOutcome::Cancelled,
+            });
+            std::mem::forget(entry);
+        }
+        eprintln!(
+            "corolab: at shutdown, tasks kept spawning new tasks from their destructors for \
+             {SHUTDOWN_ROUNDS} rounds; the {count} spawned last are leaked, never run nor dropped"
+        );
     }
 
     /// At shutdown: removes one live task, reports it cancelled and drops it (a panic in its

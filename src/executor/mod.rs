@@ -39,6 +39,7 @@ pub use blocking::spawn_blocking;
 use bookkeeping::{HeaderPool, YieldList};
 pub use context::EnterGuard;
 use context::current_poller;
+pub use finish::SHUTDOWN_ROUNDS;
 pub use join::{JoinError, JoinHandle};
 use spawn::current_or_panic;
 pub use spawn::{YieldNow, spawn, spawn_named, yield_now};
@@ -136,10 +137,11 @@ impl Executor {
         }
     }
 
-    fn push_ready(&self, header: Arc<TaskHeader>, cause: WakeCause) {
+    /// Queues `header`; `cause` runs only when tracing is on (so a wake costs one flag check).
+    fn push_ready(&self, header: Arc<TaskHeader>, cause: impl FnOnce() -> WakeCause) {
         self.bump(|s| s.wakes += 1);
         if trace::enabled() {
-            waker::trace_woken(header.id.load(Ordering::Relaxed), cause);
+            waker::trace_woken(header.id.load(Ordering::Relaxed), cause());
         }
         self.run_queue.borrow_mut().push_back(header);
     }
@@ -199,7 +201,7 @@ impl Executor {
             s.tasks_spawned += 1;
             s.peak_live_tasks = s.peak_live_tasks.max(live);
         });
-        self.push_ready(header, WakeCause::Task { by: current_poller() });
+        self.push_ready(header, || WakeCause::Task { by: current_poller() });
         JoinHandle::new(key, id, Rc::downgrade(self))
     }
 
@@ -253,7 +255,7 @@ impl Executor {
             return;
         }
         for header in self.take_injected() {
-            self.push_ready(header, WakeCause::Thread);
+            self.push_ready(header, || WakeCause::Thread);
         }
     }
 

@@ -136,7 +136,8 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// panics, `body` is dropped while unwinding and the generator stays finished.
     fn run_until_suspended(&mut self, mut body: Body<C>) -> Result<GeneratorState<Y, C>, GenError> {
         let mut cx = Context::from_waker(futures_task::noop_waker_ref());
-        let poll = body.as_mut().poll(&mut cx);
+        // No task yields here: a budget-forced `Pending` would look like a foreign await.
+        let poll = crate::executor::budget::unconstrained(|| body.as_mut().poll(&mut cx));
         let left_in_airlock = self.airlock.take();
         match (poll, left_in_airlock) {
             (Poll::Ready(returned), _) => Ok(GeneratorState::Complete(returned)),

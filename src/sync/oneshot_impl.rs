@@ -104,11 +104,13 @@ impl<T> Future for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        let value = {
+        let (value, waker) = {
             let mut inner = self.inner.borrow_mut();
             inner.receiver_alive = false;
-            inner.value.take()
+            (inner.value.take(), inner.receiver_waker.take())
         };
+        // The waker goes now, or the sender's drop would wake a task that no longer waits.
+        drop(waker);
         drop(value);
     }
 }

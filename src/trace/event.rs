@@ -30,7 +30,9 @@ pub enum WakeCause {
         /// The timer's id (its packed slab key, as in `timer_added`).
         timer: u64,
     },
-    /// Another task (or the main future) called `wake` while being polled.
+    /// Another task (or the main future) called `wake` while being polled. Also the wake of
+    /// a `JoinHandle` by an aborted task cancelled at its turn without a poll: that record
+    /// comes right after the task's `task_finished`, outside any poll.
     Task {
         /// The task that was running (0 = the `block_on` future).
         by: u64,
@@ -243,7 +245,8 @@ pub enum Event {
         fd: i32,
     },
     /// The kernel reported readiness for a socket; the ready sides' waker lists are emptied
-    /// (each waker is woken: the `task_woken` records follow).
+    /// (each waker is woken: the `task_woken` records follow those of the whole `epoll_wait`
+    /// batch, each naming its socket in `cause`).
     IoReady {
         /// The mio token.
         token: u64,

@@ -50,7 +50,8 @@
 //! `io` adds the task to that side's list; `io_ready` empties a ready side, `io_deregistered`
 //! all), and pending timers (`timer_added` / `timer_reset` / `timer_cancelled` / `timer_fired`).
 //! Loop turns are bracketed by `tick_started` / `tick_phase` / `tick_ended`. Chapter 10
-//! (`docs/10-debugging.md`) documents every field.
+//! (`docs/10-debugging.md`) documents every field (`tests/trace_format_doc.rs` fails when a
+//! field, event, kind or value of `event.rs` is missing there).
 
 mod event;
 pub mod replay;
@@ -238,8 +239,12 @@ pub fn mode_from_env() -> TraceMode {
     let value = std::env::var("COROLAB_TRACE").unwrap_or_default();
     parse_mode(&value).unwrap_or_else(|| {
         static WARNED: Once = Once::new();
+        // `writeln!`, not `eprintln!`: a closed or broken stderr must not turn a typo into a
+        // panic inside `block_on` (and a panic here would poison `WARNED` for every later runtime).
         WARNED.call_once(|| {
-            eprintln!(
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "corolab: COROLAB_TRACE={value:?} is not understood (use 1, stderr, text, json, html:PATH or 0); tracing stays off"
             );
         });
@@ -299,10 +304,18 @@ pub fn with_cause<R>(cause: WakeCause, f: impl FnOnce() -> R) -> R {
     if !enabled() {
         return f();
     }
-    let old = CAUSE.with(|c| c.replace(cause));
-    let out = f();
-    CAUSE.with(|c| c.set(old));
-    out
+    let _restore = CauseGuard(CAUSE.with(|c| c.replace(cause)));
+    f()
+}
+
+/// Puts the previous wake cause back when dropped, also when `f` panics (a cause left behind
+/// would label later wakes from plain code "by task N").
+struct CauseGuard(WakeCause);
+
+impl Drop for CauseGuard {
+    fn drop(&mut self) {
+        let _ = CAUSE.try_with(|c| c.set(self.0));
+    }
 }
 
 /// The wake cause set by the innermost [`with_cause`] on this thread.
@@ -342,10 +355,33 @@ pub fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
     emit(|| Event::TaskPollStarted { task });
     let _ = WAITS.try_with(|w| w.borrow_mut().clear());
     SELF_WOKEN.with(|w| w.set(false));
-    let old = TASK.with(|t| t.replace(task));
+    let mut poll = PollGuard {
+        task,
+        previous: TASK.with(|t| t.replace(task)),
+        returned: false,
+    };
     let out = with_cause(WakeCause::Task { by: task }, f);
-    TASK.with(|t| t.set(old));
+    poll.returned = true;
     out
+}
+
+/// Ends what [`polling`] started even if the poll unwinds: tasks are polled inside
+/// `catch_unwind`, but a panicking `block_on` future unwinds through here. Without this its
+/// `task_poll_started` had no `task_polled` (a replay never left the poll, the text sink
+/// kept prefixing `|`) and the thread kept "polling task 0".
+struct PollGuard {
+    task: u64,
+    previous: u64,
+    returned: bool,
+}
+
+impl Drop for PollGuard {
+    fn drop(&mut self) {
+        let _ = TASK.try_with(|t| t.set(self.previous));
+        if !self.returned {
+            poll_ended(self.task, PollOutcome::Panicked);
+        }
+    }
 }
 
 /// The task being polled on this thread (0: the main future, or none). Only kept while

@@ -1,6 +1,6 @@
 //! The three sinks: human lines (stderr or any writer), JSON lines, and an in-memory recorder.
 
-use super::{ChannelOp, Event, Interest, Phase, Record, Sink, Wait, WakeCause};
+use super::{ChannelOp, Event, Interest, Phase, PollOutcome, Record, Sink, Wait, WakeCause};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -86,39 +86,22 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
     match event {
         Event::TaskSpawned { task, .. } => format!("spawn {}", task_label(*task)),
         Event::TaskWoken { task, cause } => {
-            let why = match cause {
-                WakeCause::Io { fd, interest, .. } => format!("fd {fd} {}", interest_word(*interest)),
-                WakeCause::Timer { timer } => format!("timer {timer:#x} fired"),
-                WakeCause::Task { by } => task_label(*by),
-                WakeCause::Thread => "another thread".to_string(),
-                WakeCause::Yield => "its own yield_now, after the reactor's turn".to_string(),
-                WakeCause::Budget => "its spent budget: a forced yield".to_string(),
-                WakeCause::Start => "block_on starting".to_string(),
-                WakeCause::Unknown => "unknown cause".to_string(),
-            };
-            format!("wake {} (by {why})", task_label(*task))
+            format!(
+                "wake {} (by {})",
+                task_label(*task),
+                wake_cause_words(cause, task_label)
+            )
         }
         Event::MainTurn => "main's turn: block_on polls it after this tick".to_string(),
         Event::TaskPollStarted { task } => format!("poll {}", task_label(*task)),
-        Event::TaskPolled { outcome, waits, .. } => {
-            let mut line = format!("`-> {outcome:?}");
-            if !waits.is_empty() {
-                let waits: Vec<String> = waits.iter().map(|w| describe_wait(w, task_label)).collect();
-                line.push_str(": waits for ");
-                line.push_str(&waits.join(", "));
-            }
-            line
-        }
+        Event::TaskPolled { outcome, waits, .. } => poll_result_line(*outcome, waits, task_label),
         Event::TaskFinished { task, outcome } => {
             format!("done {} ({outcome:?})", task_label(*task))
         }
         Event::TickStarted { tick } => format!("tick {tick}"),
         Event::TickPhase { tick, phase } => format!("tick {tick}: {}", phase_name(*phase)),
         Event::TickEnded { tick } => format!("tick {tick} ends"),
-        Event::ReactorWait { timeout_us } => match timeout_us {
-            Some(us) => format!("epoll_wait(timeout {:.3} ms)", *us as f64 / 1000.0),
-            None => "epoll_wait(no timeout: nothing to do until I/O)".to_string(),
-        },
+        Event::ReactorWait { timeout_us } => reactor_wait_line(*timeout_us),
         Event::ReactorWoke { events } => format!("epoll_wait returned {events} event(s)"),
         Event::IoRegistered { token, fd } => format!("register fd {fd} (token {token:#x})"),
         Event::IoDeregistered { token, fd } => format!("deregister fd {fd} (token {token:#x})"),
@@ -128,16 +111,7 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
             writable,
             error,
             ..
-        } => {
-            let what = match (readable, writable) {
-                (true, true) => "readable+writable",
-                (true, false) => "readable",
-                (false, true) => "writable",
-                (false, false) => "",
-            };
-            let error = if *error { " error/hangup" } else { "" };
-            format!("  fd {fd} {what}{error}")
-        }
+        } => io_ready_line(*fd, *readable, *writable, *error),
         Event::IoWouldBlock { fd, interest, .. } => {
             format!("fd {fd} WouldBlock: wait until {}", interest_word(*interest))
         }
@@ -151,6 +125,51 @@ pub fn describe(event: &Event, task_label: &dyn Fn(u64) -> String) -> String {
         Event::GreenletSwitch { from, to } => format!("greenlet switch {from} -> {to}"),
         Event::Note { text, .. } => format!("note: {text}"),
     }
+}
+
+/// Why a task was woken, after `by`: `fd 7 readable`, `timer 0x3 fired`, `task 2`.
+fn wake_cause_words(cause: &WakeCause, task_label: &dyn Fn(u64) -> String) -> String {
+    match cause {
+        WakeCause::Io { fd, interest, .. } => format!("fd {fd} {}", interest_word(*interest)),
+        WakeCause::Timer { timer } => format!("timer {timer:#x} fired"),
+        WakeCause::Task { by } => task_label(*by),
+        WakeCause::Thread => "another thread".to_string(),
+        WakeCause::Yield => "its own yield_now, after the reactor's turn".to_string(),
+        WakeCause::Budget => "its spent budget: a forced yield".to_string(),
+        WakeCause::Start => "block_on starting".to_string(),
+        WakeCause::Unknown => "unknown cause".to_string(),
+    }
+}
+
+/// The line that ends a poll block: `` `-> Pending: waits for fd 7 readable ``.
+fn poll_result_line(outcome: PollOutcome, waits: &[Wait], task_label: &dyn Fn(u64) -> String) -> String {
+    let mut line = format!("`-> {outcome:?}");
+    if !waits.is_empty() {
+        let waits: Vec<String> = waits.iter().map(|w| describe_wait(w, task_label)).collect();
+        line.push_str(": waits for ");
+        line.push_str(&waits.join(", "));
+    }
+    line
+}
+
+/// The reactor is about to sleep in `epoll_wait`, for at most `timeout_us`.
+fn reactor_wait_line(timeout_us: Option<u64>) -> String {
+    match timeout_us {
+        Some(us) => format!("epoll_wait(timeout {:.3} ms)", us as f64 / 1000.0),
+        None => "epoll_wait(no timeout: nothing to do until I/O)".to_string(),
+    }
+}
+
+/// One readiness event from `epoll_wait`: `  fd 7 readable+writable error/hangup`.
+fn io_ready_line(fd: i32, readable: bool, writable: bool, error: bool) -> String {
+    let what = match (readable, writable) {
+        (true, true) => "readable+writable",
+        (true, false) => "readable",
+        (false, true) => "writable",
+        (false, false) => "",
+    };
+    let error = if error { " error/hangup" } else { "" };
+    format!("  fd {fd} {what}{error}")
 }
 
 /// What a parked task waits for, in a few words (`fd 7 readable`, `timer 0x3`, ...).

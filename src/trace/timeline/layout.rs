@@ -346,10 +346,12 @@ impl<'a> Builder<'a> {
     }
 
     /// A wake: the task's park bar ends, a queue bar starts, and an arrow comes from its cause.
+    /// A finished task's waker (kept by someone) queues nothing: only the mark is drawn.
     fn woken(&mut self, i: usize, task: u64, cause: &WakeCause) -> usize {
         let lane = self.lane_for_task(task);
         let running = self.replay.state.running == Some(task);
-        if !running {
+        let queues = !running && self.replay.state.tasks.contains_key(&task);
+        if queues {
             let text = format!(
                 "queued (woken by {})",
                 cause_words(cause, &|t| self.replay.label(t))
@@ -369,7 +371,7 @@ impl<'a> Builder<'a> {
         if let Some(from) = from {
             self.out.arrows.push(Arrow { from, to: (lane, i) });
         }
-        if !running {
+        if queues {
             self.wake_pending.insert(task, i);
         }
         lane

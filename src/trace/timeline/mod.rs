@@ -44,8 +44,7 @@ pub fn html(records: &[Record], title: &str) -> String {
     let (records, title) = one_runtime(records, title);
     let title = title.as_str();
     let data = page_data(&records, title);
-    // `</` inside the JSON would end the script element early; `<\/` is the same JSON string.
-    let data = data.to_string().replace("</", "<\\/").replace("<!--", "<\\!--");
+    let data = script_safe_json(&data.to_string());
     let mut page = String::with_capacity(data.len() + PAGE_JS.len() + 4096);
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     page.push_str(&format!(
@@ -118,6 +117,23 @@ const LEGEND_AND_PANELS: &str = "\
 </aside>
 ";
 
+/// `json` made safe to embed in a `<script>` element: every `<` becomes the JSON escape
+/// `\u003c`, so no `</script>` can end the element early and no `<!--` can switch the HTML
+/// parser into its script-escape states; U+2028 and U+2029 become `\u2028` / `\u2029`. The
+/// result parses to the same value (`<` appears in JSON only inside strings).
+fn script_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -135,8 +151,14 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
     let mut lines = Vec::with_capacity(records.len());
     let mut polls = Vec::with_capacity(records.len());
     let mut labels: HashMap<u64, String> = HashMap::new();
-    while let Some(i) = replay.step() {
-        deltas.push(delta(&previous, &records[i], &replay.state));
+    let mut checks = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        let touched = touched(record, &replay.state);
+        replay.step();
+        deltas.push(delta(&previous, touched, &replay.state));
+        if is_check_point(i, records.len()) {
+            checks.push(check_of(i, &replay.state));
+        }
         previous = Small::of(&replay.state);
         lines.push(replay.line(i));
         polls.push(replay.poll_of(i));
@@ -157,7 +179,45 @@ pub fn page_data(records: &[Record], title: &str) -> Value {
         "marks": layout.marks,
         "arrows": layout.arrows,
         "lane_of": layout.lane_of,
+        "checks": checks,
     })
+}
+
+/// The records after which the page's self-test compares the state it rebuilt from the
+/// deltas with the replay's: a third, two thirds and all of the way through.
+fn is_check_point(i: usize, n: usize) -> bool {
+    i + 1 == n || i == n / 3 || i == 2 * n / 3
+}
+
+/// A summary of `state` after record `at` that `page.js` can rebuild from the deltas: the run
+/// queue, the tasks with their status, and the sockets and timers with their waiters.
+fn check_of(at: usize, state: &State) -> Value {
+    let tasks: Vec<String> = state
+        .tasks
+        .iter()
+        .map(|(id, t)| format!("{id}:{}", task_status_name(&t.status)))
+        .collect();
+    let sockets: Vec<String> = state
+        .sockets
+        .values()
+        .map(|s| format!("{}:{:?}:{:?}", s.token, s.read_waiters, s.write_waiters))
+        .collect();
+    let timers: Vec<String> = state
+        .timers
+        .iter()
+        .map(|t| format!("{}:{:?}", t.timer, t.task))
+        .collect();
+    json!({"at": at, "rq": state.run_queue, "tk": tasks, "sk": sockets, "tm": timers})
+}
+
+fn task_status_name(status: &super::replay::TaskStatus) -> &'static str {
+    use super::replay::TaskStatus;
+    match status {
+        TaskStatus::Queued => "queued",
+        TaskStatus::Running => "running",
+        TaskStatus::Returned => "returned",
+        TaskStatus::Parked { .. } => "parked",
+    }
 }
 
 /// The parts of a [`State`] that are cheap to copy at every record; the rest (tasks, sockets,
@@ -179,16 +239,21 @@ impl Small {
     }
 }
 
-/// The tasks, sockets and timers record `record` can change: its own task, socket or timer,
-/// and for a `task_polled` the sockets and timers its `waits` name (they now hold its waker).
+/// The tasks, sockets and timers record `record` can change, applied to `before`: its own
+/// task, socket or timer; for a `task_polled` the sockets and timers its `waits` name (they
+/// now hold its waker); for a `task_finished` those that held the task's waker in `before`.
 /// `tests/trace_replay.rs` checks that the deltas built from this rebuild every state.
-pub fn touched(record: &Record) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+pub fn touched(record: &Record, before: &State) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
     let (mut tasks, mut sockets, mut timers) = (Vec::new(), Vec::new(), Vec::new());
     match &record.event {
-        Event::TaskSpawned { task, .. }
-        | Event::TaskWoken { task, .. }
-        | Event::TaskPollStarted { task }
-        | Event::TaskFinished { task, .. } => tasks.push(*task),
+        Event::TaskSpawned { task, .. } | Event::TaskWoken { task, .. } | Event::TaskPollStarted { task } => {
+            tasks.push(*task)
+        }
+        Event::TaskFinished { task, .. } => {
+            tasks.push(*task);
+            sockets = holding_sockets(before, *task);
+            timers = holding_timers(before, *task);
+        }
         Event::MainTurn => tasks.push(0),
         Event::TaskPolled { task, waits, .. } => {
             tasks.push(*task);
@@ -214,11 +279,24 @@ pub fn touched(record: &Record) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
     (tasks, sockets, timers)
 }
 
-/// What record `record` changed, from `old` (the small parts before it) to `new` (the state
-/// after it): tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
+/// The sockets whose read or write side holds `task`'s waker in `state`.
+fn holding_sockets(state: &State, task: u64) -> Vec<u64> {
+    let holds =
+        |s: &&super::replay::SocketState| s.read_waiters.contains(&task) || s.write_waiters.contains(&task);
+    state.sockets.values().filter(holds).map(|s| s.token).collect()
+}
+
+/// The pending timers that hold `task`'s waker in `state`.
+fn holding_timers(state: &State, task: u64) -> Vec<u64> {
+    let timers = state.timers.iter().filter(|t| t.task == Some(task));
+    timers.map(|t| t.timer).collect()
+}
+
+/// What one record changed, from `old` (the small parts before it) to `new` (the state after
+/// it), given what it `touched`: tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
 /// which changes at nearly every record, as `rqd` (how many entries left its front) and `rqa`
 /// (entries pushed on its back) when that says it, else whole as `rq`.
-pub fn delta(old: &Small, record: &Record, new: &State) -> Value {
+pub fn delta(old: &Small, touched: (Vec<u64>, Vec<u64>, Vec<u64>), new: &State) -> Value {
     let mut out = Map::new();
     if old.run_queue != new.run_queue {
         match queue_change(&old.run_queue, &new.run_queue) {
@@ -237,7 +315,7 @@ pub fn delta(old: &Small, record: &Record, new: &State) -> Value {
     if old.tick != (new.tick, new.phase) {
         out.insert("tick".into(), json!([new.tick, new.phase]));
     }
-    let (tasks, sockets, timers) = touched(record);
+    let (tasks, sockets, timers) = touched;
     let mut put = |key: &str, ids: Vec<u64>, value: &dyn Fn(u64) -> Value| {
         if !ids.is_empty() {
             let map: Map<String, Value> = ids.into_iter().map(|id| (id.to_string(), value(id))).collect();
@@ -301,21 +379,31 @@ impl HtmlSink {
                 self.records.len(),
                 self.left_out
             ));
-            eprintln!(
+            say(format_args!(
                 "corolab: the timeline keeps the first {MAX_PAGE_RECORDS} records; {} later ones are left out",
                 self.left_out
-            );
+            ));
         }
         match std::fs::write(&self.path, html(&self.records, &title)) {
-            Ok(()) => eprintln!(
+            Ok(()) => say(format_args!(
                 "corolab: wrote a timeline of {} events to {}",
                 self.records.len(),
                 self.path.display()
-            ),
-            Err(e) => eprintln!("corolab: cannot write the timeline {}: {e}", self.path.display()),
+            )),
+            Err(e) => say(format_args!(
+                "corolab: cannot write the timeline {}: {e}",
+                self.path.display()
+            )),
         }
         self.written = self.records.len();
     }
+}
+
+/// A line on stderr; not `eprintln!`, which panics when stderr is broken (the page is written
+/// when the runtime ends: a panic there would crash a program that ran fine).
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The path a sink on `thread` writes (see [`HtmlSink::new`]), remembered as taken.

@@ -1,6 +1,6 @@
 // corolab timeline: draws the recorded run on a canvas and steps through the replayed states.
 // Plain JavaScript, no libraries. The data (records, lanes, bars, marks, arrows and the state
-// after each record) is computed in Rust (src/trace/timeline and src/trace/replay.rs) and
+// after each record) is computed in Rust (src/trace/timeline and src/trace/replay) and
 // embedded in the page as JSON.
 (function () {
   'use strict';
@@ -290,11 +290,13 @@
     var t = s.tk[id];
     return t ? t.label : taskLabel(Number(id));
   }
+  // Items are lists of text parts and elements; an item whose `now` is set is what the
+  // current record is about (its task, socket or timer), highlighted.
   function list(parent, items, empty) {
     var ul = el('ul');
     if (!items.length) ul.appendChild(el('li', empty, 'none'));
     items.slice(0, 200).forEach(function (item) {
-      var li = el('li');
+      var li = el('li', undefined, item.now ? 'now' : undefined);
       item.forEach(function (part) { li.appendChild(typeof part === 'string' ? document.createTextNode(part) : part); });
       ul.appendChild(li);
     });
@@ -311,6 +313,17 @@
     return out;
   }
 
+  // What record `i` is about: its task, socket token and timer (as strings, like state keys).
+  function subjectOf(i) {
+    var r = D.rec[i];
+    return {
+      task: r.task !== undefined ? String(r.task) : (r.event === 'main_turn' ? '0' : null),
+      token: r.token !== undefined ? String(r.token) : null,
+      timer: r.timer !== undefined ? String(r.timer) : null
+    };
+  }
+  function flagged(item, now) { item.now = now; return item; }
+
   function showState() {
     document.getElementById('stepno').textContent = N ? 'event ' + (step + 1) + ' / ' + N : 'no events';
     if (step < 0) return;
@@ -322,27 +335,29 @@
     box.appendChild(s.tick[0] ? el('div', 'tick ' + s.tick[0] + (s.tick[1] ? ', phase ' + s.tick[1] : ', between phases')) : el('div', 'before the first tick', 'none'));
     box.appendChild(el('h2', 'Running'));
     box.appendChild(s.run === null ? el('div', 'nothing (between polls)', 'none') : el('div', taskName(s, s.run)));
-    box.appendChild(el('h2', 'Run queue (front first)'));
-    list(box, s.rq.map(function (id, i) { return [(i + 1) + '. ' + taskName(s, id)]; }), 'empty');
-    box.appendChild(el('h2', 'Parked tasks: what each waits for'));
+    var now = subjectOf(step);
+    box.appendChild(el('h2', 'Run queue (' + s.rq.length + ', front first)'));
+    list(box, s.rq.map(function (id, i) { return flagged([(i + 1) + '. ' + taskName(s, id)], String(id) === now.task); }), 'empty');
     var parked = Object.keys(s.tk).filter(function (id) { return s.tk[id].status === 'parked'; });
-    list(box, parked.map(function (id) { return [s.tk[id].label + ': '].concat(waits(s.tk[id])); }), 'none');
-    box.appendChild(el('h2', 'Sockets: readiness, and whose waker each holds'));
-    list(box, Object.keys(s.sk).map(function (k) {
+    box.appendChild(el('h2', 'Parked tasks (' + parked.length + '): what each waits for'));
+    list(box, parked.map(function (id) { return flagged([s.tk[id].label + ': '].concat(waits(s.tk[id])), id === now.task); }), 'none');
+    var sockets = Object.keys(s.sk);
+    box.appendChild(el('h2', 'Sockets (' + sockets.length + '): readiness, and whose waker each holds'));
+    list(box, sockets.map(function (k) {
       var so = s.sk[k];
       var ready = (so.readable ? 'readable' : 'not readable') + ', ' + (so.writable ? 'writable' : 'not writable');
       var held = [];
       so.read_waiters.forEach(function (id) { held.push(taskName(s, id) + ' (read)'); });
       so.write_waiters.forEach(function (id) { held.push(taskName(s, id) + ' (write)'); });
-      return ['fd ' + so.fd + ' (token 0x' + so.token.toString(16) + '): ' + ready +
-        '; wakers: ' + (held.length ? held.join(', ') : 'none')];
+      return flagged(['fd ' + so.fd + ' (token 0x' + so.token.toString(16) + '): ' + ready +
+        '; wakers: ' + (held.length ? held.join(', ') : 'none')], k === now.token);
     }), 'none registered');
-    box.appendChild(el('h2', 'Pending timers (deadline order)'));
     var timers = Object.keys(s.tm).map(function (k) { return s.tm[k]; });
-    timers.sort(function (a, b) { return a.deadline_us - b.deadline_us || a.timer - b.timer; });
+    box.appendChild(el('h2', 'Pending timers (' + timers.length + ', deadline order)'));
+    timers.sort(function (a, b) { return a.deadline_us - b.deadline_us || a.set_at - b.set_at; });
     list(box, timers.map(function (t) {
       var who = t.task === null ? '' : ' -> wakes ' + taskName(s, t.task);
-      return ['timer 0x' + t.timer.toString(16) + ' due at ' + ms(t.deadline_us) + who];
+      return flagged(['timer 0x' + t.timer.toString(16) + ' due at ' + ms(t.deadline_us) + who], String(t.timer) === now.timer);
     }), 'none');
     showDetails(step);
   }
@@ -399,7 +414,10 @@
   }
   function reveal(i) {
     var x = xOf(i), w = width();
-    if (x < GUTTER + 20 || x > w - 20) view.x0 = domain(i) - (w - GUTTER) / 2 / view.scale;
+    if (x < GUTTER + 20 || x > w - 20) {
+      // Centre it, but never show time before the run began (an empty, negative axis).
+      view.x0 = Math.max(domain(i) - (w - GUTTER) / 2 / view.scale, domain(0) - 20 / view.scale);
+    }
     var y = laneY(D.lane_of[i]);
     if (y < AXIS_H || y > height() - LANE_H) view.y = Math.max(0, D.lane_of[i] * LANE_H - (height() - AXIS_H) / 2);
   }
@@ -531,6 +549,21 @@
   var renderedAt = performance.now();
   if (hash.indexOf('selftest') >= 0) selfTest();
 
+  // The state in the shape of the Rust `check_of` summary (src/trace/timeline/mod.rs).
+  function summary(s) {
+    var ids = function (m) { return Object.keys(m).map(Number).sort(function (a, b) { return a - b; }); };
+    var list = function (l) { return '[' + l.join(', ') + ']'; };
+    var tk = ids(s.tk).map(function (id) { return id + ':' + s.tk[id].status; });
+    var sk = ids(s.sk).map(function (id) {
+      var so = s.sk[id];
+      return so.token + ':' + list(so.read_waiters) + ':' + list(so.write_waiters);
+    });
+    var tm = Object.keys(s.tm).map(function (k) { return s.tm[k]; });
+    tm.sort(function (a, b) { return a.deadline_us - b.deadline_us || a.set_at - b.set_at; });
+    tm = tm.map(function (t) { return t.timer + ':' + (t.task === null ? 'None' : 'Some(' + t.task + ')'); });
+    return JSON.stringify([s.rq, tk, sk, tm]);
+  }
+
   // `#selftest`: checks the page the way a student would use it, and writes the verdict into
   // the DOM for `chromium --dump-dom` (tests/timeline_browser.rs).
   function selfTest() {
@@ -572,6 +605,13 @@
       if (Math.abs(xOf(step) - xOf(target.at)) >= 1) hovered += ', click did not select it';
     }
     if (hovered !== 'ok') problems.push('hover/click: ' + hovered);
+    // The state rebuilt here from the deltas (keyframes and all) must be the replay's.
+    var checked = 0;
+    (D.checks || []).forEach(function (c) {
+      var got = summary(stateAfter(c.at)), want = JSON.stringify([c.rq, c.tk, c.sk, c.tm]);
+      if (got === want) checked++; else problems.push('state after #' + (c.at + 1) + ': ' + got + ' != ' + want);
+    });
+    if (checked < 1) problems.push('no state checked');
     var t0 = performance.now();
     for (var f = 0; f < 10; f++) { view.x0 += 1 / view.scale; draw(); }
     var frameMs = (performance.now() - t0) / 10;
@@ -581,6 +621,7 @@
     var out = el('pre', (problems.length ? 'SELFTEST FAIL: ' + problems.join(' | ') : 'SELFTEST PASS') +
       ' events=' + N + ' lanes=' + D.lanes.length + ' drawn_lanes=' + stats.lanes + ' bars=' + stats.bars +
       ' marks=' + stats.marks + ' arrows=' + stats.arrows + ' steps_changed=' + changed +
+      ' states_checked=' + checked +
       ' resources=' + resources + ' violations=' + violations.length +
       ' render_ms=' + Math.round(renderedAt) + ' frame_ms=' + frameMs.toFixed(1));
     out.id = 'selftest-result';

@@ -16,7 +16,13 @@ fn mask_fds(line: &str) -> String {
 // the loop sleeps in epoll_wait only when the run queue is empty, and sockets deregister.
 #[test]
 fn golden_trace_of_the_demo() {
-    let lines = step4_reactor::trace::capture(true, || step4_reactor::run_demo().unwrap());
+    // On a thread of its own, bounded: a lost wake would leave the loop in epoll_wait forever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        tx.send(step4_reactor::trace::capture(true, || step4_reactor::run_demo().unwrap()))
+    });
+    let lines =
+        rx.recv_timeout(std::time::Duration::from_secs(5)).expect("the demo hung or panicked");
     let masked: Vec<String> = lines.iter().map(|l| mask_fds(l)).collect();
     let expected = "\
 register fd N (token 0x0)

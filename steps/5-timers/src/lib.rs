@@ -18,8 +18,8 @@
 //! `print self.heap` shows the pending deadlines with their sequence numbers.
 //!
 //! **What the real corolab adds here, and where.** The heap is `src/reactor/timers.rs` (with
-//! cancellation by handle), the timeout is `Runtime::io_timeout` and `ceil_to_millis` in
-//! `src/reactor/mod.rs`, `corolab::time::sleep` and `corolab::time::timeout` are `src/time.rs`.
+//! cancellation by handle), the timeout is `Runtime::io_timeout` (`src/runtime.rs`) with
+//! `ceil_to_millis` (`src/reactor/mod.rs`); `corolab::time::sleep` and `timeout` are `src/time.rs`.
 
 use std::collections::{BinaryHeap, HashMap};
 use std::task::{Context, Poll, Waker};

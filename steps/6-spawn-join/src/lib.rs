@@ -169,11 +169,11 @@ fn run_until<T>(rt: &mut Runtime, inbox: &Inbox, main: &JoinHandle<T>) -> io::Re
     }
 }
 
-/// Main spawns three tasks that sleep 30, 10 and 20 ms and return a number; it joins them in
+/// Main spawns three tasks that sleep 90, 30 and 60 ms and return a number; it joins them in
 /// spawn order, so it gets 1, 2, 3 although they finish in the order 2, 3, 1.
 pub fn run_demo() -> io::Result<()> {
     let total = block_on(async {
-        let handles: Vec<JoinHandle<u64>> = [(1, 30), (2, 10), (3, 20)]
+        let handles: Vec<JoinHandle<u64>> = [(1, 90), (2, 30), (3, 60)]
             .into_iter()
             .map(|(n, ms)| {
                 spawn(async move {

@@ -52,7 +52,7 @@ epoll_wait returned 0 event(s)
 tick 4: run_ready_tasks
   poll task 3
     | drop timer 0x1
-child 2 done after 10 ms
+child 2 done after 30 ms
     `-> Ready
 done task 3 (Completed)
 tick 4: wait_for_io
@@ -67,7 +67,7 @@ epoll_wait returned 0 event(s)
 tick 6: run_ready_tasks
   poll task 4
     | drop timer 0x2
-child 3 done after 20 ms
+child 3 done after 60 ms
     `-> Ready
 done task 4 (Completed)
 tick 6: wait_for_io
@@ -82,7 +82,7 @@ epoll_wait returned 0 event(s)
 tick 8: run_ready_tasks
   poll task 2
     | drop timer 0x0
-child 1 done after 30 ms
+child 1 done after 90 ms
     | wake task 1 (by task 2)
     `-> Ready
 done task 2 (Completed)

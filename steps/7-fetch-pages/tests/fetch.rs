@@ -25,6 +25,9 @@ fn concurrent_fetch_beats_sequential() {
     assert!(concurrent * 2 < sequential, "concurrent {concurrent:?} vs sequential {sequential:?}");
 }
 
+/// Each test's bound: a client that missed its end of stream fails instead of hanging.
+const BOUND: Duration = Duration::from_secs(3);
+
 /// A server that accepts, reads the request, and answers `reply` (or nothing) then closes.
 fn one_shot_server(reply: Option<&'static [u8]>) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -60,7 +63,7 @@ fn a_server_that_never_answers_times_out_and_leaves_nothing_registered() {
 #[test]
 fn a_response_without_content_length_is_a_clear_error() {
     let addr = one_shot_server(Some(b"HTTP/1.1 200 OK\r\n\r\nhello"));
-    let err = block_on(http_get(addr, "/")).unwrap().unwrap_err();
+    let err = block_on(with_timeout(BOUND, http_get(addr, "/"))).unwrap().unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     assert!(err.to_string().contains("Content-Length"), "{err}");
 }
@@ -69,7 +72,7 @@ fn a_response_without_content_length_is_a_clear_error() {
 #[test]
 fn a_body_cut_short_is_unexpected_eof() {
     let addr = one_shot_server(Some(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello"));
-    let err = block_on(http_get(addr, "/")).unwrap().unwrap_err();
+    let err = block_on(with_timeout(BOUND, http_get(addr, "/"))).unwrap().unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
 }
 
@@ -77,6 +80,17 @@ fn a_body_cut_short_is_unexpected_eof() {
 #[test]
 fn the_status_and_body_come_back() {
     let addr = one_shot_server(Some(b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope"));
-    let (status, body) = block_on(http_get(addr, "/nope")).unwrap().unwrap();
+    let (status, body) = block_on(with_timeout(BOUND, http_get(addr, "/nope"))).unwrap().unwrap();
     assert_eq!((status, body.as_slice()), (404, &b"nope"[..]));
+}
+
+// Why: a connect the kernel refuses is that error at once (from `take_error`), not a wait
+// until the timeout and not a panic.
+#[test]
+fn connecting_to_a_closed_port_is_refused_at_once() {
+    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap(); // closed again
+    let started = Instant::now();
+    let err = block_on(with_timeout(BOUND, http_get(addr, "/"))).unwrap().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 }

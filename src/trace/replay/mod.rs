@@ -10,140 +10,25 @@
 //!
 //! **Where.** [`Replay::new`] prepares, [`Replay::step`] applies one record to the [`State`]
 //! (one small method per kind of record), and [`replay`] returns every state. The rules are the
-//! ones `trace/mod.rs` documents: `task_woken` pushes on the back of the run queue,
-//! `task_poll_started` (or `main_turn`) takes the task out, `task_polled` parks it with its
-//! `waits` (an `io` wait puts its waker on that socket side), `io_ready` sets readiness and
+//! ones `trace/mod.rs` documents: `task_woken` pushes on the back of the run queue (a
+//! finished task's waker queues nothing), `task_poll_started` takes the task out (`main_turn`
+//! for task 0), `task_polled` parks it with its `waits` (an `io` wait puts its waker on that
+//! socket side), `task_finished` takes it off every list, `io_ready` sets readiness and
 //! empties the ready sides' waker lists, `io_would_block` / `io_short_read` clear readiness,
 //! `timer_added` / `timer_reset` / `timer_cancelled` / `timer_fired` keep the timer list. A park
 //! whose reason no future recorded (`unknown`) is shown waiting for whatever woke it next,
-//! marked [`Waiting::inferred`].
+//! marked [`Waiting::inferred`]. The state's types and its one-line `Display` are in
+//! `replay/state.rs`.
 //!
 //! **In the debugger.** Break on `corolab::trace::replay::Replay::step` and print `self.state`
 //! to walk a recorded run one event at a time.
 
-use super::{Event, Interest, Phase, PollOutcome, Record, Wait, WakeCause, describe, describe_wait};
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+mod state;
 
-/// What a task is doing at one moment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum TaskStatus {
-    /// On the run queue: it will be polled when its turn comes.
-    Queued,
-    /// Being polled right now.
-    Running,
-    /// Its last poll returned `Ready` (or panicked) and no `task_finished` has said so yet.
-    Returned,
-    /// Returned `Pending`: it runs again only when something wakes it.
-    Parked {
-        /// What it waits for.
-        waits_for: Vec<Waiting>,
-    },
-}
+pub use state::{SocketState, State, TaskState, TaskStatus, TimerState, Waiting};
 
-/// One thing a parked task waits for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Waiting {
-    /// In words: `fd 7 readable`, `timer 0x3`, `task 2 (page 1) to finish`.
-    pub what: String,
-    /// True when the trace did not record it and it was read off the wake that ended the park.
-    pub inferred: bool,
-}
-
-/// A task that exists (spawned, not finished).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TaskState {
-    /// Its label: `main`, `task 3 (page 2)`.
-    pub label: String,
-    /// Queued, running or parked.
-    #[serde(flatten)]
-    pub status: TaskStatus,
-}
-
-/// A socket registered with the reactor, as the reactor sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SocketState {
-    /// The file descriptor.
-    pub fd: i32,
-    /// The mio token (slot and generation packed).
-    pub token: u64,
-    /// The reactor believes a read would not block.
-    pub readable: bool,
-    /// The reactor believes a write would not block.
-    pub writable: bool,
-    /// Tasks whose waker the socket holds for its read side.
-    pub read_waiters: Vec<u64>,
-    /// Tasks whose waker the socket holds for its write side.
-    pub write_waiters: Vec<u64>,
-}
-
-/// A timer that has not fired yet.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TimerState {
-    /// The timer's id.
-    pub timer: u64,
-    /// Its deadline, in the trace's microseconds.
-    pub deadline_us: u64,
-    /// The task whose waker it holds (the one that set it, or last polled it).
-    pub task: Option<u64>,
-}
-
-/// The runtime's state after one event.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct State {
-    /// Task ids on the run queue, front first (0 is the `block_on` future).
-    pub run_queue: Vec<u64>,
-    /// The task being polled, if any.
-    pub running: Option<u64>,
-    /// Every live task by id.
-    pub tasks: BTreeMap<u64, TaskState>,
-    /// Registered sockets by token.
-    pub sockets: BTreeMap<u64, SocketState>,
-    /// Pending timers, earliest deadline first.
-    pub timers: Vec<TimerState>,
-    /// The loop turn (`Runtime::tick`) under way, 0 before the first.
-    pub tick: u64,
-    /// Its phase, while one is under way.
-    pub phase: Option<Phase>,
-}
-
-impl std::fmt::Display for State {
-    /// One line: `queue [1, 2] | running 0 | parked 1 (fd 5 readable) | fd 5 -w r:[1] | timer 0x0 -> 2`
-    /// (`rw`: readable and writable; `r:[1]`: the read side holds task 1's waker).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "queue {:?}", self.run_queue)?;
-        if let Some(task) = self.running {
-            write!(f, " | running {task}")?;
-        }
-        for (id, task) in &self.tasks {
-            if let TaskStatus::Parked { waits_for } = &task.status {
-                let what: Vec<String> = waits_for
-                    .iter()
-                    .map(|w| format!("{}{}", w.what, if w.inferred { "?" } else { "" }))
-                    .collect();
-                write!(f, " | parked {id} ({})", what.join(", "))?;
-            }
-        }
-        for socket in self.sockets.values() {
-            let r = if socket.readable { 'r' } else { '-' };
-            let w = if socket.writable { 'w' } else { '-' };
-            write!(f, " | fd {} {r}{w}", socket.fd)?;
-            for (side, waiters) in [("r", &socket.read_waiters), ("w", &socket.write_waiters)] {
-                if !waiters.is_empty() {
-                    write!(f, " {side}:{waiters:?}")?;
-                }
-            }
-        }
-        for timer in &self.timers {
-            write!(f, " | timer {:#x}", timer.timer)?;
-            if let Some(task) = timer.task {
-                write!(f, " -> {task}")?;
-            }
-        }
-        Ok(())
-    }
-}
+use super::{Event, Interest, PollOutcome, Record, Wait, WakeCause, describe, describe_wait};
+use std::collections::{HashMap, HashSet};
 
 /// Plays a trace forward one record at a time. See the module docs.
 pub struct Replay<'a> {
@@ -154,6 +39,8 @@ pub struct Replay<'a> {
     /// For each `task_polled -> pending` record with an unknown reason: what woke the task next.
     woken_by_next: HashMap<usize, WakeCause>,
     names: HashMap<u64, String>,
+    /// Tasks that have finished (ids are never reused within a runtime).
+    finished: HashSet<u64>,
     /// The state after the last record applied.
     pub state: State,
 }
@@ -167,6 +54,7 @@ impl<'a> Replay<'a> {
             poll_of: poll_owners(records),
             woken_by_next: next_wakes(records),
             names: HashMap::new(),
+            finished: HashSet::new(),
             state: State::default(),
         }
     }
@@ -258,7 +146,12 @@ impl<'a> Replay<'a> {
         self.state.tasks.insert(task, TaskState { label, status });
     }
 
+    /// A wake queues the task, unless it has finished: a waker can outlive its task, and the
+    /// executor skips a dead task's queue entry without a record.
     fn on_woken(&mut self, task: u64) {
+        if self.finished.contains(&task) {
+            return;
+        }
         self.state.run_queue.push(task);
         let label = self.label(task);
         let status = TaskStatus::Queued;
@@ -272,8 +165,12 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// A task's poll starts: it left the run queue. The main future left it earlier, at its
+    /// `main_turn`; a wake since then has queued it again, and that entry stays.
     fn on_poll_started(&mut self, task: u64) {
-        self.take_from_queue(task);
+        if task != 0 {
+            self.take_from_queue(task);
+        }
         self.state.running = Some(task);
         let label = self.label(task);
         let status = TaskStatus::Running;
@@ -355,11 +252,20 @@ impl<'a> Replay<'a> {
     }
 
     /// The task is gone, and so is its place in the run queue if it had one (the executor
-    /// skips a finished task's entry without a record). Its own poll, if it ended in one,
-    /// ends with the `task_polled` that follows.
+    /// skips a finished task's entry without a record), and its name on every socket side and
+    /// timer still holding its waker (calling that waker wakes nobody). Its own poll, if it
+    /// ended in one, ends with the `task_polled` that follows.
     fn on_finished(&mut self, task: u64) {
+        self.finished.insert(task);
         self.state.tasks.remove(&task);
         self.state.run_queue.retain(|t| *t != task);
+        for socket in self.state.sockets.values_mut() {
+            socket.read_waiters.retain(|t| *t != task);
+            socket.write_waiters.retain(|t| *t != task);
+        }
+        for timer in self.state.timers.iter_mut().filter(|t| t.task == Some(task)) {
+            timer.task = None;
+        }
     }
 
     fn on_registered(&mut self, token: u64, fd: i32) {
@@ -399,18 +305,21 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// A timer was added or moved: it is pending, in deadline order, holding the poller's waker.
+    /// A timer was added or moved: it is pending, in deadline order (after those already due
+    /// then), holding the poller's waker.
     fn on_timer_set(&mut self, timer: u64, deadline_us: u64) {
+        let set_at = self.next - 1;
         let timers = &mut self.state.timers;
         let task = match timers.iter().position(|t| t.timer == timer) {
             Some(pos) => timers.remove(pos).task,
             None => self.state.running,
         };
-        let at = timers.partition_point(|t| (t.deadline_us, t.timer) <= (deadline_us, timer));
+        let at = timers.partition_point(|t| t.deadline_us <= deadline_us);
         let state = TimerState {
             timer,
             deadline_us,
             task,
+            set_at,
         };
         timers.insert(at, state);
     }
