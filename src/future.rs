@@ -116,6 +116,7 @@ impl<F: Future> Future for JoinAll<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // LAB(select-join) begin: poll unfinished children with cx; Ready(outputs in order) when all done
         for (child, slot) in this.children.iter_mut().zip(this.outputs.iter_mut()) {
             if slot.is_none()
                 && let Poll::Ready(output) = child.as_mut().poll(cx)
@@ -134,6 +135,7 @@ impl<F: Future> Future for JoinAll<F> {
                 .map(|o| o.expect("every child finished"))
                 .collect(),
         )
+        // LAB(select-join) end
     }
 }
 

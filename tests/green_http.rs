@@ -6,12 +6,10 @@ mod common;
 mod support;
 
 use common::with_deadline;
-use corolab::green::{self, HttpConfig};
-use corolab::http::{Limits, Request, Url};
+use corolab::green;
 use corolab_server::{Response, Server};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use support::server::ScriptServer;
 
 /// A stackless `corolab_server` on the current runtime: `GET /pages/N` waits `delay`, then
 /// answers `page N`. It serves until `block_on` returns.
@@ -72,29 +70,7 @@ fn green_driver_passes_the_single_request_bad_server_cases() {
         .collect();
     assert!(cases.len() >= 40, "most of the table applies: {}", cases.len());
     for case in cases {
-        let server = ScriptServer::start(case.scripts.clone());
-        let s = case.settings;
-        let config = HttpConfig {
-            connect_timeout: s.connect_timeout,
-            read_timeout: s.read_timeout,
-            request_timeout: s.request_timeout,
-            limits: Limits {
-                max_head_bytes: s.max_head_bytes,
-                max_headers: s.max_headers,
-                max_body_bytes: s.max_body_bytes,
-            },
-        };
-        let url = server.url("/case");
-        let (method, body) = (case.method, case.body.clone());
-        let outcome = green::run(move || {
-            let mut request = Request::new(method, Url::parse(&url).unwrap());
-            request.body = body;
-            let started = Instant::now();
-            let result = green::http_send(request, &config);
-            (result, started.elapsed())
-        })
-        .unwrap_or_else(|e| panic!("{}: green thread failed: {e}", case.name));
-        support::check_case(&case, &[outcome], server.accepted());
+        support::run_green(&case);
     }
 }
 

@@ -413,3 +413,42 @@ fn getting_a_fresh_connection_does_not_wake_the_task_itself() {
         "the second request waited for the first one's slot"
     );
 }
+
+// A request that finds the slot free takes it without a timer, on the promise that taking a
+// free slot cannot wait. With the task's cooperative budget spent, the semaphore yields
+// first; another task can take the slot meanwhile, and the request then waited for it with
+// no timer, outside the pool's queue: once the other connection went idle, holding the only
+// slot, nothing ever woke it (this test hung). Its own request timeout must still hold.
+#[test]
+fn a_request_with_its_budget_spent_still_waits_for_a_slot_within_its_timeout() {
+    use corolab::executor::budget;
+    let slow = ScriptServer::start(vec![vec![
+        Step::ReadRequest,
+        Step::Sleep(Duration::from_millis(2500)),
+        send(OK),
+        Step::WaitForClose,
+    ]]);
+    let (result, took) = corolab::block_on(async {
+        let client = Client::builder().max_connections(1).build();
+        let other = {
+            let (client, url) = (client.clone(), slow.url("/"));
+            corolab::spawn(async move { client.get(&url).await.map(|_| ()) })
+        };
+        for _ in 0..budget::BUDGET {
+            budget::spend(); // as if this poll had just received 128 channel messages
+        }
+        let started = Instant::now();
+        let result = client
+            .get(&slow.url("/mine"))
+            .timeout(Duration::from_millis(300))
+            .await;
+        let took = started.elapsed();
+        let _ = other.await;
+        (result, took)
+    });
+    assert!(matches!(result, Err(Error::Timeout(Phase::Pool))), "{result:?}");
+    assert!(
+        took < Duration::from_millis(1500),
+        "waited {took:?} past its 300 ms"
+    );
+}

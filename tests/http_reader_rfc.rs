@@ -111,3 +111,25 @@ fn an_oversize_until_eof_body_fails_after_the_same_data_whatever_the_reads() {
         assert_eq!(body, b"0123456789", "pieces of {piece}");
     }
 }
+
+// RFC 9112 §2.2 / §5.2: obs-fold exists only inside a field value. A line starting with
+// whitespace right after the status line continues nothing (the status line is not a
+// field): it is refused, never glued onto the status line or read as a header.
+#[test]
+fn a_whitespace_line_right_after_the_status_line_is_refused_not_unfolded() {
+    for bytes in [
+        &b"HTTP/1.1 200 OK\r\n more reason\r\nContent-Length: 2\r\n\r\nok"[..],
+        b"HTTP/1.1 200 OK\r\n\tContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\n Content-Length: 2\r\n\r\nok",
+    ] {
+        for piece in 1..=bytes.len() {
+            let outcome = read_in_pieces(bytes, piece);
+            assert!(
+                matches!(outcome, Err(Error::InvalidHeader { .. })),
+                "{:?} in pieces of {piece}: {}",
+                String::from_utf8_lossy(bytes),
+                summary(&outcome)
+            );
+        }
+    }
+}

@@ -9,7 +9,8 @@
 //!    connection is alive?" below; the others are closed);
 //! 2. otherwise, if every slot is taken but some idle connection to *another*
 //!    host exists, closes that one to free a slot;
-//! 3. takes a slot at once if one is free and nobody is queued for it;
+//! 3. takes a slot at once if one is free, nobody is queued for it and the
+//!    task's cooperative budget cannot make the taking yield;
 //! 4. otherwise joins the pool's one queue of waiters (oldest first) and
 //!    waits for a slot (host slot first, then a global one) or for a
 //!    connection to its host handed over by a request that just finished.
@@ -31,7 +32,9 @@
 //! it cannot tell what the kernel learnt while the thread was busy and the
 //! reactor not looking. So a connection idle for [`PROBE_AFTER_IDLE`] or
 //! longer is also asked directly, with one non-blocking `recv(MSG_PEEK)`.
-//! Back-to-back requests (idle for microseconds) pay no system call.
+//! Back-to-back requests (idle for microseconds) pay no system call. One
+//! checked while the task's cooperative budget is spent is asked directly
+//! too: the reactor's answer would be a `Pending` that never looked.
 //!
 //! **Where.** `Client::wait_for_connection` (steps 1-4), `Pool::checkout`
 //! and `usable` (step 1), `Client::fresh_connection` and `wait_in_queue`
@@ -52,6 +55,7 @@ use super::builder::Config;
 use super::client::Client;
 use super::error::{Error, Phase};
 use super::url::Url;
+use crate::executor::budget;
 use crate::future::{Either, poll_fn, select};
 use crate::net::TcpStream;
 use crate::sync::{OwnedPermit, Semaphore};
@@ -191,7 +195,9 @@ impl Client {
             self.pool.evict_one_idle();
         }
         let host_semaphore = self.host_semaphore(key);
-        let free = free_now(&self.pool.slots) && host_semaphore.as_deref().is_none_or(free_now);
+        let free = free_now(&self.pool.slots)
+            && host_semaphore.as_deref().is_none_or(free_now)
+            && budget_for_two_acquires();
         let (slot, host_slot) = if free {
             // Nobody to overtake and neither acquire can wait: no queue entry, no timer.
             self.acquire_slots(host_semaphore, None).await
@@ -427,27 +433,45 @@ fn free_now(semaphore: &Semaphore) -> bool {
     semaphore.available_permits() > 0 && semaphore.waiting() == 0
 }
 
+/// Can the task take a host slot and a global slot without being made to yield? Each
+/// acquire needs a unit of the cooperative budget; without it the semaphore yields first,
+/// another task may take the free slot, and the wait that follows has no timer (a waiter
+/// outside the queue is never handed a connection either: it could wait forever).
+fn budget_for_two_acquires() -> bool {
+    budget::remaining().is_none_or(|left| left >= 2)
+}
+
 /// Can this idle connection carry the next request? Not if it belongs to
 /// another runtime (issue 16.2: its reactor is gone, a read on it would never
 /// wake). Not if the reactor saw EOF or stray bytes on it (`seen_open`, free).
-/// And if it has been idle long enough for the reactor's view to be stale,
-/// not if the kernel already knows the server closed it (`kernel_says_open`).
+/// And if it has been idle long enough for the reactor's view to be stale, or
+/// the reactor could not be asked, not if the kernel already knows the server
+/// closed it or wrote to it (`kernel_says_open`).
 fn usable(entry: &Idle, now: Instant) -> bool {
     let stream = &entry.connection.stream;
-    if !stream.belongs_to_current_runtime() || !seen_open(stream) {
+    if !stream.belongs_to_current_runtime() {
         return false;
     }
     let idle_for = now.saturating_duration_since(entry.since);
-    idle_for < PROBE_AFTER_IDLE || kernel_says_open(stream)
+    match seen_open(stream) {
+        Some(false) => false,
+        Some(true) if idle_for < PROBE_AFTER_IDLE => true,
+        _ => kernel_says_open(stream),
+    }
 }
 
 /// One non-blocking read attempt with a no-op waker: `Pending` means the
 /// reactor has seen nothing to read (no system call when readiness is clear).
 /// EOF, unexpected bytes or an error mean the connection must be closed.
-fn seen_open(stream: &TcpStream) -> bool {
+/// `None` when the task's cooperative budget is spent: `poll_read` would then
+/// answer `Pending` without looking at the socket at all.
+fn seen_open(stream: &TcpStream) -> Option<bool> {
+    if budget::remaining() == Some(0) {
+        return None;
+    }
     let mut cx = Context::from_waker(Waker::noop());
     let mut probe = [0u8; 1];
-    matches!(stream.poll_read(&mut cx, &mut probe), Poll::Pending)
+    Some(matches!(stream.poll_read(&mut cx, &mut probe), Poll::Pending))
 }
 
 /// Ask the kernel, bypassing the reactor: one `recv(MSG_PEEK | MSG_DONTWAIT)`.
@@ -456,3 +480,6 @@ fn kernel_says_open(stream: &TcpStream) -> bool {
     let mut probe = [0u8; 1];
     matches!(stream.try_peek(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
+
+#[cfg(test)]
+mod tests;

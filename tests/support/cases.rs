@@ -617,6 +617,14 @@ fn reuse_cases() -> Vec<Case> {
         .then(Expect::Ok(200, b"ok"))
         .accepted(2),
         Case::new(
+            "http10_transfer_encoding_not_reused",
+            "RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 response is faulty framing, close after it (keep-alive or not)",
+            reply_keep_open(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"),
+            Expect::Ok(200, b"ok"),
+        )
+        .then(Expect::Ok(200, b"ok"))
+        .accepted(2),
+        Case::new(
             "pooled_connection_closed_between_requests",
             "a server closing an idle connection must not fail the next request",
             vec![
@@ -671,6 +679,23 @@ fn reuse_cases() -> Vec<Case> {
         )
         .then(fails!(Error::UnexpectedEof { received: 0 }))
         .method("POST")
+        .accepted(1),
+        Case::new(
+            "partial_answer_then_reset_is_not_retried",
+            "bytes of an answer arrived, so the server acted on the request: a reset now is reported, not retried",
+            vec![
+                vec![
+                    Step::ReadRequest,
+                    send(OK),
+                    Step::ReadRequest,
+                    send(b"HTTP/1.1 200 OK\r\nContent-Le"),
+                    Step::Reset,
+                ],
+                vec![Step::ReadRequest, send(AGAIN), Step::WaitForClose],
+            ],
+            Expect::Ok(200, b"ok"),
+        )
+        .then(fails!(Error::ConnectionReset { .. }))
         .accepted(1),
     ]
 }

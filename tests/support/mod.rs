@@ -71,11 +71,13 @@ macro_rules! case_tests {
             keep_alive_reused,
             connection_close_in_list_not_reused,
             http10_without_keep_alive_not_reused,
+            http10_transfer_encoding_not_reused,
             pooled_connection_closed_between_requests,
             closed_idle_connection_discarded_at_checkout,
             reused_connection_dead_is_retried_once,
             retry_happens_only_once,
             post_is_not_retried,
+            partial_answer_then_reset_is_not_retried,
         );
     };
     ($runner:ident; $($name:ident),* $(,)?) => {
@@ -230,4 +232,41 @@ pub fn run_async(case: &Case) {
             .expect("the client keeps working after a fault");
         assert_eq!(after.body(), b"healthy", "{}: follow-up request", case.name);
     });
+}
+
+/// Run one single-request case through the green driver (`green::http_send`, one
+/// connection per request, no pool) inside `green::run`, and check it.
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub fn run_green(case: &Case) {
+    use corolab::green::{self, HttpConfig};
+    use corolab::http::{Limits, Request, Url};
+    assert_eq!(
+        case.expect.len(),
+        1,
+        "{}: the green driver has no pool",
+        case.name
+    );
+    let server = ScriptServer::start(case.scripts.clone());
+    let s = case.settings;
+    let config = HttpConfig {
+        connect_timeout: s.connect_timeout,
+        read_timeout: s.read_timeout,
+        request_timeout: s.request_timeout,
+        limits: Limits {
+            max_head_bytes: s.max_head_bytes,
+            max_headers: s.max_headers,
+            max_body_bytes: s.max_body_bytes,
+        },
+    };
+    let url = server.url("/case");
+    let (method, body) = (case.method, case.body.clone());
+    let outcome = green::run(move || {
+        let mut request = Request::new(method, Url::parse(&url).unwrap());
+        request.body = body;
+        let started = Instant::now();
+        let result = green::http_send(request, &config);
+        (result, started.elapsed())
+    })
+    .unwrap_or_else(|e| panic!("{}: green thread failed: {e}", case.name));
+    check_case(case, &[outcome], server.accepted());
 }
