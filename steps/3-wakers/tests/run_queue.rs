@@ -14,7 +14,16 @@ use step3_wakers::{Event, Executor, os_thread, poll_wait, run, trace};
 fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || tx.send(f()));
-    rx.recv_timeout(Duration::from_secs(5)).expect("the executor hung: a wake was lost")
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(value) => value,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the executor hung for 5 s: a wake was lost")
+        }
+        // Not a hang: the code under test panicked (a `todo!` still there?); its message is above.
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the code under test panicked: see its message above")
+        }
+    }
 }
 
 #[derive(Default)]

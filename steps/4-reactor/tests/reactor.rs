@@ -17,7 +17,14 @@ fn pair() -> (TcpStream, TcpStream) {
 fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || tx.send(f()));
-    rx.recv_timeout(Duration::from_secs(5)).expect("the loop hung: an edge was missed")
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(value) => value,
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the loop hung for 5 s: an edge was missed"),
+        // Not a hang: the code under test panicked (a `todo!` still there?); its message is above.
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the code under test panicked: see its message above")
+        }
+    }
 }
 
 #[derive(Default)]
