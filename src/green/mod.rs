@@ -71,10 +71,12 @@
 
 mod http;
 mod hub;
+mod join;
 mod tcp;
 
 pub use http::{HttpConfig, http_get, http_send};
-pub use hub::{JoinHandle, in_green_thread, joinall, run, sleep, spawn};
+pub use hub::{in_green_thread, sleep};
+pub use join::{JoinHandle, joinall, run, spawn};
 pub use tcp::TcpStream;
 
 /// The code in the chapter `docs/09-stackful-coroutines.md` is compiled as doctests.
