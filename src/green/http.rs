@@ -74,16 +74,30 @@ impl Default for HttpConfig {
 /// `GET url` from a green thread, with the default [`HttpConfig`]. While
 /// waiting for the network the green thread is parked and others run.
 ///
-/// ```no_run
+/// # Examples
+///
+/// ```
+/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
+/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
+/// #     Response::new(200).with_body(b"hello".to_vec())
+/// # })
+/// # .unwrap();
+/// # let base = server.url().to_string();
 /// use corolab::green;
 ///
 /// // fetch_pages' `greenlets` strategy is this shape: one green thread per page.
-/// let pages = green::run(|| {
+/// let pages = green::run(move || {
 ///     let jobs: Vec<_> = (1..=3)
-///         .map(|i| green::spawn(move || green::http_get(&format!("http://127.0.0.1:8080/pages/{i}"))))
+///         .map(|i| {
+///             let url = format!("{base}/pages/{i}"); // `base`: a local test server
+///             green::spawn(move || green::http_get(&url))
+///         })
 ///         .collect();
 ///     green::joinall(jobs)
-/// });
+/// })
+/// .unwrap();
+/// assert!(pages.iter().all(|page| matches!(page, Ok(Ok(r)) if r.status() == 200)));
+/// # server.shutdown();
 /// ```
 ///
 /// # Errors

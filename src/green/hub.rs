@@ -1,10 +1,17 @@
-//! Green threads as tasks: [`GreenTask`] is the future that switches into a
-//! greenlet, [`park`] is how the greenlet switches back out.
+//! The hub: how a green thread becomes a task and how it waits.
+//!
+//! **Concept.** `GreenTask` is the future whose poll switches into a greenlet; [`park`] is how
+//! the greenlet switches back out to the poll that ran it (the hub). Every green wait is
+//! `park_until`: poll with the task's waker, and if `Pending`, park.
+//!
+//! **Where.** `GreenTask::poll`, `park`, `park_until`, `wait_for`, `CannotWait`, and
+//! [`sleep`]; the handle and `spawn`/`run` are in `join.rs`.
+//!
+//! **In the debugger.** `break corolab::green::hub::park` stops each time a green thread
+//! gives the hub its turn; `bt` there shows the green thread's own stack.
 
-use crate::executor::{self, JoinError};
 use crate::greenlet::Greenlet;
 use std::cell::{Cell, RefCell};
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -97,6 +104,16 @@ fn current_waker() -> Result<Waker, CannotWait> {
 }
 
 /// True when called from inside a green thread.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::green;
+///
+/// assert!(!green::in_green_thread()); // plain code
+/// green::run(|| assert!(green::in_green_thread())).unwrap();
+/// corolab::block_on(async { assert!(!green::in_green_thread()) }); // an async task
+/// ```
 pub fn in_green_thread() -> bool {
     POLL.with(|p| p.borrow().is_some())
 }
@@ -160,7 +177,7 @@ impl Drop for RestorePoll {
 
 /// The future behind every green thread. Polling it switches into the
 /// greenlet, which runs until it finishes or parks.
-struct GreenTask<T> {
+pub(super) struct GreenTask<T> {
     /// The function to run, until the first poll creates the greenlet.
     body: Option<Box<dyn FnOnce() -> T>>,
     /// The green thread's greenlet. Created on the first poll, so that its
@@ -238,7 +255,7 @@ impl<T> Drop for GreenTask<T> {
 }
 
 impl<T: 'static> GreenTask<T> {
-    fn new(f: impl FnOnce() -> T + 'static) -> GreenTask<T> {
+    pub(super) fn new(f: impl FnOnce() -> T + 'static) -> GreenTask<T> {
         GreenTask {
             body: Some(Box::new(f)),
             greenlet: None,
@@ -259,155 +276,6 @@ impl<T: 'static> GreenTask<T> {
         self.greenlet = Some(greenlet.clone());
         greenlet
     }
-}
-
-/// Handle to a green thread: `.join()` it from another green thread, or
-/// `.await` it from async code (it is a `Future`).
-///
-/// # Examples
-///
-/// ```
-/// use corolab::green;
-/// use std::time::Duration;
-///
-/// green::run(|| {
-///     assert!(green::in_green_thread());
-///     let worker = green::spawn(|| 6 * 7);
-///     assert_eq!(worker.join(), Ok(42));
-///     let sleeper = green::spawn(|| green::sleep(Duration::from_secs(60)));
-///     green::sleep(Duration::from_millis(1)); // let it start and park
-///     assert!(!sleeper.is_finished());
-///     let _id = sleeper.id();
-///     sleeper.abort(); // its stack is unwound
-///     assert!(sleeper.join().is_err());
-/// })
-/// .unwrap();
-/// assert!(!green::in_green_thread());
-/// ```
-#[must_use = "dropping a JoinHandle detaches the green thread; join or await it to get its result"]
-pub struct JoinHandle<T> {
-    task: Pin<Box<executor::JoinHandle<T>>>,
-}
-
-impl<T: 'static> JoinHandle<T> {
-    /// Waits for the green thread to finish, switching to the hub meanwhile.
-    /// Call it from a green thread; from async code, `.await` the handle.
-    ///
-    /// # Errors
-    /// The green thread's `JoinError`; and `JoinError::Cancelled` at once,
-    /// without waiting, if the calling green thread cannot wait any more (it
-    /// is itself being cancelled, or a panic is unwinding on this thread).
-    ///
-    /// # Panics
-    /// When called outside a green thread (it could not wait without blocking
-    /// the whole runtime).
-    pub fn join(self) -> Result<T, JoinError> {
-        match wait_for(self) {
-            Ok(result) => result,
-            Err(CannotWait::Cancelled | CannotWait::Panicking) => Err(JoinError::Cancelled),
-            Err(CannotWait::NotInGreenThread) => {
-                panic!("green::JoinHandle::join called outside a green thread; use .await in async code")
-            }
-        }
-    }
-
-    /// Cancels the green thread: its stack is unwound (destructors run) and
-    /// the handle resolves to `Err(JoinError::Cancelled)`.
-    pub fn abort(&self) {
-        self.task.abort();
-    }
-
-    /// Has the green thread finished?
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
-    }
-
-    /// The task id of the green thread, as shown in the trace.
-    pub fn id(&self) -> executor::TaskId {
-        self.task.id()
-    }
-}
-
-impl<T: 'static> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.task.as_mut().poll(cx)
-    }
-}
-
-impl<T: 'static> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("green::JoinHandle")
-            .field("task", &self.task.id())
-            .finish()
-    }
-}
-
-/// Starts `f` as a green thread on the current runtime (gevent's `spawn`).
-/// It first runs when the executor polls its task; from then on, every green
-/// wait inside it (socket, sleep, join) switches back to the hub.
-///
-/// # Panics
-/// Outside `block_on` (like [`crate::spawn`]). If the kernel refuses to map
-/// the green thread's stack (see `greenlet::DEFAULT_STACK_SIZE`), the green
-/// thread itself panics and its handle yields `JoinError::Panic`.
-///
-/// # Examples
-///
-/// ```
-/// use corolab::green;
-/// use std::time::{Duration, Instant};
-///
-/// let start = Instant::now();
-/// let results = green::run(|| {
-///     let sleepers: Vec<_> = (1..=3)
-///         .map(|i| green::spawn(move || {
-///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
-///             i
-///         }))
-///         .collect();
-///     green::joinall(sleepers)
-/// })
-/// .unwrap();
-/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
-/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
-/// ```
-pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
-    JoinHandle {
-        task: Box::pin(executor::spawn_named("green", GreenTask::new(f))),
-    }
-}
-
-/// Waits for all `handles` in order and returns their results (gevent's
-/// `joinall`). The green threads run concurrently meanwhile, so the total
-/// time is that of the slowest, not the sum. Call it from a green thread.
-///
-/// # Panics
-/// When called outside a green thread (see [`JoinHandle::join`]).
-///
-/// # Examples
-///
-/// ```
-/// use corolab::green;
-/// use std::time::{Duration, Instant};
-///
-/// let start = Instant::now();
-/// let results = green::run(|| {
-///     let sleepers: Vec<_> = (1..=3)
-///         .map(|i| green::spawn(move || {
-///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
-///             i
-///         }))
-///         .collect();
-///     green::joinall(sleepers)
-/// })
-/// .unwrap();
-/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
-/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
-/// ```
-pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> Vec<Result<T, JoinError>> {
-    handles.into_iter().map(JoinHandle::join).collect()
 }
 
 /// Suspends the running green thread for `duration` while others run
@@ -449,33 +317,4 @@ pub fn sleep(duration: Duration) {
             )
         }
     }
-}
-
-/// Starts a runtime, runs `f` as its first green thread and returns its
-/// result: the gevent-style entry point, inside which everything is
-/// blocking-looking code.
-///
-/// ```
-/// use corolab::green;
-/// use std::time::{Duration, Instant};
-///
-/// let start = Instant::now();
-/// let results = green::run(|| {
-///     let jobs: Vec<_> = (0..5_u64)
-///         .map(|i| green::spawn(move || { green::sleep(Duration::from_millis(50)); i }))
-///         .collect();
-///     green::joinall(jobs)
-/// })
-/// .unwrap();
-/// assert_eq!(results, vec![Ok(0), Ok(1), Ok(2), Ok(3), Ok(4)]);
-/// assert!(start.elapsed() < Duration::from_millis(200)); // the sleeps overlapped
-/// ```
-///
-/// # Errors
-/// `JoinError::Panic` if `f` panicked.
-///
-/// # Panics
-/// Inside another runtime's `block_on`.
-pub fn run<T: 'static>(f: impl FnOnce() -> T + 'static) -> Result<T, JoinError> {
-    crate::block_on(async move { spawn(f).await })
 }

@@ -44,9 +44,9 @@
 //! - `hub.rs`: `GreenTask::poll` (switch in, record the waker and the hub in
 //!   a thread-local `PollContext`), `park` (switch back to the hub),
 //!   `park_until` (the one "poll with the task's waker, else park, repeat"
-//!   loop every green wait runs), and the public [`spawn`], [`joinall`],
-//!   [`sleep`], [`run`], [`JoinHandle`].
-//! - `tcp.rs`: [`TcpStream`], whose `wait_io` is the monkey-patched socket:
+//!   loop every green wait runs), and the public [`sleep`].
+//! - `join.rs`: the public [`spawn`], [`joinall`], [`run`], [`JoinHandle`].
+//! - `tcp.rs`: [`TcpStream`], whose `wait_io` (in `wait_io.rs`) is the monkey-patched socket:
 //!   one step calls `net::TcpStream::poll_read`/`poll_write` with the task's
 //!   waker and polls a `Sleep` for the timeout; `park_until` repeats it.
 //! - `http.rs`: [`http_get`] / [`http_send`], the HTTP client's sans-I/O
@@ -71,10 +71,13 @@
 
 mod http;
 mod hub;
+mod join;
 mod tcp;
+mod wait_io;
 
 pub use http::{HttpConfig, http_get, http_send};
-pub use hub::{JoinHandle, in_green_thread, joinall, run, sleep, spawn};
+pub use hub::{in_green_thread, sleep};
+pub use join::{JoinHandle, joinall, run, spawn};
 pub use tcp::TcpStream;
 
 /// The code in the chapter `docs/09-stackful-coroutines.md` is compiled as doctests.

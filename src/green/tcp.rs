@@ -1,14 +1,21 @@
-//! `green::TcpStream`: the seeds' "monkey-patched socket". Its `read` and
-//! `write` look blocking, but on `WouldBlock` they switch to the hub.
+//! `green::TcpStream`: the seeds' "monkey-patched socket".
+//!
+//! **Concept.** Its `read` and `write` look blocking, but on `WouldBlock` they switch to the
+//! hub; the green thread resumes when epoll reports the socket ready.
+//!
+//! **Where.** Each method is a thin call of `wait_io` (in `wait_io.rs`) around a
+//! `net::TcpStream::poll_*` function; timeouts are kept in `Cell`s on the stream.
+//!
+//! **In the debugger.** `break corolab::green::tcp::TcpStream::read`, then `finish` after a
+//! `break corolab::green::hub::park` shows the green thread giving way inside it.
 
-use super::hub::{CannotWait, park_until, wait_for};
+use super::hub::{CannotWait, wait_for};
+use super::wait_io::{check_timeout, wait_io};
 use crate::net;
 use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A TCP connection with blocking-looking methods for green threads.
@@ -53,52 +60,6 @@ pub struct TcpStream {
     stream: net::TcpStream,
     read_timeout: Cell<Option<Duration>>,
     write_timeout: Cell<Option<Duration>>,
-}
-
-/// Tries `attempt` until it is ready, switching to the hub in between; gives
-/// up with `TimedOut` once `timeout` has passed.
-///
-/// This is what every green socket operation runs, one step of
-/// [`park_until`]'s loop per wake-up:
-/// 1. call the `poll_*` function with the task's waker: it does the syscall,
-///    and on `WouldBlock` registers the waker with the reactor and returns
-///    `Pending`;
-/// 2. if there is a deadline, poll a `Sleep` with the same waker, so
-///    whichever comes first (readiness or the timer) wakes the task;
-/// 3. neither ready: `park_until` switches to the hub, and calls us again when
-///    switched back.
-fn wait_io<R>(
-    timeout: Option<Duration>,
-    mut attempt: impl FnMut(&mut Context<'_>) -> Poll<io::Result<R>>,
-) -> io::Result<R> {
-    let mut deadline = timeout.map(|t| crate::time::sleep_until(crate::time::deadline_after(t)));
-    let step = |cx: &mut Context<'_>| {
-        if let Poll::Ready(result) = attempt(cx) {
-            return Poll::Ready(result);
-        }
-        let timed_out = deadline
-            .as_mut()
-            .is_some_and(|timer| Pin::new(timer).poll(cx).is_ready());
-        if timed_out {
-            Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "green socket operation timed out",
-            )))
-        } else {
-            Poll::Pending
-        }
-    };
-    park_until(step).map_err(CannotWait::into_io)?
-}
-
-fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
-    if timeout == Some(Duration::ZERO) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a zero timeout is not allowed",
-        ));
-    }
-    Ok(())
 }
 
 impl TcpStream {
@@ -417,16 +378,65 @@ impl TcpStream {
     }
 
     /// Turns Nagle's algorithm off (`true`) or on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// green::run(move || -> std::io::Result<()> {
+    ///     let stream = TcpStream::connect(addr)?;
+    ///     stream.set_nodelay(true)?; // small writes leave at once
+    ///     Ok(())
+    /// })
+    /// .unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.stream.set_nodelay(nodelay)
     }
 
     /// The remote address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// green::run(move || -> std::io::Result<()> {
+    ///     let stream = TcpStream::connect(addr)?;
+    ///     assert_eq!(stream.peer_addr()?, addr);
+    ///     Ok(())
+    /// })
+    /// .unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.peer_addr()
     }
 
     /// The local address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::green::{self, TcpStream};
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// green::run(move || -> std::io::Result<()> {
+    ///     let stream = TcpStream::connect(addr)?;
+    ///     let (peer, _) = listener.accept()?;
+    ///     assert_eq!(stream.local_addr()?, peer.peer_addr()?);
+    ///     Ok(())
+    /// })
+    /// .unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.local_addr()
     }

@@ -1,8 +1,16 @@
-//! The [`Greenlet`] handle and the state behind it (`Inner`): its life-cycle
-//! `State`, its link to its parent, its stack. Every switch goes through
-//! `switch_to` in `switch.rs`, which owns the per-thread bookkeeping.
+//! The [`Greenlet`] handle and the state behind it.
+//!
+//! **Concept.** A greenlet is a function on its own stack that runs only when switched to;
+//! its handle is an `Rc` to `Inner`: the life-cycle `State`, the link to its parent, the stack.
+//!
+//! **Where.** `Greenlet::new`/`with_stack_size` (map a stack, `init_stack`), `switch` and
+//! `try_switch`; every switch goes through `switch_to` in `switch.rs`, which owns the
+//! per-thread bookkeeping. The error type is in `error.rs`.
+//!
+//! **In the debugger.** `break corolab::greenlet::switch::switch_to`, then `print
+//! target.inner.id` (the stack switch itself is walked through in `mod.rs`).
 
-use std::any::{Any, type_name};
+use std::any::type_name;
 use std::cell::Cell;
 use std::fmt;
 use std::io;
@@ -10,6 +18,7 @@ use std::panic::resume_unwind;
 use std::rc::{Rc, Weak};
 
 use super::arch::init_stack;
+use super::error::SwitchError;
 use super::overflow::{self, Guard};
 use super::stack::Stack;
 use super::switch::{
@@ -26,6 +35,16 @@ use super::switch::{
 /// backtrace needs about 22 KiB in a debug build, on top of whatever the
 /// greenlet's own frames use at that moment; 256 KiB leaves room for both
 /// ([`MIN_STACK_SIZE`](super::MIN_STACK_SIZE) is the floor, not a recommendation).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::greenlet::{DEFAULT_STACK_SIZE, Greenlet};
+///
+/// let g = Greenlet::with_stack_size(DEFAULT_STACK_SIZE, |n: u32| n + 1)?; // what `new` uses
+/// assert_eq!(g.switch::<u32, u32>(1), 2);
+/// # std::io::Result::Ok(())
+/// ```
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// Life cycle of a greenlet. Exactly one greenlet per thread is `Running`.
@@ -147,6 +166,8 @@ impl Drop for Inner {
 /// `GreenletExit`). A greenlet is neither `Send` nor `Sync`: its stack holds
 /// references into the thread that created it.
 ///
+/// # Examples
+///
 /// ```compile_fail
 /// fn needs_send<T: Send>() {}
 /// needs_send::<corolab::greenlet::Greenlet>(); // error: Rc is not Send
@@ -155,50 +176,6 @@ impl Drop for Inner {
 pub struct Greenlet {
     pub(super) inner: Rc<Inner>,
 }
-
-/// Why [`Greenlet::try_switch`] failed.
-///
-/// # Examples
-///
-/// ```
-/// use corolab::greenlet::{Greenlet, SwitchError};
-///
-/// let g = Greenlet::with_stack_size(64 * 1024, |x: u32| x * 2)?;
-/// assert!(matches!(g.try_switch::<u32, u32>(21), Ok(42)));
-/// assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead))); // it finished
-/// # std::io::Result::Ok(())
-/// ```
-#[derive(Debug)]
-pub enum SwitchError {
-    /// The target greenlet has finished; it can never run again.
-    Dead,
-    /// The switch happened, but the value that came back is not of the type
-    /// the caller asked for. The value is returned so it is not lost.
-    WrongType {
-        /// The type the caller expected (`R` in `try_switch::<T, R>`).
-        expected: &'static str,
-        /// The type of the value that actually arrived.
-        found: &'static str,
-        /// The value that arrived.
-        value: Box<dyn Any>,
-    },
-}
-
-impl fmt::Display for SwitchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SwitchError::Dead => write!(f, "cannot switch to a greenlet that has finished"),
-            SwitchError::WrongType { expected, found, .. } => {
-                write!(
-                    f,
-                    "greenlet switch: expected a value of type {expected}, got {found}"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for SwitchError {}
 
 impl Drop for Greenlet {
     fn drop(&mut self) {
@@ -364,6 +341,8 @@ impl Greenlet {
     /// [`try_switch`](Greenlet::try_switch) for both as errors); and with the
     /// panic of a child that finished by panicking.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use corolab::greenlet::Greenlet;
     /// let g = Greenlet::new(|x: i32| {
@@ -391,6 +370,17 @@ impl Greenlet {
     /// # Errors
     /// [`SwitchError::Dead`] without switching if `self` has finished;
     /// [`SwitchError::WrongType`] if the value that came back is not an `R`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::greenlet::{Greenlet, SwitchError};
+    ///
+    /// let echo = Greenlet::new(|x: u8| x);
+    /// let wrong = echo.try_switch::<u8, String>(7); // it hands back a u8, not a String
+    /// assert!(matches!(wrong, Err(SwitchError::WrongType { .. })));
+    /// assert!(matches!(echo.try_switch::<u8, u8>(1), Err(SwitchError::Dead))); // it finished
+    /// ```
     pub fn try_switch<T: 'static, R: 'static>(&self, value: T) -> Result<R, SwitchError> {
         if self.is_dead() {
             return Err(SwitchError::Dead);

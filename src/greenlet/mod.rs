@@ -107,6 +107,14 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 /// Whether greenlets exist on this target (Linux on x86_64 or aarch64).
+///
+/// # Examples
+///
+/// ```
+/// if corolab::greenlet::SUPPORTED {
+///     // `Greenlet`, `green::spawn` and the generators built on them are here
+/// }
+/// ```
 pub const SUPPORTED: bool = cfg!(all(
     target_os = "linux",
     any(target_arch = "x86_64", target_arch = "aarch64")
@@ -121,6 +129,8 @@ mod arch;
 mod arch;
 
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod error;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod handle;
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod overflow;
@@ -130,6 +140,8 @@ mod stack;
 mod switch;
 
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub use handle::{DEFAULT_STACK_SIZE, Greenlet, SwitchError};
+pub use error::SwitchError;
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub use handle::{DEFAULT_STACK_SIZE, Greenlet};
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub use stack::MIN_STACK_SIZE;

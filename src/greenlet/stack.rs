@@ -53,6 +53,17 @@ pub(crate) fn page_size() -> usize {
 /// (16 KiB segfaulted), so 64 KiB leaves about three times that, plus room
 /// for the greenlet's own frames. A test panics with a full backtrace on a
 /// stack of exactly this size, in a child process.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::greenlet::{Greenlet, MIN_STACK_SIZE};
+///
+/// let g = Greenlet::with_stack_size(MIN_STACK_SIZE, |()| "small stack")?;
+/// assert_eq!(g.switch::<(), &str>(()), "small stack");
+/// assert!(Greenlet::with_stack_size(MIN_STACK_SIZE / 2, |()| ()).is_err()); // below the floor
+/// # std::io::Result::Ok(())
+/// ```
 pub const MIN_STACK_SIZE: usize = 64 * 1024;
 
 impl Stack {

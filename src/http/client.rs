@@ -22,7 +22,8 @@
 //! (`pool.rs`: checkout, or a slot and `connect`), `exchange` (the shared
 //! [`Exchange`] loop, each read and write an awaited socket operation under a
 //! timer), `checkin` (`pool.rs`). The retry rule is `Failure::retry_or_error`
-//! (`exchange.rs`), settings and the request builder are `builder.rs`, name
+//! (`exchange.rs`), settings and the request builder are `builder.rs` (the async client's
+//! additions: `client_builder.rs`), name
 //! resolution and the connect loop `connect.rs`: shared with the other clients.
 //!
 //! **In the debugger.** Break in `Pool::checkin` and print `self.waiters` to
@@ -46,14 +47,13 @@
 //! .unwrap();
 //! ```
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::builder;
+use super::client_builder::{ClientBuilder, RequestBuilder};
 use super::connect::{Attempts, Resolve, lookup_answer, resolve_plan};
 use super::deadline::Wait;
 use super::error::Error;
@@ -64,122 +64,6 @@ use super::response::Response;
 use super::url::Url;
 use crate::net::TcpStream;
 use crate::time::timeout;
-
-/// Configures an async [`Client`] (the shared builder; the async-only settings are here).
-pub type ClientBuilder = builder::ClientBuilder<Client>;
-
-/// Builds an async request; await it (it implements `IntoFuture`) or call
-/// `send`. Errors (bad URL, bad header) surface when awaited.
-pub type RequestBuilder<'a> = builder::RequestBuilder<'a, Client>;
-
-impl ClientBuilder {
-    /// Most live connections (busy or idle) at once, default 100; further
-    /// requests wait their turn in FIFO order. Values below 1 count as 1.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
-    /// ```
-    pub fn max_connections(mut self, count: usize) -> ClientBuilder {
-        self.config.max_connections = count.max(1);
-        self
-    }
-
-    /// Most live connections to one `host:port` (default: no per-host limit).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
-    /// ```
-    pub fn max_connections_per_host(mut self, count: usize) -> ClientBuilder {
-        self.config.max_connections_per_host = Some(count.max(1));
-        self
-    }
-
-    /// Build the client.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
-    /// ```
-    pub fn build(self) -> Client {
-        Client {
-            pool: Rc::new(Pool::new(self.config)),
-        }
-    }
-}
-
-impl<'a> RequestBuilder<'a> {
-    /// Send the request and read the whole response.
-    pub async fn send(self) -> Result<Response, Error> {
-        let client = self.client;
-        let (request, budget) = self.into_parts(client.pool.config.request_timeout)?;
-        client.send_within(request, budget).await
-    }
-}
-
-impl<'a> IntoFuture for RequestBuilder<'a> {
-    type Output = Result<Response, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Response, Error>> + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
 
 /// An async HTTP/1.1 client with a keep-alive pool. Cheap to clone (clones
 /// share the pool); `!Send`, like every corolab network type: use it on the

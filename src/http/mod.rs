@@ -28,7 +28,8 @@
 //! - `builder.rs`: the settings and the request builder, shared by both clients
 //!   ([`ClientBuilder`], [`RequestBuilder`], [`blocking::ClientBuilder`], ...).
 //! - `blocking.rs`: [`blocking::Client`], a keep-alive pool on `std::net`.
-//! - `client.rs`: [`Client`], the async driver; `pool.rs`: its pool (FIFO
+//! - `client.rs`: [`Client`], the async driver (its builders' additions in
+//!   `client_builder.rs`); `pool.rs`: its pool (FIFO
 //!   connection limit, keep-alive, checkout probe, handover).
 //!
 //! **In the debugger.** Break in `ResponseReader::step_once` and step: each
@@ -50,6 +51,7 @@
 pub mod blocking;
 mod builder;
 mod client;
+mod client_builder;
 pub(crate) mod connect;
 pub(crate) mod deadline;
 mod error;
@@ -60,7 +62,8 @@ mod request;
 mod response;
 mod url;
 
-pub use client::{Client, ClientBuilder, RequestBuilder};
+pub use client::Client;
+pub use client_builder::{ClientBuilder, RequestBuilder};
 pub use error::{Error, Phase};
 pub use reader::{Event, Limits, Progress, ResponseReader};
 pub use request::{Request, encode_chunked, encode_request};

@@ -7,7 +7,8 @@
 //! *writable*, then ask the kernel (`SO_ERROR`, `take_error`) whether it worked: a closed port
 //! answers `ConnectionRefused` at once. A read of `Ok(0)` means the peer closed (EOF).
 //!
-//! **Where.** [`TcpStream`] and [`TcpListener`] wrap mio sockets in an `IoSource`, whose
+//! **Where.** [`TcpStream`] (`tcp.rs`, options in `options.rs`) and [`TcpListener`]
+//! (`listener.rs`) wrap mio sockets in an `IoSource`, whose
 //! `poll_io` is the "try until `WouldBlock`, then wait" loop. Options that mio does not offer
 //! (`SO_LINGER`, `SO_REUSEADDR`, the listen backlog) go through socket2.
 //!
@@ -19,7 +20,10 @@
 //! thread** (and so every task) while it runs. IP literals never block. For names, resolve with
 //! [`resolve`] (runs on a helper thread) and pass the addresses to [`TcpStream::connect_addr`].
 
+mod listener;
+mod options;
 mod tcp;
 
 pub use crate::reactor::WrongRuntime;
-pub use tcp::{TcpListener, TcpStream, resolve};
+pub use listener::{TcpListener, resolve};
+pub use tcp::TcpStream;

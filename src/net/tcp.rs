@@ -1,16 +1,21 @@
-//! `TcpStream` and `TcpListener`.
+//! `TcpStream`: connecting, reading and writing.
+//!
+//! **Concept.** A read or write that would block answers `Poll::Pending` and parks the task
+//! until epoll reports the socket ready; a connect waits for *writable*, then reads `SO_ERROR`.
+//!
+//! **Where.** `TcpStream::connect_addr`, `TcpStream::poll_read`, `TcpStream::poll_write`; the
+//! listener is in `listener.rs`, socket options and getters in `options.rs`.
+//!
+//! **In the debugger.** `break corolab::net::tcp::TcpStream::poll_read`, then
+//! `print self.io.key` for the token the trace shows.
 
-use crate::executor::{budget, spawn_blocking};
+use crate::executor::budget;
 use crate::reactor::IoSource;
 use crate::trace::Interest;
-use socket2::{Domain, SockRef, Socket, Type};
-use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, RawFd};
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 /// A TCP connection registered with the current runtime. `!Send`: it belongs to its thread.
 ///
@@ -32,7 +37,7 @@ use std::time::Duration;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct TcpStream {
-    io: IoSource<mio::net::TcpStream>,
+    pub(super) io: IoSource<mio::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -73,6 +78,21 @@ impl TcpStream {
     }
 
     /// Connects to one address: non-blocking `connect`, wait for writable, check `SO_ERROR`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let addr: std::net::SocketAddr = listener.local_addr()?; // no name to resolve
+    ///     let stream = TcpStream::connect_addr(addr).await?;
+    ///     assert_eq!(stream.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
         poll_fn(|cx| stream.poll_connected(cx)).await?;
@@ -95,7 +115,7 @@ impl TcpStream {
     }
 
     /// Wraps a connected (or connecting) mio stream.
-    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+    pub(super) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: IoSource::new(stream)?,
         })
@@ -133,6 +153,24 @@ impl TcpStream {
     ///
     /// Each `Ready` spends one unit of the task's cooperative budget (`executor::budget`): a
     /// reader of a socket that always has data still lets other tasks run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hi").await?;
+    ///     let mut buf = [0u8; 2];
+    ///     let n = std::future::poll_fn(|cx| server.poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"hi");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         ready!(budget::poll_proceed(cx));
         let wanted = buf.len();
@@ -149,6 +187,21 @@ impl TcpStream {
 
     /// Writes some of `buf` once there is room in the send buffer. Spends one unit of the
     /// cooperative budget per `Ready`, like `poll_read`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let n = std::future::poll_fn(|cx| client.poll_write(cx, b"hi")).await?;
+    ///     assert_eq!(n, 2); // an empty send buffer takes both bytes
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         ready!(budget::poll_proceed(cx));
         let result = ready!(self.io.poll_io(cx, Interest::Write, |s| (&*s).write(buf)));
@@ -159,6 +212,26 @@ impl TcpStream {
     /// Peeks at waiting bytes without waiting and without asking the reactor: one
     /// `recv(MSG_PEEK)` on the non-blocking socket. `WouldBlock` means nothing is there and
     /// the peer has not closed; `Ok(0)` means it has. The HTTP pool's liveness probe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let mut buf = [0u8; 1];
+    ///     let nothing = client.try_peek(&mut buf).unwrap_err();
+    ///     assert_eq!(nothing.kind(), std::io::ErrorKind::WouldBlock); // alive, quiet
+    ///     drop(server);
+    ///     corolab::time::sleep(std::time::Duration::from_millis(20)).await;
+    ///     assert_eq!(client.try_peek(&mut buf)?, 0); // the peer closed
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.get_ref().peek(buf)
     }
@@ -187,6 +260,23 @@ impl TcpStream {
     }
 
     /// Writes some bytes, returning how many were taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::net::{TcpListener, TcpStream};
+    ///
+    /// corolab::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let n = client.write(b"ping").await?; // may take fewer bytes than offered
+    ///     let mut buf = [0u8; 4];
+    ///     assert_eq!(server.read(&mut buf[..n]).await?, n);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_write(cx, buf)).await
     }
@@ -288,198 +378,4 @@ impl TcpStream {
             result => result,
         }
     }
-
-    /// Turns Nagle's algorithm off (`true`) or on.
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.io.get_ref().set_nodelay(nodelay)
-    }
-
-    /// `SO_LINGER`: `Some(Duration::ZERO)` makes close send a reset (RST) instead of FIN.
-    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        SockRef::from(self.io.get_ref()).set_linger(linger)
-    }
-
-    /// The remote address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
-    }
-
-    /// The local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-
-    /// The file descriptor (as shown in traces).
-    pub fn raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
-    }
-
-    /// Whether this stream is registered with the runtime running on this thread now. A
-    /// stream belongs to the runtime that created it; the HTTP pool uses this to never hand a
-    /// connection to another runtime.
-    pub fn belongs_to_current_runtime(&self) -> bool {
-        self.io.belongs_to_current_reactor()
-    }
-
-    /// The id of the runtime this stream is registered with (see `Runtime::id`).
-    pub fn runtime_id(&self) -> u64 {
-        self.io.reactor_id()
-    }
-
-    /// The reactor token of this socket (as shown in traces).
-    pub fn token(&self) -> u64 {
-        self.io.token()
-    }
-}
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpStream")
-            .field("fd", &self.raw_fd())
-            .field("local", &self.local_addr().ok())
-            .field("peer", &self.peer_addr().ok())
-            .finish()
-    }
-}
-
-/// A listening TCP socket registered with the current runtime.
-///
-/// # Examples
-///
-/// ```
-/// use corolab::net::{TcpListener, TcpStream};
-///
-/// corolab::block_on(async {
-///     let listener = TcpListener::bind("127.0.0.1:0")?;
-///     let client = TcpStream::connect(listener.local_addr()?).await?;
-///     let (server, _peer) = listener.accept().await?;
-///     client.write_all(b"ping").await?;
-///     let mut buf = [0u8; 4];
-///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-///     assert_eq!(&buf[..n], b"ping");
-///     std::io::Result::Ok(())
-/// })?;
-/// # std::io::Result::Ok(())
-/// ```
-pub struct TcpListener {
-    io: IoSource<mio::net::TcpListener>,
-}
-
-/// Backlog passed to `listen(2)`: how many finished handshakes may wait for `accept`.
-const BACKLOG: i32 = 4096;
-
-impl TcpListener {
-    /// Binds to the first address of `addr` that works (`SO_REUSEADDR` on, so a restarted
-    /// server can bind again at once). Port 0 picks a free port; see [`TcpListener::local_addr`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
-    ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last_error = None;
-        for addr in addr.to_socket_addrs()? {
-            match bind_one(addr) {
-                Ok(listener) => return Ok(listener),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "address resolved to no socket address",
-            )
-        }))
-    }
-
-    /// Waits for a connection. Readiness stays set until `accept` says `WouldBlock`, so a burst
-    /// of connections is drained without waiting for new events.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
-    ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;
-        Ok((TcpStream::from_mio(stream)?, addr))
-    }
-
-    /// Poll-level `accept`; spends one unit of the cooperative budget per `Ready`.
-    fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>> {
-        ready!(budget::poll_proceed(cx));
-        let result = ready!(self.io.poll_io(cx, Interest::Read, |l| l.accept()));
-        budget::spend();
-        Poll::Ready(result)
-    }
-
-    /// The bound address (with the real port if 0 was asked for).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-}
-
-fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
-    let listener = mio::net::TcpListener::from_std(socket.into());
-    Ok(TcpListener {
-        io: IoSource::new(listener)?,
-    })
-}
-
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpListener")
-            .field("local", &self.local_addr().ok())
-            .finish()
-    }
-}
-
-/// Resolves `host:port` on a helper thread (the OS resolver blocks), without blocking tasks.
-///
-/// # Examples
-///
-/// ```
-/// corolab::block_on(async {
-///     // The OS resolver blocks, so this runs it on a helper thread.
-///     let addrs = corolab::net::resolve("localhost", 8080).await?;
-///     assert!(addrs.iter().all(|a| a.port() == 8080));
-///     std::io::Result::Ok(())
-/// })?;
-/// # std::io::Result::Ok(())
-/// ```
-pub async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-    let host = host.to_string();
-    spawn_blocking(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))
-        .await
-        .map_err(io::Error::other)?
 }
