@@ -30,15 +30,17 @@ impl Executor {
             Err(JoinError::Panic(_)) => TaskOutcome::Panicked,
             Err(_) => TaskOutcome::Cancelled,
         };
-        let (id, join_waker) = {
+        let (id, join_waker, has_callbacks) = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
             entry.stage = Stage::Finished(result);
-            (entry.id(), entry.join_waker.take())
+            (entry.id(), entry.join_waker.take(), entry.has_callbacks())
         };
         self.live_tasks.set(self.live_tasks.get() - 1);
         trace::emit(|| Event::TaskFinished { task: id, outcome });
-        self.run_done_callbacks(key);
+        if has_callbacks {
+            self.run_done_callbacks(key); // most tasks have none: skip the borrow and lookup
+        }
         let detached = self.tasks.borrow().get(key).is_some_and(|e| !e.has_handle);
         if detached {
             self.release(key);

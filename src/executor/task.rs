@@ -105,6 +105,12 @@ impl TaskEntry {
         matches!(self.stage, Stage::Finished(_) | Stage::Lent | Stage::Taken)
     }
 
+    /// Whether any `on_done` callback waits (a cheap check, so most finishes skip the loop).
+    #[inline]
+    pub(super) fn has_callbacks(&self) -> bool {
+        self.extras.as_ref().is_some_and(|x| !x.on_done.is_empty())
+    }
+
     pub(super) fn take_callbacks(&mut self) -> Vec<DoneCallback> {
         self.extras
             .as_mut()
