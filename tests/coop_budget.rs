@@ -181,6 +181,23 @@ fn the_budget_refills_at_each_poll_and_is_unlimited_outside_a_task() {
     assert_eq!(budget::remaining(), None, "unlimited again after block_on");
 }
 
+// Why: outside a task's poll the budget is "unlimited", stored as more units than any program
+// can spend, and `spend` still subtracts there. A smaller stand-in for "unlimited" (say 255
+// in a `u8`) would run out after that many ready awaits in a future polled by hand, and
+// from then on every leaf future polled outside a runtime would answer `Pending` for ever.
+#[test]
+fn leaf_futures_polled_by_hand_never_run_out_of_budget() {
+    use std::task::{Context, Poll, Waker};
+    let (tx, mut rx) = channel::<u32>(1);
+    let mut cx = Context::from_waker(Waker::noop());
+    for n in 0..10_000 {
+        tx.try_send(n).unwrap();
+        let mut recv = std::pin::pin!(rx.recv());
+        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(n)), "round {n}");
+    }
+    assert_eq!(budget::remaining(), None, "still unlimited");
+}
+
 // Why: a synchronous generator polls its body with a waker that does nothing, and takes any
 // `Pending` that is not its own yield for a foreign await. A body awaiting a channel that
 // already holds a value is ready, yet it failed with ForeignAwait whenever the surrounding

@@ -11,10 +11,13 @@
 //! the loop gives timers, sockets and the other tasks their turn. The next poll refills it.
 //! This is tokio's design (its budget is also 128); the code here is our own.
 //!
-//! The budget is a `Cell` in a thread-local: no allocation, a swap and a write per poll, one read
-//! and one write per leaf `Ready`. Outside a task's poll (a future polled by hand, a test's
-//! counting waker) the budget is unlimited, and [`unconstrained`] makes it so for code that
-//! polls futures with no task to yield to (a synchronous generator's body).
+//! The budget is a `Cell<u64>` in a thread-local: no allocation, a swap and a write per poll,
+//! one read and one write per leaf `Ready`. Outside a task's poll (a future polled by hand, a
+//! test's counting waker) it holds `UNLIMITED`, more units than any program can spend, so the
+//! leaves never ask "is there a budget at all?"; [`unconstrained`] sets it so for code that
+//! polls futures with no task to yield to (a synchronous generator's body). An
+//! `Option<u8>` ("no budget" or units left) reads more plainly but costs a branch in every
+//! leaf: ping_pong executed 7% more instructions with it (docs/benchmarks.md).
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -22,16 +25,21 @@ use std::task::{Context, Poll};
 /// Units of work a task may do in one poll before it is made to yield.
 pub const BUDGET: u8 = 128;
 
+/// What [`LEFT`] holds outside a task's poll: more units than any program can spend (at one
+/// a nanosecond, 584 years), so the leaves need no separate "unlimited" case.
+const UNLIMITED: u64 = u64::MAX;
+
 thread_local! {
-    /// `Some(units left)` while a task is being polled; `None`: unlimited.
-    static LEFT: Cell<Option<u8>> = const { Cell::new(None) };
+    /// Units left: at most [`BUDGET`] while a task is being polled, [`UNLIMITED`] outside.
+    static LEFT: Cell<u64> = const { Cell::new(UNLIMITED) };
 }
 
 /// Runs one poll (`f`) with a fresh budget, then puts back what was there before: unlimited
 /// after a task's poll from the run loop, or the budget left to the poll this one is nested
 /// in (a `Runtime::tick` called from inside the `block_on` future).
+#[inline(always)] // out of line, the call around every poll cost more than the budget itself
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    let before = LEFT.with(|left| left.replace(Some(BUDGET)));
+    let before = LEFT.with(|left| left.replace(BUDGET as u64));
     let _restore = Restore(before); // also when `f` unwinds (a panicking main future)
     f()
 }
@@ -41,13 +49,13 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
 /// generator's body: a `Pending` forced by the surrounding task's budget would be mistaken
 /// there for a real wait.
 pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    let before = LEFT.with(|left| left.replace(None));
+    let before = LEFT.with(|left| left.replace(UNLIMITED));
     let _restore = Restore(before);
     f()
 }
 
 /// Puts a saved budget back, also when the code run without one unwinds.
-struct Restore(Option<u8>);
+struct Restore(u64);
 
 impl Drop for Restore {
     fn drop(&mut self) {
@@ -59,7 +67,7 @@ impl Drop for Restore {
 /// (after waking the task, so it is polled again soon) if its budget for this poll is spent.
 #[inline] // called from generic channel code compiled in the user's crate
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    // LAB(coop-budget) begin: read LEFT; Some(0) means spent: wake cx's waker with cause WakeCause::Budget and return Pending; otherwise Ready
+    // LAB(coop-budget) begin: read LEFT; 0 means spent: wake cx's waker with cause WakeCause::Budget and return Pending; otherwise Ready
     /// The rare path, out of line: inlined, it made every channel poll save more registers.
     #[cold]
     #[inline(never)]
@@ -67,7 +75,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
         crate::trace::with_cause(crate::trace::WakeCause::Budget, || cx.waker().wake_by_ref());
         Poll::Pending
     }
-    if LEFT.with(Cell::get) == Some(0) {
+    if LEFT.with(Cell::get) == 0 {
         return yield_spent(cx);
     }
     Poll::Ready(())
@@ -77,15 +85,13 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 /// Called by a leaf future each time it returns `Ready`: one unit of the budget is used.
 #[inline] // called from generic channel code compiled in the user's crate
 pub fn spend() {
-    LEFT.with(|left| {
-        if let Some(n) = left.get() {
-            left.set(Some(n.saturating_sub(1)));
-        }
-    });
+    LEFT.with(|left| left.set(left.get().saturating_sub(1)));
 }
 
 /// Units left in the current poll (`None`: unlimited, not inside a task's poll).
 #[inline]
 pub fn remaining() -> Option<u8> {
-    LEFT.with(Cell::get)
+    u8::try_from(LEFT.with(Cell::get))
+        .ok()
+        .filter(|&left| left <= BUDGET)
 }

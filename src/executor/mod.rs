@@ -353,11 +353,12 @@ impl Executor {
     /// After a poll: `Pending` puts the future back (or cancels it, if it was aborted while
     /// running); `Ready` or a panic drops the future and finishes the task.
     fn after_poll(&self, key: Key, id: TaskId, future: BoxedTask, result: PollResult) {
-        let outcome = match &result {
+        // Only the trace needs the outcome once `result` is consumed below.
+        let outcome = trace::enabled().then(|| match &result {
             Ok(Poll::Pending) => PollOutcome::Pending,
             Ok(Poll::Ready(_)) => PollOutcome::Ready,
             Err(_) => PollOutcome::Panicked,
-        };
+        });
         match result {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -384,7 +385,9 @@ impl Executor {
         }
         // Reported after the end was handled, so a finished task's `task_finished` and the
         // wake of its `JoinHandle` belong to this poll in the trace.
-        trace::poll_ended(id, outcome);
+        if let Some(outcome) = outcome {
+            trace::poll_ended(id, outcome);
+        }
     }
 }
 
