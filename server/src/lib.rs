@@ -25,7 +25,8 @@
 //! chunked). `conn.rs` is the per-connection loop (`serve_connection`), the only code here
 //! that awaits. [`Server::serve_until`] is the accept loop. [`spawn_on_thread`] runs a server
 //! on its own OS thread with its own runtime and returns a [`ServerHandle`] (URL, counters,
-//! shutdown). [`ServerCounters`] counts accepted and concurrently open connections.
+//! shutdown); [`spawn_echo`] is the echo server of corolab's doc examples. [`ServerCounters`]
+//! counts accepted and concurrently open connections.
 //! [`orders`] is the order API of the fetch_pages example, built on all of the above.
 //!
 //! **In the debugger.** `break corolab_server::conn::Connection::read_request` stops each
@@ -60,7 +61,7 @@ mod thread;
 pub use request::{BodyFraming, Head, Request, RequestError, decode_chunked, parse_head};
 pub use response::{Response, encode_response, reason_phrase};
 pub use stats::{ServerCounters, ServerStats};
-pub use thread::{ServerHandle, StopSignal, spawn_on_thread};
+pub use thread::{ServerHandle, StopSignal, spawn_echo, spawn_on_thread};
 
 use corolab::executor::{JoinHandle, spawn};
 use corolab::future::select;

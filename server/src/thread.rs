@@ -145,6 +145,25 @@ where
     })
 }
 
+/// The local test server of corolab's doc examples: a server on `127.0.0.1:0`, on its own
+/// thread, that answers every request with `200` and the text `METHOD TARGET`, then the
+/// request body (if any) after a newline. Panics if it cannot bind.
+///
+/// ```
+/// let server = corolab_server::spawn_echo();
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// ```
+pub fn spawn_echo() -> ServerHandle {
+    let echo = |req: Request| async move {
+        let mut text = format!("{} {}", req.method, req.target);
+        if !req.body.is_empty() {
+            text = format!("{text}\n{}", String::from_utf8_lossy(&req.body));
+        }
+        Response::new(200).with_body(text.into_bytes())
+    };
+    spawn_on_thread("127.0.0.1:0", Config::default(), echo).expect("bind the echo server on 127.0.0.1:0")
+}
+
 /// The body of the server thread: a runtime, a bound server, serve until stopped.
 fn run_server_thread<H, F>(
     addrs: Vec<SocketAddr>,

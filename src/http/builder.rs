@@ -60,24 +60,13 @@ impl Default for Config {
 /// # Examples
 ///
 /// ```
-/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-/// #     Response::new(200).with_body(b"hello".to_vec())
-/// # })
-/// # .unwrap();
-/// # let url = server.url().to_string();
-/// use corolab::http::Client;
+/// use corolab::http::{Client, blocking};
 /// use std::time::Duration;
 ///
-/// corolab::block_on(async {
-///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-///     let response = client.get(&url).await?; // `url`: a local test server
-///     assert_eq!(response.status(), 200);
-///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-///     Ok::<(), corolab::http::Error>(())
-/// })
-/// .unwrap();
-/// # server.shutdown();
+/// let five = Duration::from_secs(5);
+/// let async_client: Client = Client::builder().read_timeout(five).build();
+/// let blocking_client: blocking::Client = blocking::Client::builder().read_timeout(five).build();
+/// # let _ = (async_client, blocking_client);
 /// ```
 #[derive(Debug)]
 pub struct ClientBuilder<C = super::Client> {
@@ -110,24 +99,10 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
     /// use std::time::Duration;
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let builder = corolab::http::Client::builder().connect_timeout(Duration::from_millis(500));
+    /// assert!(format!("{builder:?}").contains("connect_timeout: 500ms"));
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = timeout;
@@ -139,24 +114,16 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
+    /// # let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never answers
+    /// # let url = format!("http://{}", silent.local_addr().unwrap());
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error, Phase};
     /// use std::time::Duration;
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = Client::builder().read_timeout(Duration::from_millis(50)).build();
+    /// let silence = client.get(&url).await; // `url`: a server that never answers
+    /// assert!(matches!(silence, Err(Error::Timeout(Phase::Read))));
+    /// # });
     /// ```
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.config.read_timeout = timeout;
@@ -168,24 +135,16 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
+    /// # let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never answers
+    /// # let url = format!("http://{}", silent.local_addr().unwrap());
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error, Phase};
     /// use std::time::Duration;
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = Client::builder().request_timeout(Duration::from_millis(50)).build();
+    /// let silence = client.get(&url).await; // `url`: a server that never answers
+    /// assert!(matches!(silence, Err(Error::Timeout(Phase::Total))));
+    /// # });
     /// ```
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.config.request_timeout = timeout;
@@ -198,24 +157,15 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::builder().pool_idle_timeout(std::time::Duration::ZERO).build();
+    /// client.get(url).await?;
+    /// client.get(url).await?; // the idle connection had already expired: a new one
+    /// assert_eq!(server.stats().accepted, 2);
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.pool_idle_timeout = timeout;
@@ -227,24 +177,14 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error};
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = Client::builder().max_head_bytes(16).build();
+    /// let response = client.get(server.url()).await; // a 38-byte head
+    /// assert!(matches!(response, Err(Error::HeadTooLarge { limit: 16 })));
+    /// # });
     /// ```
     pub fn max_head_bytes(mut self, bytes: usize) -> Self {
         self.config.limits.max_head_bytes = bytes;
@@ -256,24 +196,14 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error};
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = Client::builder().max_headers(0).build();
+    /// let response = client.get(server.url()).await; // it has a Content-Length header
+    /// assert!(matches!(response, Err(Error::TooManyHeaders { limit: 0 })));
+    /// # });
     /// ```
     pub fn max_headers(mut self, count: usize) -> Self {
         self.config.limits.max_headers = count;
@@ -285,24 +215,14 @@ impl<C> ClientBuilder<C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error};
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = Client::builder().max_body_bytes(3).build();
+    /// let response = client.get(server.url()).await; // the body is "GET /"
+    /// assert!(matches!(response, Err(Error::BodyTooLarge { limit: 3 })));
+    /// # });
     /// ```
     pub fn max_body_bytes(mut self, bytes: u64) -> Self {
         self.config.limits.max_body_bytes = bytes;
@@ -317,25 +237,12 @@ impl<C> ClientBuilder<C> {
 /// # Examples
 ///
 /// ```
-/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-/// #     Response::new(200).with_body(b"hello".to_vec())
-/// # })
-/// # .unwrap();
-/// # let url = server.url().to_string();
-/// use corolab::http::{Client, Request, Url};
-/// use std::time::Duration;
-///
-/// corolab::block_on(async {
-///     let client = Client::new();
-///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-///     assert_eq!(posted.status(), 200);
-///     let get = Request::new("GET", Url::parse(&url)?);
-///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-///     Ok::<(), corolab::http::Error>(())
-/// })
-/// .unwrap();
-/// # server.shutdown();
+/// # let server = corolab_server::spawn_echo();
+/// // The blocking client's builder is the same type; its `send` waits on the thread.
+/// let client = corolab::http::blocking::Client::new();
+/// let response = client.request("PUT", server.url()).body("hi").send()?;
+/// assert_eq!(response.text()?, "PUT /\nhi");
+/// # Ok::<(), corolab::http::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct RequestBuilder<'a, C = super::Client> {
@@ -358,25 +265,15 @@ impl<'a, C> RequestBuilder<'a, C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::{Client, Request, Url};
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// assert_eq!(client.get(url).header("Accept", "text/plain").await?.status(), 200);
+    /// let bad = client.get(url).header("Bad Name", "x").await; // checked when it is sent
+    /// assert!(matches!(bad, Err(corolab::http::Error::InvalidRequestHeader { .. })));
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
         if let Ok(request) = &mut self.request {
@@ -390,25 +287,13 @@ impl<'a, C> RequestBuilder<'a, C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::{Client, Request, Url};
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// let echoed = client.get(server.url()).query("q", "a b").await?.text()?;
+    /// assert_eq!(echoed, "GET /?q=a%20b");
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn query(mut self, key: &str, value: &str) -> Self {
         if let Ok(request) = &mut self.request {
@@ -422,25 +307,13 @@ impl<'a, C> RequestBuilder<'a, C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::{Client, Request, Url};
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// let echoed = client.request("POST", server.url()).body("hi").await?.text()?;
+    /// assert_eq!(echoed, "POST /\nhi");
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         if let Ok(request) = &mut self.request {
@@ -454,25 +327,15 @@ impl<'a, C> RequestBuilder<'a, C> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::{Client, Request, Url};
-    /// use std::time::Duration;
+    /// # let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never answers
+    /// # let url = format!("http://{}", silent.local_addr().unwrap());
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error, Phase};
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = Client::new(); // request_timeout: 30 s
+    /// let silence = client.get(&url).timeout(std::time::Duration::from_millis(50)).await;
+    /// assert!(matches!(silence, Err(Error::Timeout(Phase::Total))));
+    /// # });
     /// ```
     pub fn timeout(mut self, budget: Duration) -> Self {
         self.timeout = Some(budget);

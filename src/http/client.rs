@@ -72,24 +72,17 @@ use crate::time::timeout;
 /// # Examples
 ///
 /// ```
-/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-/// #     Response::new(200).with_body(b"hello".to_vec())
-/// # })
-/// # .unwrap();
-/// # let url = server.url().to_string();
+/// # let server = corolab_server::spawn_echo();
+/// # let url = server.url(); // a local server that echoes the request line
 /// use corolab::http::Client;
-/// use std::time::Duration;
 ///
 /// corolab::block_on(async {
-///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-///     let response = client.get(&url).await?; // `url`: a local test server
-///     assert_eq!(response.status(), 200);
+///     let client = Client::new();
+///     assert_eq!(client.get(url).await?.text()?, "GET /");
 ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
 ///     Ok::<(), corolab::http::Error>(())
 /// })
 /// .unwrap();
-/// # server.shutdown();
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Client {
@@ -102,24 +95,8 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let client = corolab::http::Client::new();
+    /// assert_eq!(client.idle_connections(), 0); // the pool fills on first use
     /// ```
     pub fn new() -> Client {
         ClientBuilder::default().build()
@@ -130,24 +107,11 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
+    /// use corolab::http::{Client, ClientBuilder};
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let builder: ClientBuilder = Client::builder();
+    /// let client = builder.max_connections(4).build();
+    /// # let _ = client;
     /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -158,24 +122,14 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// let response = client.get(&format!("{url}/hello")).await?;
+    /// assert_eq!(response.text()?, "GET /hello");
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn get(&self, url: &str) -> RequestBuilder<'_> {
         self.request("GET", url)
@@ -186,25 +140,14 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::{Client, Request, Url};
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// let response = client.request("DELETE", &format!("{url}/orders/7")).await?;
+    /// assert_eq!(response.text()?, "DELETE /orders/7");
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn request(&self, method: &str, url: &str) -> RequestBuilder<'_> {
         RequestBuilder::new(self, method, url)
@@ -215,24 +158,14 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// assert_eq!(client.idle_connections(), 0);
+    /// client.get(server.url()).await?;
+    /// assert_eq!(client.idle_connections(), 1); // back in the pool once the response is read
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn idle_connections(&self) -> usize {
         self.pool.idle_count()
@@ -243,25 +176,14 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
     /// use corolab::http::{Client, Request, Url};
-    /// use std::time::Duration;
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let request = Request::new("GET", Url::parse(server.url())?);
+    /// assert_eq!(Client::new().send(request).await?.text()?, "GET /");
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         self.send_within(request, self.pool.config.request_timeout).await
@@ -272,25 +194,17 @@ impl Client {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::{Client, Request, Url};
+    /// # let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never answers
+    /// # let url = format!("http://{}", silent.local_addr().unwrap());
+    /// # corolab::block_on(async {
+    /// use corolab::http::{Client, Error, Phase, Request, Url};
     /// use std::time::Duration;
     ///
-    /// corolab::block_on(async {
-    ///     let client = Client::new();
-    ///     let posted = client.request("POST", &url).header("content-type", "text/plain").body("hi").await?;
-    ///     assert_eq!(posted.status(), 200);
-    ///     let get = Request::new("GET", Url::parse(&url)?);
-    ///     assert_eq!(client.send_within(get, Duration::from_secs(10)).await?.status(), 200);
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// let request = Request::new("GET", Url::parse(&url)?); // `url`: a server that never answers
+    /// let silence = Client::new().send_within(request, Duration::from_millis(50)).await;
+    /// assert!(matches!(silence, Err(Error::Timeout(Phase::Total))));
+    /// # Ok::<(), Error>(())
+    /// # }).unwrap();
     /// ```
     pub async fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
         let deadline = crate::time::deadline_after(budget);

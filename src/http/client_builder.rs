@@ -24,23 +24,11 @@ use std::rc::Rc;
 /// # Examples
 ///
 /// ```
-/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-/// #     Response::new(200).with_body(b"hello".to_vec())
-/// # })
-/// # .unwrap();
-/// # let url = server.url().to_string();
 /// use corolab::http::{Client, ClientBuilder};
-/// use std::time::Duration;
 ///
-/// let builder: ClientBuilder = Client::builder().max_connections_per_host(2);
-/// let client = builder.connect_timeout(Duration::from_secs(2)).build();
-/// corolab::block_on(async {
-///     assert_eq!(client.get(&url).await?.text()?, "hello"); // `url`: a local test server
-///     Ok::<(), corolab::http::Error>(())
-/// })
-/// .unwrap();
-/// # server.shutdown();
+/// let builder: ClientBuilder = Client::builder().max_connections(8);
+/// let client: Client = builder.build();
+/// assert_eq!(client.idle_connections(), 0);
 /// ```
 pub type ClientBuilder = builder::ClientBuilder<Client>;
 
@@ -50,23 +38,15 @@ pub type ClientBuilder = builder::ClientBuilder<Client>;
 /// # Examples
 ///
 /// ```
-/// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-/// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-/// #     Response::new(200).with_body(b"hello".to_vec())
-/// # })
-/// # .unwrap();
-/// # let url = server.url().to_string();
-/// use corolab::http::{Client, RequestBuilder};
-///
-/// corolab::block_on(async {
-///     let client = Client::new();
-///     let request: RequestBuilder<'_> = client.get(&url).header("Accept", "text/plain");
-///     assert_eq!(request.await?.status(), 200); // awaiting it sends it
-///     assert!(client.get("not a url").await.is_err()); // the error surfaces here
-///     Ok::<(), corolab::http::Error>(())
-/// })
-/// .unwrap();
-/// # server.shutdown();
+/// # let server = corolab_server::spawn_echo();
+/// # let url = server.url(); // a local server that echoes the request line
+/// # corolab::block_on(async {
+/// let client = corolab::http::Client::new();
+/// let request: corolab::http::RequestBuilder<'_> = client.get(url).query("page", "2");
+/// assert_eq!(request.await?.text()?, "GET /?page=2"); // awaiting it sends it
+/// assert!(client.get("not a url").await.is_err()); // the error surfaces here
+/// # Ok::<(), corolab::http::Error>(())
+/// # }).unwrap();
 /// ```
 pub type RequestBuilder<'a> = builder::RequestBuilder<'a, Client>;
 
@@ -77,24 +57,14 @@ impl ClientBuilder {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::builder().max_connections(1).build();
+    /// let requests = [client.get(url).send(), client.get(url).send()];
+    /// corolab::future::join_all(requests).await; // the second waits for the first's connection
+    /// assert_eq!(server.stats().accepted, 1);
+    /// # });
     /// ```
     pub fn max_connections(mut self, count: usize) -> ClientBuilder {
         self.config.max_connections = count.max(1);
@@ -106,24 +76,13 @@ impl ClientBuilder {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::builder().max_connections_per_host(1).build();
+    /// let pages = ["/a", "/b", "/c"].map(|path| client.get(&format!("{}{path}", server.url())).send());
+    /// corolab::future::join_all(pages).await; // one connection to this host, used in turn
+    /// assert_eq!(server.stats().accepted, 1);
+    /// # });
     /// ```
     pub fn max_connections_per_host(mut self, count: usize) -> ClientBuilder {
         self.config.max_connections_per_host = Some(count.max(1));
@@ -135,24 +94,12 @@ impl ClientBuilder {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// use corolab::http::Client;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let client = Client::builder().max_connections(10).read_timeout(Duration::from_secs(5)).build();
-    ///     let response = client.get(&url).await?; // `url`: a local test server
-    ///     assert_eq!(response.status(), 200);
-    ///     assert_eq!(client.idle_connections(), 1); // kept alive for the next request
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::builder().build();
+    /// assert_eq!(client.get(server.url()).await?.status(), 200);
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub fn build(self) -> Client {
         Client {
@@ -167,20 +114,13 @@ impl<'a> RequestBuilder<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use corolab_server::{Config, Request as ServerRequest, Response, spawn_on_thread};
-    /// # let server = spawn_on_thread("127.0.0.1:0", Config::default(), |_: ServerRequest| async {
-    /// #     Response::new(200).with_body(b"hello".to_vec())
-    /// # })
-    /// # .unwrap();
-    /// # let url = server.url().to_string();
-    /// corolab::block_on(async {
-    ///     let client = corolab::http::Client::new();
-    ///     let response = client.get(&url).send().await?; // the same as `.await` on the builder
-    ///     assert_eq!(response.text()?, "hello");
-    ///     Ok::<(), corolab::http::Error>(())
-    /// })
-    /// .unwrap();
-    /// # server.shutdown();
+    /// # let server = corolab_server::spawn_echo();
+    /// # corolab::block_on(async {
+    /// let client = corolab::http::Client::new();
+    /// let response = client.get(server.url()).send().await?; // the same as `.await` on the builder
+    /// assert_eq!(response.text()?, "GET /");
+    /// # Ok::<(), corolab::http::Error>(())
+    /// # }).unwrap();
     /// ```
     pub async fn send(self) -> Result<Response, Error> {
         let client = self.client;
