@@ -30,12 +30,15 @@ use std::task::{Context, Poll, ready};
 ///
 /// corolab::block_on(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-///     let client = TcpStream::connect(listener.local_addr()?).await?;
-///     let (server, _peer) = listener.accept().await?;
-///     client.write_all(b"ping").await?;
-///     let mut buf = [0u8; 4];
-///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-///     assert_eq!(&buf[..n], b"ping");
+///     let addr = listener.local_addr()?;
+///     corolab::spawn(async move {
+///         while let Ok((stream, _peer)) = listener.accept().await {
+///             corolab::spawn(async move { stream.write_all(b"hi").await }); // one task each
+///         }
+///     });
+///     let mut greeting = Vec::new();
+///     TcpStream::connect(addr).await?.read_to_end(&mut greeting).await?;
+///     assert_eq!(greeting, b"hi");
 ///     std::io::Result::Ok(())
 /// })?;
 /// # std::io::Result::Ok(())
@@ -54,18 +57,14 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
+    /// # corolab::block_on(async {
+    /// use corolab::net::TcpListener;
     ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
+    /// let listener = TcpListener::bind("127.0.0.1:0")?; // port 0: any free port
+    /// let taken = TcpListener::bind(listener.local_addr()?).unwrap_err();
+    /// assert_eq!(taken.kind(), std::io::ErrorKind::AddrInUse);
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
@@ -90,18 +89,14 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
-    ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
+    /// # corolab::block_on(async {
+    /// # let listener = corolab::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let client = corolab::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (stream, peer) = listener.accept().await?; // parks until a handshake is done
+    /// assert_eq!(peer, client.local_addr()?);
+    /// assert_eq!(stream.peer_addr()?, peer);
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {

@@ -47,18 +47,15 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
+    /// # corolab::block_on(async {
+    /// # let listener = corolab::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let port = listener.local_addr()?.port();
+    /// use corolab::net::TcpStream;
     ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
+    /// let stream = TcpStream::connect(("127.0.0.1", port)).await?; // anything `ToSocketAddrs`
+    /// assert_eq!(stream.peer_addr()?.port(), port);
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
@@ -241,18 +238,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
-    ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
+    /// # corolab::block_on(async {
+    /// # let listener = corolab::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let client = corolab::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// # let (server, _) = listener.accept().await?; // `client` and `server`: the two ends
+    /// client.write_all(b"ping").await?;
+    /// let mut buf = [0u8; 8];
+    /// let n = server.read(&mut buf).await?; // parks until the bytes are there
+    /// assert_eq!(&buf[..n], b"ping");
+    /// drop(client);
+    /// assert_eq!(server.read(&mut buf).await?, 0); // end of file
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -286,18 +283,19 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
-    ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, _peer) = listener.accept().await?;
-    ///     client.write_all(b"ping").await?;
-    ///     let mut buf = [0u8; 4];
-    ///     let n = server.read(&mut buf).await?; // parks until the bytes are there
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     std::io::Result::Ok(())
-    /// })?;
+    /// # corolab::block_on(async {
+    /// # let listener = corolab::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let client = corolab::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// # let (server, _) = listener.accept().await?; // `client` and `server`: the two ends
+    /// let reader = corolab::spawn(async move {
+    ///     let mut all = Vec::new();
+    ///     server.read_to_end(&mut all).await.map(|_| all.len())
+    /// });
+    /// client.write_all(&[7; 1 << 20]).await?; // 1 MiB: many partial writes, parking in between
+    /// drop(client);
+    /// assert_eq!(reader.await.unwrap()?, 1 << 20);
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
@@ -315,23 +313,17 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
-    ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let addr = listener.local_addr()?;
-    ///     let writer = corolab::spawn(async move {
-    ///         let stream = TcpStream::connect_addr(addr).await?;
-    ///         let n = stream.write(b"all of it").await?;
-    ///         assert_eq!(n, 9);
-    ///         stream.shutdown(std::net::Shutdown::Write) // EOF for the reader
-    ///     });
-    ///     let (stream, _) = listener.accept().await?;
-    ///     let mut all = Vec::new();
-    ///     stream.read_to_end(&mut all).await?;
-    ///     assert_eq!(all, b"all of it");
-    ///     writer.await.unwrap()
-    /// })?;
+    /// # corolab::block_on(async {
+    /// # let listener = corolab::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let client = corolab::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// # let (server, _) = listener.accept().await?; // `client` and `server`: the two ends
+    /// client.write_all(b"all of it").await?;
+    /// drop(client); // end of file for the reader
+    /// let mut all = Vec::new();
+    /// assert_eq!(server.read_to_end(&mut all).await?, 9);
+    /// assert_eq!(all, b"all of it");
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
@@ -353,23 +345,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::net::{TcpListener, TcpStream};
+    /// # corolab::block_on(async {
+    /// # let listener = corolab::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let client = corolab::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// # let (server, _) = listener.accept().await?; // `client` and `server`: the two ends
+    /// use std::net::Shutdown;
     ///
-    /// corolab::block_on(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let addr = listener.local_addr()?;
-    ///     let writer = corolab::spawn(async move {
-    ///         let stream = TcpStream::connect_addr(addr).await?;
-    ///         let n = stream.write(b"all of it").await?;
-    ///         assert_eq!(n, 9);
-    ///         stream.shutdown(std::net::Shutdown::Write) // EOF for the reader
-    ///     });
-    ///     let (stream, _) = listener.accept().await?;
-    ///     let mut all = Vec::new();
-    ///     stream.read_to_end(&mut all).await?;
-    ///     assert_eq!(all, b"all of it");
-    ///     writer.await.unwrap()
-    /// })?;
+    /// client.shutdown(Shutdown::Write)?; // sends FIN: the peer reads end of file
+    /// assert_eq!(server.read(&mut [0u8; 8]).await?, 0);
+    /// server.write_all(b"still open").await?; // the other direction still works
+    /// assert_eq!(client.read(&mut [0u8; 16]).await?, 10);
+    /// # std::io::Result::Ok(())
+    /// # })?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
