@@ -172,21 +172,18 @@ impl<T: 'static> fmt::Debug for JoinHandle<T> {
 ///
 /// ```
 /// use corolab::green;
-/// use std::time::{Duration, Instant};
+/// use std::{cell::RefCell, rc::Rc};
 ///
-/// let start = Instant::now();
-/// let results = green::run(|| {
-///     let sleepers: Vec<_> = (1..=3)
-///         .map(|i| green::spawn(move || {
-///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
-///             i
-///         }))
-///         .collect();
-///     green::joinall(sleepers)
+/// let order = green::run(|| {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let child_log = Rc::clone(&log);
+///     let child = green::spawn(move || child_log.borrow_mut().push("child"));
+///     log.borrow_mut().push("parent"); // the child has not run yet
+///     child.join().unwrap(); // this green thread waits: now the child runs
+///     log.take()
 /// })
 /// .unwrap();
-/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
-/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
+/// assert_eq!(order, ["parent", "child"]);
 /// ```
 pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     JoinHandle {
@@ -205,21 +202,17 @@ pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
 ///
 /// ```
 /// use corolab::green;
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 ///
-/// let start = Instant::now();
 /// let results = green::run(|| {
-///     let sleepers: Vec<_> = (1..=3)
-///         .map(|i| green::spawn(move || {
-///             green::sleep(Duration::from_millis(20)); // blocking-looking, parks this green thread
-///             i
-///         }))
-///         .collect();
-///     green::joinall(sleepers)
+///     let naps = [30, 10, 20].map(|ms| green::spawn(move || {
+///         green::sleep(Duration::from_millis(ms));
+///         ms
+///     }));
+///     green::joinall(naps) // in handle order, whichever finished first
 /// })
 /// .unwrap();
-/// assert_eq!(results, [Ok(1), Ok(2), Ok(3)]);
-/// assert!(start.elapsed() < Duration::from_millis(200)); // the three sleeps overlapped
+/// assert_eq!(results, [Ok(30), Ok(10), Ok(20)]);
 /// ```
 pub fn joinall<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> Vec<Result<T, JoinError>> {
     handles.into_iter().map(JoinHandle::join).collect()

@@ -72,21 +72,16 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use std::time::Duration;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// use corolab::green::TcpStream;
     ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// let stream = TcpStream::connect(("127.0.0.1", addr.port()))?; // waits green for the handshake
+    /// assert_eq!(stream.peer_addr()?, addr);
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
@@ -99,21 +94,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// use corolab::green::TcpStream;
     /// use std::time::Duration;
     ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// let _stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    /// let zero = TcpStream::connect_timeout(&addr, Duration::ZERO).unwrap_err();
+    /// assert_eq!(zero.kind(), std::io::ErrorKind::InvalidInput); // as in std
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
@@ -130,18 +122,16 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use corolab::net::TcpListener;
-    ///
-    /// green::run(|| -> std::io::Result<()> {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let addr = listener.local_addr()?;
-    ///     let stream = TcpStream::connect(addr)?;
-    ///     let back: corolab::net::TcpStream = stream.into_async(); // for async code
-    ///     let _green_again = TcpStream::from_async(back);
-    ///     Ok(())
-    /// })
-    /// .unwrap()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// let std_stream = std::net::TcpStream::connect(addr)?;
+    /// let async_stream = corolab::net::TcpStream::from_std(std_stream)?; // registered with epoll
+    /// let stream = corolab::green::TcpStream::from_async(async_stream);
+    /// assert_eq!(stream.peer_addr()?, addr);
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn from_async(stream: net::TcpStream) -> TcpStream {
@@ -157,18 +147,15 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use corolab::net::TcpListener;
-    ///
-    /// green::run(|| -> std::io::Result<()> {
-    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
-    ///     let addr = listener.local_addr()?;
-    ///     let stream = TcpStream::connect(addr)?;
-    ///     let back: corolab::net::TcpStream = stream.into_async(); // for async code
-    ///     let _green_again = TcpStream::from_async(back);
-    ///     Ok(())
-    /// })
-    /// .unwrap()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// let stream = corolab::green::TcpStream::connect(addr)?;
+    /// let back: corolab::net::TcpStream = stream.into_async(); // the same socket, for `.await`
+    /// assert_eq!(back.peer_addr()?, addr);
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_async(self) -> net::TcpStream {
@@ -181,21 +168,19 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use std::time::Duration;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// use std::io::Write;
     ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// let stream = corolab::green::TcpStream::connect(addr)?;
+    /// listener.accept()?.0.write_all(b"pong")?; // the peer, a plain std socket
+    /// let mut buf = [0u8; 8];
+    /// let n = stream.read(&mut buf)?; // parks this green thread until bytes arrive
+    /// assert_eq!(&buf[..n], b"pong");
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -208,21 +193,14 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use std::time::Duration;
-    ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// let stream = corolab::green::TcpStream::connect(addr)?;
+    /// assert_eq!(stream.write(b"ping")?, 4); // an empty send buffer takes all of it
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
@@ -234,21 +212,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use std::time::Duration;
-    ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # let reader = std::thread::spawn(move || -> std::io::Result<usize> {
+    /// #     std::io::Read::read_to_end(&mut listener.accept()?.0, &mut Vec::new()) // the peer
+    /// # });
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// let stream = corolab::green::TcpStream::connect(addr)?;
+    /// stream.write_all(&[7; 1 << 20])?; // 1 MiB: parks whenever the send buffer is full
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
+    /// assert_eq!(reader.join().unwrap()?, 1 << 20);
     /// # std::io::Result::Ok(())
     /// ```
     pub fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
@@ -266,21 +241,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use std::time::Duration;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// use std::io::Write;
     ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// let stream = corolab::green::TcpStream::connect(addr)?;
+    /// listener.accept()?.0.write_all(b"all of it")?; // then the peer closes
+    /// let mut all = Vec::new();
+    /// assert_eq!(stream.read_to_end(&mut all)?, 9);
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
@@ -300,21 +272,19 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use std::time::Duration;
     ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// let stream = corolab::green::TcpStream::connect(addr)?; // the peer never writes
+    /// stream.set_read_timeout(Some(Duration::from_millis(20)))?;
+    /// let silence = stream.read(&mut [0u8; 8]).unwrap_err();
+    /// assert_eq!(silence.kind(), std::io::ErrorKind::TimedOut);
+    /// assert!(stream.set_read_timeout(Some(Duration::ZERO)).is_err()); // as in std
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
@@ -328,21 +298,18 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use std::time::Duration;
     ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// let stream = corolab::green::TcpStream::connect(addr)?; // the peer never reads
+    /// stream.set_write_timeout(Some(Duration::from_millis(20)))?;
+    /// let full = stream.write_all(&vec![0; 64 << 20]).unwrap_err(); // more than the buffers hold
+    /// assert_eq!(full.kind(), std::io::ErrorKind::TimedOut);
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
@@ -356,21 +323,16 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use corolab::green::{self, TcpStream};
-    /// use std::time::Duration;
-    ///
-    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let addr = listener.local_addr()?;
-    /// let sent = green::run(move || -> std::io::Result<usize> {
-    ///     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    ///     stream.write_all(b"ping")?; // looks blocking; parks only this green thread
-    ///     let (mut peer, _) = listener.accept()?;
-    ///     let mut buf = [0u8; 4];
-    ///     std::io::Read::read_exact(&mut peer, &mut buf)?;
-    ///     Ok(buf.len())
-    /// })
-    /// .unwrap()?;
-    /// assert_eq!(sent, 4);
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let addr = listener.local_addr()?;
+    /// # corolab::green::run(move || -> std::io::Result<()> {
+    /// let stream = corolab::green::TcpStream::connect(addr)?;
+    /// stream.shutdown(std::net::Shutdown::Write)?; // sends FIN
+    /// let (mut peer, _) = listener.accept()?;
+    /// assert_eq!(std::io::Read::read(&mut peer, &mut [0u8; 8])?, 0); // end of file
+    /// # Ok(())
+    /// # })
+    /// # .unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
