@@ -72,17 +72,15 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use corolab::green::TcpStream;
     ///
     /// let stream = TcpStream::connect(("127.0.0.1", addr.port()))?; // waits green for the handshake
     /// assert_eq!(stream.peer_addr()?, addr);
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let stream = wait_for(net::TcpStream::connect(addr)).map_err(CannotWait::into_io)??;
@@ -94,8 +92,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use corolab::green::TcpStream;
     /// use std::time::Duration;
@@ -104,9 +102,7 @@ impl TcpStream {
     /// let zero = TcpStream::connect_timeout(&addr, Duration::ZERO).unwrap_err();
     /// assert_eq!(zero.kind(), std::io::ErrorKind::InvalidInput); // as in std
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn connect_timeout(addr: &SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
         check_timeout(Some(timeout))?;
@@ -122,17 +118,15 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// let std_stream = std::net::TcpStream::connect(addr)?;
     /// let async_stream = corolab::net::TcpStream::from_std(std_stream)?; // registered with epoll
     /// let stream = corolab::green::TcpStream::from_async(async_stream);
     /// assert_eq!(stream.peer_addr()?, addr);
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn from_async(stream: net::TcpStream) -> TcpStream {
         TcpStream {
@@ -147,16 +141,14 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// let stream = corolab::green::TcpStream::connect(addr)?;
     /// let back: corolab::net::TcpStream = stream.into_async(); // the same socket, for `.await`
     /// assert_eq!(back.peer_addr()?, addr);
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn into_async(self) -> net::TcpStream {
         self.stream
@@ -168,8 +160,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use std::io::Write;
     ///
@@ -179,9 +171,7 @@ impl TcpStream {
     /// let n = stream.read(&mut buf)?; // parks this green thread until bytes arrive
     /// assert_eq!(&buf[..n], b"pong");
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         wait_io(self.read_timeout.get(), |cx| self.stream.poll_read(cx, buf))
@@ -193,15 +183,13 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// let stream = corolab::green::TcpStream::connect(addr)?;
     /// assert_eq!(stream.write(b"ping")?, 4); // an empty send buffer takes all of it
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
         wait_io(self.write_timeout.get(), |cx| self.stream.poll_write(cx, buf))
@@ -241,8 +229,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use std::io::Write;
     ///
@@ -251,9 +239,7 @@ impl TcpStream {
     /// let mut all = Vec::new();
     /// assert_eq!(stream.read_to_end(&mut all)?, 9);
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
         let start = out.len();
@@ -272,8 +258,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use std::time::Duration;
     ///
@@ -283,9 +269,7 @@ impl TcpStream {
     /// assert_eq!(silence.kind(), std::io::ErrorKind::TimedOut);
     /// assert!(stream.set_read_timeout(Some(Duration::ZERO)).is_err()); // as in std
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         check_timeout(timeout)?;
@@ -298,8 +282,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// use std::time::Duration;
     ///
@@ -308,9 +292,7 @@ impl TcpStream {
     /// let full = stream.write_all(&vec![0; 64 << 20]).unwrap_err(); // more than the buffers hold
     /// assert_eq!(full.kind(), std::io::ErrorKind::TimedOut);
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         check_timeout(timeout)?;
@@ -323,17 +305,15 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// # let addr = listener.local_addr()?;
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
     /// # corolab::green::run(move || -> std::io::Result<()> {
     /// let stream = corolab::green::TcpStream::connect(addr)?;
     /// stream.shutdown(std::net::Shutdown::Write)?; // sends FIN
     /// let (mut peer, _) = listener.accept()?;
     /// assert_eq!(std::io::Read::read(&mut peer, &mut [0u8; 8])?, 0); // end of file
     /// # Ok(())
-    /// # })
-    /// # .unwrap()?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap().unwrap();
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.stream.shutdown(how)

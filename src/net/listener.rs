@@ -64,8 +64,7 @@ impl TcpListener {
     /// let taken = TcpListener::bind(listener.local_addr()?).unwrap_err();
     /// assert_eq!(taken.kind(), std::io::ErrorKind::AddrInUse);
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last_error = None;
@@ -96,8 +95,7 @@ impl TcpListener {
     /// assert_eq!(peer, client.local_addr()?);
     /// assert_eq!(stream.peer_addr()?, peer);
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;

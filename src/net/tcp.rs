@@ -55,8 +55,7 @@ impl TcpStream {
     /// let stream = TcpStream::connect(("127.0.0.1", port)).await?; // anything `ToSocketAddrs`
     /// assert_eq!(stream.peer_addr()?.port(), port);
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let mut last_error = None;
@@ -249,8 +248,7 @@ impl TcpStream {
     /// drop(client);
     /// assert_eq!(server.read(&mut buf).await?, 0); // end of file
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_read(cx, buf)).await
@@ -295,8 +293,7 @@ impl TcpStream {
     /// drop(client);
     /// assert_eq!(reader.await.unwrap()?, 1 << 20);
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
@@ -323,8 +320,7 @@ impl TcpStream {
     /// assert_eq!(server.read_to_end(&mut all).await?, 9);
     /// assert_eq!(all, b"all of it");
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub async fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
         let start = out.len();
@@ -356,8 +352,7 @@ impl TcpStream {
     /// server.write_all(b"still open").await?; // the other direction still works
     /// assert_eq!(client.read(&mut [0u8; 16]).await?, 10);
     /// # std::io::Result::Ok(())
-    /// # })?;
-    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         match self.io.get_ref().shutdown(how) {
