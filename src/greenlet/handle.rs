@@ -239,11 +239,12 @@ impl Greenlet {
     /// # Examples
     ///
     /// ```
-    /// use corolab::greenlet::{Greenlet, SwitchError};
-    ///
-    /// let g = Greenlet::with_stack_size(64 * 1024, |x: u32| x * 2)?;
-    /// assert!(matches!(g.try_switch::<u32, u32>(21), Ok(42)));
-    /// assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead))); // it finished
+    /// use corolab::greenlet::{Greenlet, MIN_STACK_SIZE};
+    /// use std::io::ErrorKind;
+    /// let small = Greenlet::with_stack_size(MIN_STACK_SIZE, |x: u32| x * 2)?; // plus a guard page
+    /// assert_eq!(small.switch::<u32, u32>(21), 42);
+    /// let too_small = Greenlet::with_stack_size(1024, |()| ()); // below MIN_STACK_SIZE
+    /// assert_eq!(too_small.unwrap_err().kind(), ErrorKind::InvalidInput);
     /// # std::io::Result::Ok(())
     /// ```
     pub fn with_stack_size<A, R, F>(stack_size: usize, f: F) -> io::Result<Greenlet>
