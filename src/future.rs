@@ -25,8 +25,11 @@ pub use std::future::poll_fn;
 /// use corolab::future::{Either, select};
 /// corolab::block_on(async {
 ///     let winner = select(std::future::pending::<u8>(), async { "right" }).await;
-///     assert_eq!(winner, Either::Right("right")); // `Right`: the second future won
-///     match winner { Either::Left(n) => println!("{n}"), Either::Right(s) => println!("{s}") }
+///     let said = match winner {
+///         Either::Left(n) => format!("the first, with {n}"),
+///         Either::Right(s) => format!("the second, with {s}"), // this one: `a` never finishes
+///     };
+///     assert_eq!(said, "the second, with right");
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
