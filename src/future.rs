@@ -23,14 +23,13 @@ pub use std::future::poll_fn;
 ///
 /// ```
 /// use corolab::future::{Either, select};
-/// use corolab::time::sleep;
-/// use std::time::Duration;
-///
 /// corolab::block_on(async {
-///     let slow = async { sleep(Duration::from_secs(60)).await; "slow" };
-///     let quick = async { sleep(Duration::from_millis(5)).await; "quick" };
-///     // The first to finish wins; the other is dropped (cancelled).
-///     assert!(matches!(select(slow, quick).await, Either::Right("quick")));
+///     let winner = select(std::future::pending::<u8>(), async { "right" }).await;
+///     let said = match winner {
+///         Either::Left(n) => format!("the first, with {n}"),
+///         Either::Right(s) => format!("the second, with {s}"), // this one: `a` never finishes
+///     };
+///     assert_eq!(said, "the second, with right");
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,14 +46,9 @@ pub enum Either<A, B> {
 ///
 /// ```
 /// use corolab::future::join_all;
-/// use corolab::time::sleep;
-/// use std::time::Duration;
-///
-/// async fn nap(ms: u64) -> u64 {
-///     sleep(Duration::from_millis(ms)).await;
-///     ms
-/// }
-///
+/// # use corolab::time::sleep;
+/// # use std::time::Duration;
+/// # async fn nap(ms: u64) -> u64 { sleep(Duration::from_millis(ms)).await; ms }
 /// corolab::block_on(async {
 ///     // Results come back in the order given, not the order they finished in.
 ///     assert_eq!(join_all([nap(30), nap(10), nap(20)]).await, vec![30, 10, 20]);
@@ -81,18 +75,11 @@ where
 ///
 /// ```
 /// use corolab::future::join_all;
-/// use corolab::time::sleep;
-/// use std::time::Duration;
-///
-/// async fn nap(ms: u64) -> u64 {
-///     sleep(Duration::from_millis(ms)).await;
-///     ms
-/// }
-///
-/// corolab::block_on(async {
-///     // Results come back in the order given, not the order they finished in.
-///     assert_eq!(join_all([nap(30), nap(10), nap(20)]).await, vec![30, 10, 20]);
-/// });
+/// use std::{future::Future, pin::Pin, task::{Context, Poll, Waker}};
+/// let mut all = join_all([std::future::ready(1), std::future::ready(2)]);
+/// let mut cx = Context::from_waker(Waker::noop());
+/// // A plain `Unpin` future: poll it by hand, no runtime needed when the children are ready.
+/// assert_eq!(Pin::new(&mut all).poll(&mut cx), Poll::Ready(vec![1, 2]));
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinAll<F: Future> {
@@ -148,12 +135,13 @@ impl<F: Future> Future for JoinAll<F> {
 /// use corolab::future::{Either, select};
 /// use corolab::time::sleep;
 /// use std::time::Duration;
-///
 /// corolab::block_on(async {
 ///     let slow = async { sleep(Duration::from_secs(60)).await; "slow" };
 ///     let quick = async { sleep(Duration::from_millis(5)).await; "quick" };
 ///     // The first to finish wins; the other is dropped (cancelled).
-///     assert!(matches!(select(slow, quick).await, Either::Right("quick")));
+///     assert_eq!(select(slow, quick).await, Either::Right("quick"));
+///     // Both ready at the same poll: `a` wins.
+///     assert_eq!(select(async { 1 }, async { 2 }).await, Either::Left(1));
 /// });
 /// ```
 pub async fn select<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {

@@ -29,12 +29,12 @@ pub use std::time::Instant;
 /// # Examples
 ///
 /// ```
-/// use corolab::time::{deadline_after, sleep_until};
+/// use corolab::time::deadline_after;
 /// use std::time::{Duration, Instant};
-///
-/// let deadline = deadline_after(Duration::from_millis(5));
-/// corolab::block_on(sleep_until(deadline));
-/// assert!(Instant::now() >= deadline);
+/// let soon = deadline_after(Duration::from_secs(1));
+/// assert!(soon > Instant::now());
+/// let never = deadline_after(Duration::MAX); // clamped: no overflow panic
+/// assert!(never > soon);
 /// ```
 pub fn deadline_after(duration: Duration) -> Instant {
     const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
@@ -49,7 +49,6 @@ pub fn deadline_after(duration: Duration) -> Instant {
 /// ```
 /// use corolab::time::sleep;
 /// use std::time::{Duration, Instant};
-///
 /// let start = Instant::now();
 /// corolab::block_on(sleep(Duration::from_millis(10)));
 /// assert!(start.elapsed() >= Duration::from_millis(10)); // never early
@@ -63,12 +62,12 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// # Examples
 ///
 /// ```
-/// use corolab::time::{deadline_after, sleep_until};
+/// use corolab::time::sleep_until;
 /// use std::time::{Duration, Instant};
-///
-/// let deadline = deadline_after(Duration::from_millis(5));
+/// let deadline = Instant::now() + Duration::from_millis(5);
 /// corolab::block_on(sleep_until(deadline));
 /// assert!(Instant::now() >= deadline);
+/// corolab::block_on(sleep_until(deadline)); // already past: fires on the next turn
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
@@ -84,11 +83,15 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// ```
 /// use corolab::time::sleep;
-/// use std::time::{Duration, Instant};
-///
-/// let start = Instant::now();
-/// corolab::block_on(sleep(Duration::from_millis(10)));
-/// assert!(start.elapsed() >= Duration::from_millis(10)); // never early
+/// use std::{future::Future, pin::Pin, task::{Context, Poll, Waker}};
+/// use std::time::Duration;
+/// corolab::block_on(async {
+///     let mut nap = sleep(Duration::ZERO);
+///     let mut cx = Context::from_waker(Waker::noop());
+///     // Unpin: poll it by hand. The first poll only registers the timer.
+///     assert_eq!(Pin::new(&mut nap).poll(&mut cx), Poll::Pending);
+///     nap.await; // the timer fires on the next loop turn
+/// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
@@ -102,15 +105,10 @@ impl Sleep {
     /// # Examples
     ///
     /// ```
-    /// use corolab::time::{deadline_after, sleep};
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     let mut nap = sleep(Duration::from_secs(60));
-    ///     nap.reset(deadline_after(Duration::from_millis(5))); // much sooner now
-    ///     assert!(nap.deadline() <= deadline_after(Duration::from_millis(5)));
-    ///     nap.await;
-    /// });
+    /// use corolab::time::sleep;
+    /// use std::time::{Duration, Instant};
+    /// let nap = sleep(Duration::from_secs(60)); // measured from this call, not from the first poll
+    /// assert!(nap.deadline() > Instant::now() + Duration::from_secs(59));
     /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
@@ -134,11 +132,11 @@ impl Sleep {
     /// ```
     /// use corolab::time::{deadline_after, sleep};
     /// use std::time::Duration;
-    ///
     /// corolab::block_on(async {
     ///     let mut nap = sleep(Duration::from_secs(60));
-    ///     nap.reset(deadline_after(Duration::from_millis(5))); // much sooner now
-    ///     assert!(nap.deadline() <= deadline_after(Duration::from_millis(5)));
+    ///     let soon = deadline_after(Duration::from_millis(5));
+    ///     nap.reset(soon); // much sooner now
+    ///     assert_eq!(nap.deadline(), soon);
     ///     nap.await;
     /// });
     /// ```
@@ -190,14 +188,13 @@ impl fmt::Debug for Sleep {
 /// # Examples
 ///
 /// ```
-/// use corolab::time::{sleep, timeout};
+/// use corolab::time::{Elapsed, sleep, timeout};
 /// use std::time::Duration;
-///
 /// corolab::block_on(async {
-///     let quick = timeout(Duration::from_secs(5), async { 7 }).await;
-///     assert_eq!(quick.ok(), Some(7));
-///     let slow = timeout(Duration::from_millis(10), sleep(Duration::from_secs(60))).await;
-///     assert!(slow.is_err()); // the sleep was dropped: its timer is gone too
+///     let late = timeout(Duration::from_millis(10), sleep(Duration::from_secs(60))).await;
+///     let err: Elapsed = late.unwrap_err();
+///     assert_eq!(err, Elapsed(Duration::from_millis(10))); // carries the duration given
+///     assert_eq!(err.to_string(), "deadline of 10ms elapsed");
 /// });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,10 +217,9 @@ impl std::error::Error for Elapsed {}
 /// ```
 /// use corolab::time::{sleep, timeout};
 /// use std::time::Duration;
-///
 /// corolab::block_on(async {
-///     let quick = timeout(Duration::from_secs(5), async { 7 }).await;
-///     assert_eq!(quick.ok(), Some(7));
+///     let quick = timeout(Duration::ZERO, async { 7 }).await;
+///     assert_eq!(quick, Ok(7)); // polled first: ready at once wins even with zero time
 ///     let slow = timeout(Duration::from_millis(10), sleep(Duration::from_secs(60))).await;
 ///     assert!(slow.is_err()); // the sleep was dropped: its timer is gone too
 /// });

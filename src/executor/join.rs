@@ -53,9 +53,15 @@ impl std::error::Error for JoinError {}
 /// # Examples
 ///
 /// ```
+/// # use std::{cell::Cell, rc::Rc};
 /// corolab::block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let r2 = ran.clone();
+///     drop(corolab::spawn(async move { r2.set(true) })); // detached, not cancelled
+///     corolab::yield_now().await;
+///     assert!(ran.get()); // it ran all the same
 ///     let handle = corolab::spawn(async { 1 + 2 });
-///     assert_eq!(handle.await, Ok(3));
+///     assert_eq!(handle.await, Ok(3)); // awaiting gives the task's result
 /// });
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task; await it to get its result"]
@@ -82,11 +88,10 @@ impl<T: 'static> JoinHandle<T> {
     ///
     /// ```
     /// corolab::block_on(async {
-    ///     let handle = corolab::spawn(async {});
-    ///     assert!(!handle.is_finished()); // spawned, not yet run
-    ///     corolab::yield_now().await; // the task runs meanwhile
-    ///     assert!(handle.is_finished());
-    ///     println!("task {:?} is done", handle.id());
+    ///     let a = corolab::spawn(async {});
+    ///     let b = corolab::spawn(async {});
+    ///     assert_eq!((a.id(), b.id()), (1, 2)); // numbered from 1 in each runtime, as in the trace
+    ///     assert_eq!(format!("{a:?}"), "JoinHandle { task: 1 }");
     /// });
     /// ```
     pub fn id(&self) -> TaskId {
@@ -124,8 +129,7 @@ impl<T: 'static> JoinHandle<T> {
     ///     let handle = corolab::spawn(async {});
     ///     assert!(!handle.is_finished()); // spawned, not yet run
     ///     corolab::yield_now().await; // the task runs meanwhile
-    ///     assert!(handle.is_finished());
-    ///     println!("task {:?} is done", handle.id());
+    ///     assert!(handle.is_finished()); // awaiting it now would not wait
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {

@@ -20,9 +20,12 @@ pub(super) fn current_or_panic(what: &str) -> Rc<Executor> {
 /// # Examples
 ///
 /// ```
+/// use std::rc::Rc;
 /// corolab::block_on(async {
-///     let handle = corolab::spawn(async { 1 + 2 });
-///     assert_eq!(handle.await, Ok(3));
+///     let shared = Rc::new(5); // not `Send`: fine, every task stays on this thread
+///     let s2 = shared.clone();
+///     let handle = corolab::spawn(async move { *s2 * 2 });
+///     assert_eq!(handle.await, Ok(10));
 /// });
 /// ```
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
@@ -77,16 +80,11 @@ pub fn yield_now() -> YieldNow {
 /// # Examples
 ///
 /// ```
-/// use std::{cell::Cell, rc::Rc};
-///
-/// corolab::block_on(async {
-///     let ran = Rc::new(Cell::new(false));
-///     let r2 = ran.clone();
-///     let task = corolab::spawn(async move { r2.set(true) });
-///     corolab::yield_now().await; // the queued task (and the reactor) run before we resume
-///     assert!(ran.get());
-///     task.await.unwrap();
-/// });
+/// use std::{future::Future, pin::Pin, task::{Context, Poll, Waker}};
+/// let mut turn = corolab::yield_now(); // a `YieldNow`: nothing happens until polled
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(Pin::new(&mut turn).poll(&mut cx), Poll::Pending); // gives the turn away once
+/// assert_eq!(Pin::new(&mut turn).poll(&mut cx), Poll::Ready(()));
 /// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]

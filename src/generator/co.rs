@@ -29,20 +29,19 @@ use super::airlock::Airlock;
 /// # Examples
 ///
 /// ```
-/// use corolab::generator::{Gen, GeneratorState};
-///
-/// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-/// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-///     let mut reply = String::new();
-///     loop {
-///         let n = co.yield_(reply).await;
-///         reply = format!("200 OK {n}");
+/// use corolab::generator::{Co, Gen};
+/// // A helper yields through the `&Co` it is given.
+/// async fn count_to(co: &Co<u32>, n: u32) {
+///     for i in 1..=n {
+///         co.yield_(i).await;
 ///     }
-/// });
-/// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-/// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-/// consumer.close(); // the suspended body is dropped, like Python's c.close()
-/// assert!(consumer.is_complete());
+/// }
+/// let all: Vec<u32> = Gen::new(|co| async move {
+///     count_to(&co, 2).await; // Python: yield from count_to(2)
+///     count_to(&co, 1).await;
+/// })
+/// .collect();
+/// assert_eq!(all, [1, 2, 1]);
 /// ```
 pub struct Co<Y, R = ()> {
     airlock: Rc<Airlock<Y, R>>,
@@ -65,20 +64,15 @@ impl<Y, R> Co<Y, R> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::generator::{Gen, GeneratorState};
-    ///
-    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-    ///     let mut reply = String::new();
+    /// use corolab::generator::{Gen, GeneratorState::Yielded};
+    /// let mut doubler: Gen<u32, u32> = Gen::new(|co| async move {
+    ///     let mut n = co.yield_(0).await; // Python: n = yield 0
     ///     loop {
-    ///         let n = co.yield_(reply).await;
-    ///         reply = format!("200 OK {n}");
+    ///         n = co.yield_(n * 2).await;
     ///     }
     /// });
-    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
-    /// assert!(consumer.is_complete());
+    /// assert_eq!(doubler.start(), Ok(Yielded(0)));
+    /// assert_eq!(doubler.send(21), Ok(Yielded(42)));
     /// ```
     pub fn yield_(&self, value: Y) -> Yield<'_, Y, R> {
         Yield {
@@ -93,20 +87,13 @@ impl<Y, R> Co<Y, R> {
 /// # Examples
 ///
 /// ```
-/// use corolab::generator::{Gen, GeneratorState};
-///
-/// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-/// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-///     let mut reply = String::new();
-///     loop {
-///         let n = co.yield_(reply).await;
-///         reply = format!("200 OK {n}");
-///     }
+/// use corolab::generator::{Gen, GeneratorState, Yield};
+/// let mut echo: Gen<&str, u32, u32> = Gen::new(|co| async move {
+///     let step: Yield<'_, &str, u32> = co.yield_("ready"); // a future: nothing handed out yet
+///     step.await // its output is the value sent back
 /// });
-/// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-/// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-/// consumer.close(); // the suspended body is dropped, like Python's c.close()
-/// assert!(consumer.is_complete());
+/// assert_eq!(echo.start(), Ok(GeneratorState::Yielded("ready")));
+/// assert_eq!(echo.send(7), Ok(GeneratorState::Complete(7)));
 /// ```
 pub struct Yield<'co, Y, R> {
     airlock: &'co Airlock<Y, R>,

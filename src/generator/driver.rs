@@ -66,20 +66,17 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::generator::{Gen, GeneratorState};
-    ///
-    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-    ///     let mut reply = String::new();
-    ///     loop {
-    ///         let n = co.yield_(reply).await;
-    ///         reply = format!("200 OK {n}");
-    ///     }
+    /// # use std::{cell::Cell, rc::Rc};
+    /// use corolab::generator::Gen;
+    /// let ran = Rc::new(Cell::new(false));
+    /// let flag = ran.clone();
+    /// let mut g: Gen<()> = Gen::new(|co| async move {
+    ///     flag.set(true);
+    ///     co.yield_(()).await
     /// });
-    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
-    /// assert!(consumer.is_complete());
+    /// assert!(!ran.get()); // like calling a Python generator function: no line ran yet
+    /// g.start().unwrap();
+    /// assert!(ran.get());
     /// ```
     pub fn new<F, Fut>(make_body: F) -> Self
     where
@@ -103,20 +100,10 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::generator::{Gen, GeneratorState};
-    ///
-    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-    ///     let mut reply = String::new();
-    ///     loop {
-    ///         let n = co.yield_(reply).await;
-    ///         reply = format!("200 OK {n}");
-    ///     }
-    /// });
-    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
-    /// assert!(consumer.is_complete());
+    /// use corolab::generator::{Gen, GenError, GeneratorState};
+    /// let mut g: Gen<u8> = Gen::new(|co| async move { co.yield_(1).await });
+    /// assert_eq!(g.start(), Ok(GeneratorState::Yielded(1))); // Python: next(g)
+    /// assert_eq!(g.start(), Err(GenError::AlreadyStarted)); // resume it with send instead
     /// ```
     pub fn start(&mut self) -> Result<GeneratorState<Y, C>, GenError> {
         match std::mem::replace(&mut self.stage, Stage::Finished) {
@@ -140,20 +127,12 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::generator::{Gen, GeneratorState};
-    ///
-    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-    ///     let mut reply = String::new();
-    ///     loop {
-    ///         let n = co.yield_(reply).await;
-    ///         reply = format!("200 OK {n}");
-    ///     }
-    /// });
-    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
-    /// assert!(consumer.is_complete());
+    /// use corolab::generator::{Gen, GenError, GeneratorState};
+    /// let mut plus_one: Gen<(), u32, u32> = Gen::new(|co| async move { co.yield_(()).await + 1 });
+    /// assert_eq!(plus_one.send(5), Err(GenError::NotStarted)); // refused, not swallowed
+    /// plus_one.start().unwrap();
+    /// assert_eq!(plus_one.send(41), Ok(GeneratorState::Complete(42))); // 41 is what `.await` gave
+    /// assert_eq!(plus_one.send(1), Err(GenError::Finished));
     /// ```
     pub fn send(&mut self, value: R) -> Result<GeneratorState<Y, C>, GenError> {
         // LAB(generator-send) begin: by stage: NotStarted refuses the value (and stays NotStarted), Suspended puts it in the airlock and runs the body, Finished is an error
@@ -179,20 +158,20 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::generator::{Gen, GeneratorState};
-    ///
-    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-    ///     let mut reply = String::new();
+    /// # use std::rc::Rc;
+    /// use corolab::generator::Gen;
+    /// let token = Rc::new(());
+    /// let held = token.clone();
+    /// let mut g: Gen<()> = Gen::new(|co| async move {
+    ///     let _held = held; // a local of the body, alive across every yield
     ///     loop {
-    ///         let n = co.yield_(reply).await;
-    ///         reply = format!("200 OK {n}");
+    ///         co.yield_(()).await;
     ///     }
     /// });
-    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
-    /// assert!(consumer.is_complete());
+    /// g.start().unwrap();
+    /// g.close(); // drops the body where it is suspended (Python: its `finally` blocks run)
+    /// assert_eq!(Rc::strong_count(&token), 1); // `_held` is gone
+    /// g.close(); // closing again does nothing
     /// ```
     pub fn close(&mut self) {
         let old_stage = std::mem::replace(&mut self.stage, Stage::Finished);
@@ -207,20 +186,12 @@ impl<Y, R, C> Gen<Y, R, C> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::generator::{Gen, GeneratorState};
-    ///
-    /// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-    /// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-    ///     let mut reply = String::new();
-    ///     loop {
-    ///         let n = co.yield_(reply).await;
-    ///         reply = format!("200 OK {n}");
-    ///     }
-    /// });
-    /// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-    /// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-    /// consumer.close(); // the suspended body is dropped, like Python's c.close()
-    /// assert!(consumer.is_complete());
+    /// use corolab::generator::Gen;
+    /// let mut once: Gen<u8> = Gen::new(|co| async move { co.yield_(1).await });
+    /// assert_eq!(once.next(), Some(1));
+    /// assert!(!once.is_complete()); // suspended at its yield
+    /// assert_eq!(once.next(), None); // the body returned
+    /// assert!(once.is_complete());
     /// ```
     pub fn is_complete(&self) -> bool {
         matches!(self.stage, Stage::Finished)

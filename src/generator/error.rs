@@ -9,19 +9,12 @@ use std::fmt;
 ///
 /// ```
 /// use corolab::generator::{Gen, GeneratorState};
-///
-/// // Python: def consumer(): r = ''; while True: n = yield r; r = f'200 OK {n}'
-/// let mut consumer: Gen<String, u32> = Gen::new(|co| async move {
-///     let mut reply = String::new();
-///     loop {
-///         let n = co.yield_(reply).await;
-///         reply = format!("200 OK {n}");
-///     }
+/// let mut job: Gen<&str, (), u32> = Gen::new(|co| async move {
+///     co.yield_("working").await;
+///     99 // the return value (Python puts it in StopIteration.value)
 /// });
-/// assert!(matches!(consumer.start(), Ok(GeneratorState::Yielded(r)) if r.is_empty()));
-/// assert!(matches!(consumer.send(1), Ok(GeneratorState::Yielded(r)) if r == "200 OK 1"));
-/// consumer.close(); // the suspended body is dropped, like Python's c.close()
-/// assert!(consumer.is_complete());
+/// assert_eq!(job.start(), Ok(GeneratorState::Yielded("working")));
+/// assert_eq!(job.send(()), Ok(GeneratorState::Complete(99)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GeneratorState<Y, C> {

@@ -69,22 +69,15 @@ impl<Y> AsyncGen<Y> {
     /// use corolab::generator::AsyncGen;
     /// use corolab::time::sleep;
     /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
-    ///     let mut ticks = AsyncGen::new(|co| async move {
-    ///         for i in 0..3 {
-    ///             sleep(Duration::from_millis(1)).await;
-    ///             co.yield_(i).await;
-    ///         }
-    ///     });
-    ///     let mut got = Vec::new();
-    ///     while let Some(i) = ticks.next().await {
-    ///         got.push(i);
+    /// // Python: async def ticks(): for i in range(2): await asyncio.sleep(0.001); yield i
+    /// let mut ticks = AsyncGen::new(|co| async move {
+    ///     for i in 0..2 {
+    ///         sleep(Duration::from_millis(1)).await; // unlike a `Gen`, it may await timers
+    ///         co.yield_(i).await;
     ///     }
-    ///     assert_eq!(got, [0, 1, 2]);
-    ///     assert!(ticks.is_complete());
     /// });
+    /// // Nothing has run so far; polling (here under `block_on`) runs the body.
+    /// assert_eq!(corolab::block_on(ticks.next()), Some(0));
     /// ```
     pub fn new<F, Fut>(make_body: F) -> Self
     where
@@ -108,24 +101,15 @@ impl<Y> AsyncGen<Y> {
     ///
     /// ```
     /// use corolab::generator::AsyncGen;
-    /// use corolab::time::sleep;
-    /// use std::time::Duration;
-    ///
-    /// corolab::block_on(async {
-    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
-    ///     let mut ticks = AsyncGen::new(|co| async move {
-    ///         for i in 0..3 {
-    ///             sleep(Duration::from_millis(1)).await;
-    ///             co.yield_(i).await;
-    ///         }
-    ///     });
-    ///     let mut got = Vec::new();
-    ///     while let Some(i) = ticks.next().await {
-    ///         got.push(i);
-    ///     }
-    ///     assert_eq!(got, [0, 1, 2]);
-    ///     assert!(ticks.is_complete());
+    /// use std::{pin::Pin, task::{Context, Poll, Waker}};
+    /// let mut g = AsyncGen::new(|co| async move {
+    ///     corolab::yield_now().await; // waits for something other than the consumer
+    ///     co.yield_('a').await;
     /// });
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(Pin::new(&mut g).poll_next(&mut cx), Poll::Pending);
+    /// assert_eq!(Pin::new(&mut g).poll_next(&mut cx), Poll::Ready(Some('a')));
+    /// assert_eq!(Pin::new(&mut g).poll_next(&mut cx), Poll::Ready(None)); // returned
     /// ```
     pub fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         let this = self.get_mut();
@@ -159,23 +143,15 @@ impl<Y> AsyncGen<Y> {
     ///
     /// ```
     /// use corolab::generator::AsyncGen;
-    /// use corolab::time::sleep;
-    /// use std::time::Duration;
-    ///
     /// corolab::block_on(async {
-    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
-    ///     let mut ticks = AsyncGen::new(|co| async move {
-    ///         for i in 0..3 {
-    ///             sleep(Duration::from_millis(1)).await;
-    ///             co.yield_(i).await;
-    ///         }
+    ///     let mut letters = AsyncGen::new(|co| async move {
+    ///         co.yield_('a').await;
+    ///         co.yield_('b').await;
     ///     });
-    ///     let mut got = Vec::new();
-    ///     while let Some(i) = ticks.next().await {
-    ///         got.push(i);
-    ///     }
-    ///     assert_eq!(got, [0, 1, 2]);
-    ///     assert!(ticks.is_complete());
+    ///     assert_eq!(letters.next().await, Some('a'));
+    ///     assert_eq!(letters.next().await, Some('b'));
+    ///     assert_eq!(letters.next().await, None); // and `None` ever after
+    ///     assert_eq!(letters.next().await, None);
     /// });
     /// ```
     pub async fn next(&mut self) -> Option<Y> {
@@ -188,23 +164,12 @@ impl<Y> AsyncGen<Y> {
     ///
     /// ```
     /// use corolab::generator::AsyncGen;
-    /// use corolab::time::sleep;
-    /// use std::time::Duration;
-    ///
     /// corolab::block_on(async {
-    ///     // Python: async def ticks(): for i in range(3): await asyncio.sleep(0.001); yield i
-    ///     let mut ticks = AsyncGen::new(|co| async move {
-    ///         for i in 0..3 {
-    ///             sleep(Duration::from_millis(1)).await;
-    ///             co.yield_(i).await;
-    ///         }
-    ///     });
-    ///     let mut got = Vec::new();
-    ///     while let Some(i) = ticks.next().await {
-    ///         got.push(i);
-    ///     }
-    ///     assert_eq!(got, [0, 1, 2]);
-    ///     assert!(ticks.is_complete());
+    ///     let mut one = AsyncGen::new(|co| async move { co.yield_(1).await });
+    ///     assert_eq!(one.next().await, Some(1));
+    ///     assert!(!one.is_complete()); // parked at `co.yield_(1)`
+    ///     assert_eq!(one.next().await, None);
+    ///     assert!(one.is_complete());
     /// });
     /// ```
     pub fn is_complete(&self) -> bool {

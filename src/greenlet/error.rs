@@ -17,11 +17,13 @@ use std::fmt;
 ///
 /// ```
 /// use corolab::greenlet::{Greenlet, SwitchError};
-///
-/// let g = Greenlet::with_stack_size(64 * 1024, |x: u32| x * 2)?;
-/// assert!(matches!(g.try_switch::<u32, u32>(21), Ok(42)));
-/// assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead))); // it finished
-/// # std::io::Result::Ok(())
+/// let double = Greenlet::new(|x: u32| x * 2);
+/// let Err(SwitchError::WrongType { expected, found, value }) = double.try_switch::<u32, String>(21)
+/// else {
+///     unreachable!()
+/// };
+/// assert!(expected.ends_with("String") && found == "u32"); // `print e` in gdb shows these
+/// assert_eq!(value.downcast_ref::<u32>(), Some(&42)); // the value is handed back, not lost
 /// ```
 #[derive(Debug)]
 pub enum SwitchError {

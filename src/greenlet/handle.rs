@@ -202,19 +202,10 @@ impl Greenlet {
     ///
     /// ```
     /// use corolab::greenlet::Greenlet;
-    ///
-    /// // Python greenlet: g = greenlet(lambda x: greenlet.getcurrent().parent.switch(x + 1) ...)
-    /// let g = Greenlet::new(|x: u32| {
-    ///     let parent = Greenlet::current().parent().expect("created by the main greenlet");
-    ///     let y: u32 = parent.switch(x + 1); // pause here, hand x + 1 to the parent
-    ///     y * 10 // the greenlet's result goes to whoever switched in last
-    /// });
-    /// assert!(!g.is_started());
-    /// let first: u32 = g.switch(1u32);
-    /// assert_eq!(first, 2);
-    /// let last: u32 = g.switch(5u32);
-    /// assert_eq!(last, 50);
-    /// assert!(g.is_dead());
+    /// let g = Greenlet::new(|name: &'static str| format!("hello, {name}")); // Python: greenlet(f)
+    /// let greeting: String = g.switch("gdb"); // the first switch calls f("gdb") on the new stack
+    /// assert_eq!(greeting, "hello, gdb");
+    /// assert!(g.is_dead()); // f returned
     /// ```
     pub fn new<A, R, F>(f: F) -> Greenlet
     where
@@ -239,11 +230,12 @@ impl Greenlet {
     /// # Examples
     ///
     /// ```
-    /// use corolab::greenlet::{Greenlet, SwitchError};
-    ///
-    /// let g = Greenlet::with_stack_size(64 * 1024, |x: u32| x * 2)?;
-    /// assert!(matches!(g.try_switch::<u32, u32>(21), Ok(42)));
-    /// assert!(matches!(g.try_switch::<u32, u32>(1), Err(SwitchError::Dead))); // it finished
+    /// use corolab::greenlet::Greenlet;
+    /// use std::io::ErrorKind;
+    /// let big = Greenlet::with_stack_size(8 << 20, |n: u64| (1..=n).sum::<u64>())?; // 8 MiB, touched lazily
+    /// assert_eq!(big.switch::<u64, u64>(100), 5050);
+    /// let err = Greenlet::with_stack_size(usize::MAX, |()| ()).unwrap_err(); // no whole pages fit
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
     /// # std::io::Result::Ok(())
     /// ```
     pub fn with_stack_size<A, R, F>(stack_size: usize, f: F) -> io::Result<Greenlet>

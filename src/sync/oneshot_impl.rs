@@ -20,15 +20,10 @@ struct Inner<T> {
 /// # Examples
 ///
 /// ```
-/// use corolab::sync::oneshot;
-///
 /// corolab::block_on(async {
-///     let (tx, rx) = oneshot();
+///     let (tx, rx) = corolab::sync::oneshot(); // one sender, one receiver, one value
 ///     corolab::spawn(async move { tx.send("done").unwrap() });
-///     assert_eq!(rx.await, Ok("done"));
-///     let (tx, rx) = oneshot::<u32>();
-///     drop(tx); // the sender went away without sending
-///     assert!(rx.await.is_err());
+///     assert_eq!(rx.await, Ok("done")); // waits until the task has sent
 /// });
 /// ```
 pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
@@ -46,16 +41,11 @@ pub fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
 /// # Examples
 ///
 /// ```
-/// use corolab::sync::oneshot;
-///
-/// corolab::block_on(async {
-///     let (tx, rx) = oneshot();
-///     corolab::spawn(async move { tx.send("done").unwrap() });
-///     assert_eq!(rx.await, Ok("done"));
-///     let (tx, rx) = oneshot::<u32>();
-///     drop(tx); // the sender went away without sending
-///     assert!(rx.await.is_err());
-/// });
+/// use corolab::sync::oneshot::{self, Sender};
+/// // `oneshot::channel` is another name for `oneshot`.
+/// let (tx, rx): (Sender<u8>, _) = oneshot::channel();
+/// tx.send(1).unwrap(); // `send` takes `self`: a second send would not compile
+/// assert_eq!(corolab::block_on(rx), Ok(1));
 /// ```
 pub struct Sender<T> {
     inner: Rc<RefCell<Inner<T>>>,
@@ -67,16 +57,9 @@ impl<T> Sender<T> {
     /// # Examples
     ///
     /// ```
-    /// use corolab::sync::oneshot;
-    ///
-    /// corolab::block_on(async {
-    ///     let (tx, rx) = oneshot();
-    ///     corolab::spawn(async move { tx.send("done").unwrap() });
-    ///     assert_eq!(rx.await, Ok("done"));
-    ///     let (tx, rx) = oneshot::<u32>();
-    ///     drop(tx); // the sender went away without sending
-    ///     assert!(rx.await.is_err());
-    /// });
+    /// let (tx, rx) = corolab::sync::oneshot();
+    /// drop(rx); // nobody will ever read it
+    /// assert_eq!(tx.send("lost"), Err("lost")); // so the value comes back
     /// ```
     pub fn send(self, value: T) -> Result<(), T> {
         let mut inner = self.inner.borrow_mut();
@@ -112,16 +95,10 @@ impl<T> fmt::Debug for Sender<T> {
 /// # Examples
 ///
 /// ```
-/// use corolab::sync::oneshot;
-///
-/// corolab::block_on(async {
-///     let (tx, rx) = oneshot();
-///     corolab::spawn(async move { tx.send("done").unwrap() });
-///     assert_eq!(rx.await, Ok("done"));
-///     let (tx, rx) = oneshot::<u32>();
-///     drop(tx); // the sender went away without sending
-///     assert!(rx.await.is_err());
-/// });
+/// use corolab::sync::oneshot::{self, RecvError};
+/// let (tx, rx) = oneshot::channel::<u32>();
+/// drop(tx); // the sender went away without sending
+/// assert_eq!(corolab::block_on(rx), Err(RecvError));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvError;
@@ -139,15 +116,14 @@ impl std::error::Error for RecvError {}
 /// # Examples
 ///
 /// ```
-/// use corolab::sync::oneshot;
-///
+/// use corolab::{sync::oneshot, time::timeout};
+/// use std::time::Duration;
 /// corolab::block_on(async {
-///     let (tx, rx) = oneshot();
-///     corolab::spawn(async move { tx.send("done").unwrap() });
-///     assert_eq!(rx.await, Ok("done"));
-///     let (tx, rx) = oneshot::<u32>();
-///     drop(tx); // the sender went away without sending
-///     assert!(rx.await.is_err());
+///     let (tx, mut rx) = oneshot();
+///     let early = timeout(Duration::from_millis(5), &mut rx).await; // a future: await it
+///     assert!(early.is_err()); // nothing sent yet
+///     tx.send(3).unwrap();
+///     assert_eq!(rx.await, Ok(3));
 /// });
 /// ```
 pub struct Receiver<T> {

@@ -18,15 +18,20 @@ struct State {
 /// # Examples
 ///
 /// ```
-/// use corolab::sync::Semaphore;
-///
+/// use corolab::{future::join_all, sync::Semaphore, time::sleep};
+/// # use std::{cell::Cell, time::Duration};
 /// corolab::block_on(async {
-///     let limit = Semaphore::new(2); // at most two holders at a time
-///     let first = limit.acquire().await; // waits while none is free
-///     let _second = limit.try_acquire().expect("one left");
-///     assert!(limit.try_acquire().is_none());
-///     drop(first); // a permit comes back when dropped
-///     assert_eq!(limit.available_permits(), 1);
+///     let limit = Semaphore::new(2); // the HTTP pool's connection limit, in miniature
+///     let (busy, peak) = (Cell::new(0), Cell::new(0));
+///     join_all((0..5).map(|_| async {
+///         let _permit = limit.acquire().await;
+///         busy.set(busy.get() + 1);
+///         peak.set(peak.get().max(busy.get()));
+///         sleep(Duration::from_millis(1)).await; // hold the permit across a wait
+///         busy.set(busy.get() - 1);
+///     }))
+///     .await;
+///     assert_eq!(peak.get(), 2); // five jobs, never more than two at once
 /// });
 /// ```
 pub struct Semaphore {
@@ -69,8 +74,18 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let limit = corolab::sync::Semaphore::new(1);
-    /// assert_eq!(limit.waiting(), 0); // no acquire is parked
+    /// use corolab::sync::Semaphore;
+    /// use std::rc::Rc;
+    /// corolab::block_on(async {
+    ///     let limit = Rc::new(Semaphore::new(0)); // no permit to hand out
+    ///     let l2 = limit.clone();
+    ///     let task = corolab::spawn(async move { drop(l2.acquire().await) });
+    ///     corolab::yield_now().await; // the task runs and parks in `acquire`
+    ///     assert_eq!(limit.waiting(), 1);
+    ///     limit.add_permits(1);
+    ///     task.await.unwrap();
+    ///     assert_eq!(limit.waiting(), 0);
+    /// });
     /// ```
     pub fn waiting(&self) -> usize {
         self.state.borrow().waiters.len()
@@ -81,15 +96,15 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// use corolab::sync::Semaphore;
-    ///
+    /// use corolab::{sync::Semaphore, time::timeout};
+    /// use std::time::Duration;
     /// corolab::block_on(async {
-    ///     let limit = Semaphore::new(2); // at most two holders at a time
-    ///     let first = limit.acquire().await; // waits while none is free
-    ///     let _second = limit.try_acquire().expect("one left");
-    ///     assert!(limit.try_acquire().is_none());
-    ///     drop(first); // a permit comes back when dropped
-    ///     assert_eq!(limit.available_permits(), 1);
+    ///     let limit = Semaphore::new(1);
+    ///     let permit = limit.acquire().await; // one was free: no wait
+    ///     let blocked = timeout(Duration::from_millis(5), limit.acquire()).await;
+    ///     assert!(blocked.is_err()); // none free: `acquire` waited until it was cancelled
+    ///     drop(permit);
+    ///     let _again = limit.acquire().await; // free again
     /// });
     /// ```
     pub async fn acquire(&self) -> Permit<'_> {
@@ -229,16 +244,12 @@ impl Drop for Acquire<'_> {
 /// # Examples
 ///
 /// ```
-/// use corolab::sync::Semaphore;
-///
-/// corolab::block_on(async {
-///     let limit = Semaphore::new(2); // at most two holders at a time
-///     let first = limit.acquire().await; // waits while none is free
-///     let _second = limit.try_acquire().expect("one left");
-///     assert!(limit.try_acquire().is_none());
-///     drop(first); // a permit comes back when dropped
-///     assert_eq!(limit.available_permits(), 1);
-/// });
+/// let limit = corolab::sync::Semaphore::new(1);
+/// {
+///     let _permit = limit.try_acquire().unwrap(); // borrows `limit`
+///     assert_eq!(limit.available_permits(), 0);
+/// } // `_permit` dropped here: the permit is back
+/// assert_eq!(limit.available_permits(), 1);
 /// ```
 #[must_use = "dropping a permit releases it at once"]
 pub struct Permit<'a> {
@@ -263,15 +274,14 @@ impl fmt::Debug for Permit<'_> {
 ///
 /// ```
 /// use corolab::sync::Semaphore;
-///
-/// corolab::block_on(async {
-///     let limit = Semaphore::new(2); // at most two holders at a time
-///     let first = limit.acquire().await; // waits while none is free
-///     let _second = limit.try_acquire().expect("one left");
-///     assert!(limit.try_acquire().is_none());
-///     drop(first); // a permit comes back when dropped
-///     assert_eq!(limit.available_permits(), 1);
-/// });
+/// use std::rc::Rc;
+/// let limit = Rc::new(Semaphore::new(1));
+/// let permit = corolab::block_on(limit.clone().acquire_owned());
+/// let weak = Rc::downgrade(&limit);
+/// drop(limit); // the permit's own `Rc` keeps the semaphore alive
+/// assert_eq!(weak.upgrade().map(|s| s.available_permits()), Some(0));
+/// drop(permit); // the last `Rc` goes with it
+/// assert!(weak.upgrade().is_none());
 /// ```
 #[must_use = "dropping a permit releases it at once"]
 pub struct OwnedPermit {

@@ -80,7 +80,6 @@ impl<T> std::error::Error for TrySendError<T> {}
 /// use corolab::sync::{TryRecvError, channel};
 ///
 /// let (tx, mut rx) = channel::<u32>(4);
-/// assert_eq!(tx.capacity(), 4);
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // nothing yet, a sender is alive
 /// drop(tx);
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed)); // and never will be
