@@ -354,11 +354,15 @@ impl Executor {
     /// running); `Ready` or a panic drops the future and finishes the task.
     fn after_poll(&self, key: Key, id: TaskId, future: BoxedTask, result: PollResult) {
         // Only the trace needs the outcome once `result` is consumed below.
-        let outcome = trace::enabled().then(|| match &result {
-            Ok(Poll::Pending) => PollOutcome::Pending,
-            Ok(Poll::Ready(_)) => PollOutcome::Ready,
-            Err(_) => PollOutcome::Panicked,
-        });
+        let outcome = if trace::enabled() {
+            Some(match &result {
+                Ok(Poll::Pending) => PollOutcome::Pending,
+                Ok(Poll::Ready(_)) => PollOutcome::Ready,
+                Err(_) => PollOutcome::Panicked,
+            })
+        } else {
+            None
+        };
         match result {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
