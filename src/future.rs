@@ -65,6 +65,7 @@ where
         children,
         outputs,
         remaining: 0,
+        first: 0,
     }
     .counted()
 }
@@ -86,6 +87,8 @@ pub struct JoinAll<F: Future> {
     children: Vec<Pin<Box<F>>>,
     outputs: Vec<Option<F::Output>>,
     remaining: usize,
+    /// The child polled first at the next poll; it moves on by one every poll.
+    first: usize,
 }
 
 // The children are boxed, so moving a `JoinAll` never moves a child future.
@@ -103,15 +106,21 @@ impl<F: Future> Future for JoinAll<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        // LAB(select-join) begin: poll unfinished children with cx; Ready(outputs in order) when all done
-        for (child, slot) in this.children.iter_mut().zip(this.outputs.iter_mut()) {
-            if slot.is_none()
-                && let Poll::Ready(output) = child.as_mut().poll(cx)
+        // LAB(select-join) begin: poll unfinished children with cx, starting one child further each poll; Ready(outputs in order) when all done
+        // Start one child further each poll: the cooperative budget is shared by the whole
+        // task, so a first child that is always ready would otherwise spend all of it, every
+        // poll, and the others would wait until it finished (tokio's `join!` rotates too).
+        let count = this.children.len();
+        for offset in 0..count {
+            let i = (this.first + offset) % count;
+            if this.outputs[i].is_none()
+                && let Poll::Ready(output) = this.children[i].as_mut().poll(cx)
             {
-                *slot = Some(output);
+                this.outputs[i] = Some(output);
                 this.remaining -= 1;
             }
         }
+        this.first = (this.first + 1) % count.max(1);
         if this.remaining > 0 {
             return Poll::Pending;
         }

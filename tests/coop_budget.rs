@@ -254,6 +254,39 @@ fn a_nested_poll_puts_back_the_budget_of_the_poll_around_it() {
     });
 }
 
+// Why: the budget belongs to the task, and `join_all` polls all its children in one poll.
+// Polled always in the same order, a first child whose awaits are always ready spent the whole
+// budget every poll, so the second one got `Pending` from its first await each time and did
+// nothing until the first had finished all its rounds. Each poll now starts one child further.
+#[test]
+fn join_all_children_that_are_always_ready_take_turns_at_the_budget() {
+    use corolab::future::join_all;
+    const EACH: u32 = 1_000; // 2 units a round: about 16 polls' worth for each child
+    with_deadline(LIMIT, || {
+        let done = Rc::new(Cell::new([0u32; 2]));
+        let busy = |me: usize| {
+            let done = done.clone();
+            async move {
+                let (tx, mut rx) = channel::<u32>(1);
+                for n in 0..EACH {
+                    tx.send(n).await.unwrap();
+                    rx.recv().await.unwrap();
+                    let mut rounds = done.get();
+                    rounds[me] = n + 1;
+                    done.set(rounds);
+                }
+                done.get()[1 - me] // how far the other child had got when this one finished
+            }
+        };
+        let other_at_end = block_on(join_all([busy(0), busy(1)]));
+        assert!(
+            other_at_end[0] > EACH / 4,
+            "the second child had done {} of {EACH} rounds when the first finished",
+            other_at_end[0]
+        );
+    });
+}
+
 // Why: `select` polls its branches in the same poll; with both channels always ready the
 // first branch wins every round, and neither branch ever waits. The budget still ends the
 // poll (once spent, both branches answer Pending), so a timer and another task get a turn.

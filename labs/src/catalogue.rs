@@ -126,7 +126,8 @@ pub const LABS: &[Lab] = &[
         title: "join_all: wait for every child inside one task",
         chapter: "03-executor.md",
         goal: "A combinator is a future that polls other futures with the same waker; it polls only \
-           the unfinished ones and keeps outputs in the order given.",
+           the unfinished ones, starts one child further each poll (they share one budget) and \
+           keeps outputs in the order given.",
         prerequisites: "chapters 2 and 3",
         minutes: 45,
         points: 10,
@@ -147,6 +148,11 @@ pub const LABS: &[Lab] = &[
                 package: "corolab",
                 target: Target::Test("sync"),
                 names: &["join_all_keeps_order_and_select_returns_the_first_to_finish"],
+            },
+            TestGroup {
+                package: "corolab",
+                target: Target::Test("coop_budget"),
+                names: &["join_all_children_that_are_always_ready_take_turns_at_the_budget"],
             },
         ],
     },
