@@ -178,6 +178,8 @@ pub struct ResponseReader {
     received: usize,
     head_bytes: usize,
     body_received: u64,
+    /// Bytes of chunk extensions seen in this body (capped: `chunked.rs`).
+    extension_bytes: usize,
     keep_alive: bool,
     state: State,
     /// What [`ResponseReader::advance`] has collected so far.
@@ -206,6 +208,7 @@ impl ResponseReader {
             received: 0,
             head_bytes: 0,
             body_received: 0,
+            extension_bytes: 0,
             keep_alive: false,
             state: State::Head,
             collected_head: None,

@@ -144,6 +144,18 @@ fn chunked(body: &[u8]) -> Vec<Vec<Step>> {
     reply_then_close(&reply)
 }
 
+/// 20 one-byte chunks, each with a 1000-byte extension (20 KB in all, over the 16 KiB cap).
+fn endless_extensions() -> Vec<u8> {
+    let mut body = Vec::new();
+    for _ in 0..20 {
+        body.extend_from_slice(b"1;pad=");
+        body.extend_from_slice(&[b'x'; 994]);
+        body.extend_from_slice(b"\r\nx\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    body
+}
+
 fn with_header_line(line: &[u8]) -> Vec<Vec<Step>> {
     let mut reply = b"HTTP/1.1 200 OK\r\n".to_vec();
     reply.extend_from_slice(line);
@@ -428,6 +440,12 @@ fn chunked_cases() -> Vec<Case> {
             "chunk_extension_unclosed_quote",
             "a quoted extension value must end with its quote on the same line",
             chunked(b"2;a=\"x\r\nok\r\n0\r\n\r\n"),
+            fails!(Error::InvalidChunk { .. }),
+        ),
+        Case::new(
+            "chunk_extensions_over_16_kib",
+            "extensions carry nothing and the body limit counts data only, so their total is capped",
+            chunked(&endless_extensions()),
             fails!(Error::InvalidChunk { .. }),
         ),
         Case::new(

@@ -51,6 +51,7 @@ macro_rules! case_tests {
             chunk_extension_bare_lf,
             chunk_extension_without_name,
             chunk_extension_unclosed_quote,
+            chunk_extensions_over_16_kib,
             chunked_eof_before_last_chunk,
             chunk_extensions_ignored,
             chunked_trailers_dropped,

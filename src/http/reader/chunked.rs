@@ -27,6 +27,11 @@ use crate::http::error::Error;
 /// Longest chunk-size line (size plus extensions) we accept.
 const MAX_CHUNK_LINE: usize = 4096;
 
+/// Most bytes of chunk extensions in one body. They carry nothing we use, and the body
+/// limit counts data only: without this, a body of 1-byte chunks with 4 KiB of extensions
+/// each would keep the client parsing megabytes of nothing until the request timeout.
+const MAX_CHUNK_EXTENSIONS: usize = 16 * 1024;
+
 impl ResponseReader {
     /// State `ChunkSize`: one complete size line, then `ChunkData` or, for
     /// size 0, `Trailers`. Decided only on a whole line, so the answer does
@@ -45,7 +50,11 @@ impl ResponseReader {
         let Some(line) = pending[..newline].strip_suffix(b"\r") else {
             return Err(invalid("chunk size line ends in a bare LF"));
         };
-        let size = parse_chunk_line(line).map_err(invalid)?;
+        let (size, extensions) = parse_chunk_line(line).map_err(invalid)?;
+        self.extension_bytes += extensions;
+        if self.extension_bytes > MAX_CHUNK_EXTENSIONS {
+            return Err(invalid("chunk extensions over 16 KiB in one body"));
+        }
         self.consume(newline + 1);
         if size == 0 {
             self.state = State::Trailers { bytes: 0 };
@@ -133,8 +142,9 @@ fn invalid(reason: &'static str) -> Error {
     Error::InvalidChunk { reason }
 }
 
-/// The size of a chunk line (CRLF removed), checked against the grammar in the module docs.
-fn parse_chunk_line(line: &[u8]) -> Result<u64, &'static str> {
+/// The size of a chunk line (CRLF removed), checked against the grammar in the module docs,
+/// and how many bytes follow the size (its extensions).
+fn parse_chunk_line(line: &[u8]) -> Result<(u64, usize), &'static str> {
     let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     if digits == 0 {
         return Err("chunk size line has no hex digit");
@@ -154,7 +164,7 @@ fn parse_chunk_line(line: &[u8]) -> Result<u64, &'static str> {
     if !rest.is_empty() {
         return Err("chunk size is not hex, or junk follows it");
     }
-    Ok(size)
+    Ok((size, line.len() - digits))
 }
 
 /// One `name [= value]` extension (after its `;`); returns what follows it, whitespace skipped.
@@ -246,7 +256,11 @@ mod tests {
         ] {
             assert!(parse_chunk_line(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
-        assert_eq!(parse_chunk_line(b"1f;x"), Ok(31));
+        assert_eq!(
+            parse_chunk_line(b"1f;x"),
+            Ok((31, 2)),
+            "size, then the extension bytes"
+        );
         assert!(parse_chunk_line(b"10000000000000000").is_err(), "overflow");
     }
 }
