@@ -84,7 +84,7 @@ pub enum ChannelOp {
 }
 
 /// What a task waits for after a poll returned `Pending` (its "park reason"). Leaf futures
-/// report these with [`super::park`] when they store a waker; the executor attaches them to
+/// report these with `trace::park` when they store a waker; the executor attaches them to
 /// the `task_polled` record.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

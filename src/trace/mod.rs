@@ -7,7 +7,7 @@
 //! installed on the current thread. With no sink installed (the default) a report costs one
 //! thread-local flag check and the event is never even built.
 //!
-//! **Where.** [`emit`] is the single entry point (it takes a closure, so the event is only built
+//! **Where.** `emit` is the single entry point (it takes a closure, so the event is only built
 //! when tracing is on); it stamps each record (sequence number, time, runtime, thread) under
 //! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
 //! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
@@ -15,9 +15,9 @@
 //! the fetch_pages timeline). The record types are in `event.rs`. [`replay`] rebuilds the
 //! runtime's state after each record; [`timeline`] writes the self-contained HTML page that
 //! shows a run and steps through those states (`COROLAB_TRACE=html:PATH`). Thread-local cells carry context between layers: the *wake cause* (the
-//! reactor sets it with [`with_cause`] before it calls a waker; the executor reads it with
+//! reactor sets it with `with_cause` before it calls a waker; the executor reads it with
 //! [`current_cause`]) and the *park reasons* (a leaf future that stores a waker says what for
-//! with [`park`]; the executor takes them with [`poll_ended`] and puts them in `task_polled`).
+//! with `park`; the executor takes them with `poll_ended` and puts them in `task_polled`).
 //!
 //! **In the debugger.** Break on `corolab::trace::emit_slow` (the out-of-line half of `emit`, which is
 //! generic and inlined) to stop at every reported event (`print event`), or on
@@ -109,7 +109,7 @@ pub fn enabled() -> bool {
 
 /// Reports an event. The closure runs only when a sink is installed.
 #[inline]
-pub fn emit(make: impl FnOnce() -> Event) {
+pub(crate) fn emit(make: impl FnOnce() -> Event) {
     if enabled() {
         emit_slow(None, make());
     }
@@ -118,7 +118,7 @@ pub fn emit(make: impl FnOnce() -> Event) {
 /// Reports an event of runtime `rt` (the reactor uses this: a socket dropped after
 /// `block_on` returned still belongs to its runtime).
 #[inline]
-pub fn emit_for(rt: u64, make: impl FnOnce() -> Event) {
+pub(crate) fn emit_for(rt: u64, make: impl FnOnce() -> Event) {
     if enabled() {
         emit_slow(Some(rt), make());
     }
@@ -166,7 +166,7 @@ fn note_runtime(rt: u64) {
 
 /// Have records of more than one runtime been made in this process (or has
 /// [`label_lines`] been called)? Text sinks label their lines (`[rt 2 server]`) from then on.
-pub fn several_runtimes() -> bool {
+pub(crate) fn several_runtimes() -> bool {
     SEVERAL_RUNTIMES.load(Ordering::Relaxed)
 }
 
@@ -198,12 +198,12 @@ fn epoch() -> Instant {
 }
 
 /// Now, in microseconds on the trace clock (the `t_us` of a record made now).
-pub fn now_us() -> u64 {
+pub(crate) fn now_us() -> u64 {
     epoch().elapsed().as_micros() as u64
 }
 
 /// `at` on the trace clock, in microseconds (0 if it is before the clock started).
-pub fn instant_us(at: Instant) -> u64 {
+pub(crate) fn instant_us(at: Instant) -> u64 {
     at.saturating_duration_since(epoch()).as_micros() as u64
 }
 
@@ -285,7 +285,7 @@ pub fn install_from_env() {
 }
 
 /// Tells this thread's sink that a runtime ended (`Runtime::block_on` calls it on the way out).
-pub fn flush() {
+pub(crate) fn flush() {
     if enabled() {
         SINK.with(|slot| {
             if let Ok(mut slot) = slot.try_borrow_mut()
@@ -300,7 +300,7 @@ pub fn flush() {
 /// Runs `f` with `cause` as this thread's current wake cause, then restores the old one.
 /// The reactor wraps each `waker.wake()` in this so the executor can say why a task woke.
 #[inline]
-pub fn with_cause<R>(cause: WakeCause, f: impl FnOnce() -> R) -> R {
+pub(crate) fn with_cause<R>(cause: WakeCause, f: impl FnOnce() -> R) -> R {
     if !enabled() {
         return f();
     }
@@ -318,7 +318,7 @@ impl Drop for CauseGuard {
     }
 }
 
-/// The wake cause set by the innermost [`with_cause`] on this thread.
+/// The wake cause set by the innermost `with_cause` on this thread.
 pub fn current_cause() -> WakeCause {
     CAUSE.with(Cell::get)
 }
@@ -326,14 +326,14 @@ pub fn current_cause() -> WakeCause {
 // ------------------------------------------------------------------ runtimes, polls, parks
 
 /// Marks this thread as running runtime `id` until the guard is dropped (`Runtime::block_on`).
-pub fn enter_runtime(id: u64) -> RuntimeGuard {
+pub(crate) fn enter_runtime(id: u64) -> RuntimeGuard {
     RuntimeGuard {
         previous: RUNTIME.with(|r| r.replace(id)),
     }
 }
 
 /// Restores the previous runtime id when dropped.
-pub struct RuntimeGuard {
+pub(crate) struct RuntimeGuard {
     previous: u64,
 }
 
@@ -348,7 +348,7 @@ impl Drop for RuntimeGuard {
 /// "by task `task`", and starts an empty list of park reasons. The executor then reports the
 /// end with [`poll_ended`].
 #[inline]
-pub fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
+pub(crate) fn polling<R>(task: u64, f: impl FnOnce() -> R) -> R {
     if !enabled() {
         return f();
     }
@@ -393,7 +393,7 @@ pub fn current_task() -> u64 {
 /// Records `task_polled` for the poll [`polling`] ran. A `Pending` poll with no park reason
 /// is `requeued` if the task woke itself during the poll, else `unknown`.
 #[inline]
-pub fn poll_ended(task: u64, outcome: PollOutcome) {
+pub(crate) fn poll_ended(task: u64, outcome: PollOutcome) {
     if enabled() {
         poll_ended_slow(task, outcome);
     }
@@ -417,7 +417,7 @@ fn poll_ended_slow(task: u64, outcome: PollOutcome) {
 /// A leaf future stored its waker and is about to return `Pending`: say what it waits for.
 /// Costs one thread-local check when tracing is off.
 #[inline]
-pub fn park(make: impl FnOnce() -> Wait) {
+pub(crate) fn park(make: impl FnOnce() -> Wait) {
     if enabled() {
         park_slow(make());
     }
@@ -434,7 +434,7 @@ fn park_slow(wait: Wait) {
 }
 
 /// A number naming a shared object (a channel, a semaphore) while it lives: its address.
-pub fn object_id<T: ?Sized>(object: *const T) -> u64 {
+pub(crate) fn object_id<T: ?Sized>(object: *const T) -> u64 {
     object as *const () as usize as u64
 }
 
@@ -450,7 +450,7 @@ pub fn note(text: impl FnOnce() -> String) {
 /// Reports an explicit greenlet switch; `ids` gives `(from, to)` greenlet ids and runs only
 /// when tracing is on.
 #[inline]
-pub fn greenlet_switch_with(ids: impl FnOnce() -> (u64, u64)) {
+pub(crate) fn greenlet_switch_with(ids: impl FnOnce() -> (u64, u64)) {
     emit(|| {
         let (from, to) = ids();
         Event::GreenletSwitch { from, to }

@@ -66,7 +66,7 @@ impl<'a> Replay<'a> {
 
     /// The task whose poll record `index` happened in (`None`: between polls). A poll's
     /// `task_poll_started` and `task_polled` belong to it.
-    pub fn poll_of(&self, index: usize) -> Option<u64> {
+    pub(crate) fn poll_of(&self, index: usize) -> Option<u64> {
         self.poll_of.get(index).copied().flatten()
     }
 
@@ -336,7 +336,7 @@ pub fn replay(records: &[Record]) -> Vec<State> {
 }
 
 /// `main`, `task 3 (page 2)` or `task 3`: the labels the text trace uses.
-pub fn task_label(names: &HashMap<u64, String>, id: u64) -> String {
+fn task_label(names: &HashMap<u64, String>, id: u64) -> String {
     match (id, names.get(&id)) {
         (0, _) => "main".to_string(),
         (_, Some(name)) => format!("task {id} ({name})"),
@@ -345,7 +345,7 @@ pub fn task_label(names: &HashMap<u64, String>, id: u64) -> String {
 }
 
 /// A wake cause as the thing waited for: `fd 7 readable`, `timer 0x3`, `task 2`.
-pub fn cause_words(cause: &WakeCause, label: &dyn Fn(u64) -> String) -> String {
+pub(crate) fn cause_words(cause: &WakeCause, label: &dyn Fn(u64) -> String) -> String {
     match cause {
         WakeCause::Io { fd, interest, .. } => match interest {
             Interest::Read => format!("fd {fd} readable"),

@@ -73,7 +73,7 @@ pub fn html(records: &[Record], title: &str) -> String {
 }
 
 /// The records of the runtime with the most records (and those of no runtime), and the title.
-pub fn one_runtime(records: &[Record], title: &str) -> (Vec<Record>, String) {
+fn one_runtime(records: &[Record], title: &str) -> (Vec<Record>, String) {
     let mut counts: HashMap<u64, usize> = HashMap::new();
     for record in records.iter().filter(|r| r.rt != 0) {
         *counts.entry(record.rt).or_default() += 1;
@@ -222,7 +222,7 @@ fn task_status_name(status: &super::replay::TaskStatus) -> &'static str {
 
 /// The parts of a [`State`] that are cheap to copy at every record; the rest (tasks, sockets,
 /// timers) changes only where the record says (see [`touched`]).
-pub struct Small {
+struct Small {
     run_queue: Vec<u64>,
     running: Option<u64>,
     tick: (u64, Option<Phase>),
@@ -230,7 +230,7 @@ pub struct Small {
 
 impl Small {
     /// The small parts of `state`.
-    pub fn of(state: &State) -> Small {
+    fn of(state: &State) -> Small {
         Small {
             run_queue: state.run_queue.clone(),
             running: state.running,
@@ -243,7 +243,7 @@ impl Small {
 /// task, socket or timer; for a `task_polled` the sockets and timers its `waits` name (they
 /// now hold its waker); for a `task_finished` those that held the task's waker in `before`.
 /// `tests/trace_replay.rs` checks that the deltas built from this rebuild every state.
-pub fn touched(record: &Record, before: &State) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+fn touched(record: &Record, before: &State) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
     let (mut tasks, mut sockets, mut timers) = (Vec::new(), Vec::new(), Vec::new());
     match &record.event {
         Event::TaskSpawned { task, .. } | Event::TaskWoken { task, .. } | Event::TaskPollStarted { task } => {
@@ -296,7 +296,7 @@ fn holding_timers(state: &State, task: u64) -> Vec<u64> {
 /// it), given what it `touched`: tasks, sockets and timers as `{id: new value}` (`null`: gone); the run queue,
 /// which changes at nearly every record, as `rqd` (how many entries left its front) and `rqa`
 /// (entries pushed on its back) when that says it, else whole as `rq`.
-pub fn delta(old: &Small, touched: (Vec<u64>, Vec<u64>, Vec<u64>), new: &State) -> Value {
+fn delta(old: &Small, touched: (Vec<u64>, Vec<u64>, Vec<u64>), new: &State) -> Value {
     let mut out = Map::new();
     if old.run_queue != new.run_queue {
         match queue_change(&old.run_queue, &new.run_queue) {
