@@ -67,12 +67,55 @@ use std::sync::{Mutex, Once, OnceLock};
 use std::time::Instant;
 
 /// Something that receives trace records.
+///
+/// ```
+/// # use corolab::trace::{self, Record, Sink};
+/// # use std::{cell::Cell, rc::Rc};
+/// // The smallest sink: it only counts. `record` is the one method to write.
+/// struct Count(Rc<Cell<usize>>);
+/// impl Sink for Count {
+///     fn record(&mut self, _: &Record) { self.0.set(self.0.get() + 1) }
+/// }
+/// # let count = Rc::new(Cell::new(0));
+/// trace::set_sink(Box::new(Count(count.clone())));
+/// corolab::block_on(async {});
+/// assert!(count.get() > 0);
+/// ```
 pub trait Sink {
     /// Called once per record, on the thread that produced it, under the process-wide trace
     /// lock (so a sink writing to a shared stream writes whole records).
+    ///
+    /// ```
+    /// # use corolab::trace::{self, Event, Record, Sink};
+    /// # use std::{cell::Cell, rc::Rc};
+    /// struct Spawns(Rc<Cell<u32>>);
+    /// impl Sink for Spawns {
+    ///     fn record(&mut self, record: &Record) {
+    ///         if let Event::TaskSpawned { .. } = record.event { self.0.set(self.0.get() + 1) }
+    ///     }
+    /// }
+    /// # let spawns = Rc::new(Cell::new(0));
+    /// # trace::set_sink(Box::new(Spawns(spawns.clone())));
+    /// corolab::block_on(async { corolab::spawn(async {}).await.unwrap() });
+    /// assert_eq!(spawns.get(), 1);
+    /// ```
     fn record(&mut self, record: &Record);
 
     /// Called when a runtime on this thread ends (a sink that writes a file writes it now).
+    ///
+    /// ```
+    /// # use corolab::trace::{self, Record, Sink};
+    /// # use std::{cell::Cell, rc::Rc};
+    /// struct Flushed(Rc<Cell<bool>>);
+    /// impl Sink for Flushed {
+    ///     fn record(&mut self, _: &Record) {}
+    ///     fn flush(&mut self) { self.0.set(true) } // a file-writing sink writes here
+    /// }
+    /// # let flushed = Rc::new(Cell::new(false));
+    /// # trace::set_sink(Box::new(Flushed(flushed.clone())));
+    /// corolab::block_on(async {}); // the runtime ends: flush
+    /// assert!(flushed.get());
+    /// ```
     fn flush(&mut self) {}
 }
 
@@ -102,6 +145,14 @@ static SEVERAL_RUNTIMES: AtomicBool = AtomicBool::new(false);
 
 /// Is a sink installed on this thread? One thread-local read: this is the whole cost of
 /// tracing when it is off.
+///
+/// ```
+/// use corolab::trace::{self, Recorder};
+/// assert!(!trace::enabled()); // the default: reporting an event costs this one check
+/// let _recorder = Recorder::install();
+/// assert!(trace::enabled());
+/// # trace::clear_sink();
+/// ```
 #[inline]
 pub fn enabled() -> bool {
     ENABLED.with(Cell::get)
@@ -173,6 +224,24 @@ pub(crate) fn several_runtimes() -> bool {
 /// A program that will run several runtimes (an in-process server and a client) calls this
 /// first, so text lines are labelled from the very first one, not only once the second
 /// runtime has traced.
+///
+/// ```
+/// # use std::{cell::RefCell, io::Write, rc::Rc};
+/// # #[derive(Clone, Default)]
+/// # struct Buf(Rc<RefCell<Vec<u8>>>);
+/// # impl Write for Buf {
+/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.borrow_mut().write(b) }
+/// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+/// # }
+/// use corolab::trace::{self, TextSink};
+/// # let out = Buf::default();
+/// trace::label_lines(); // this program will run a server runtime and a client runtime
+/// trace::set_sink(Box::new(TextSink::to_writer(out.clone())));
+/// corolab::block_on(async {});
+/// # trace::clear_sink();
+/// let text = String::from_utf8(out.0.take()).unwrap();
+/// assert!(!text.is_empty() && text.lines().all(|line| line.contains("[rt 1 main] ")), "{text}");
+/// ```
 pub fn label_lines() {
     SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
 }
@@ -208,6 +277,16 @@ pub(crate) fn instant_us(at: Instant) -> u64 {
 }
 
 /// Installs `sink` for this thread, replacing (and returning) any previous one.
+///
+/// ```
+/// use corolab::trace::{self, Event, Recorder};
+/// let recorder = Recorder::default();
+/// let previous = trace::set_sink(Box::new(recorder.clone())); // the clone stays with us
+/// assert!(previous.is_none());
+/// corolab::block_on(async {});
+/// # trace::clear_sink();
+/// assert!(recorder.events().contains(&Event::MainTurn));
+/// ```
 pub fn set_sink(sink: Box<dyn Sink>) -> Option<Box<dyn Sink>> {
     epoch();
     ENABLED.with(|e| e.set(true));
@@ -215,12 +294,29 @@ pub fn set_sink(sink: Box<dyn Sink>) -> Option<Box<dyn Sink>> {
 }
 
 /// Removes this thread's sink; tracing is off again.
+///
+/// ```
+/// use corolab::trace::{self, Recorder};
+/// let recorder = Recorder::install();
+/// assert!(trace::clear_sink().is_some()); // the recorder, handed back
+/// corolab::block_on(async {}); // not traced
+/// assert!(recorder.records().is_empty());
+/// ```
 pub fn clear_sink() -> Option<Box<dyn Sink>> {
     ENABLED.with(|e| e.set(false));
     SINK.with(|slot| slot.borrow_mut().take())
 }
 
 /// What `COROLAB_TRACE` asks for.
+///
+/// ```
+/// use corolab::trace::{TraceMode, parse_mode};
+/// let page = match parse_mode("html:run.html") {
+///     Some(TraceMode::Html(path)) => path,
+///     other => panic!("not a page: {other:?}"),
+/// };
+/// assert_eq!(page, std::path::Path::new("run.html"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceMode {
     /// Unset, empty, `0` or `off`: no tracing.
@@ -235,6 +331,15 @@ pub enum TraceMode {
 
 /// Reads `COROLAB_TRACE`. An unknown value is reported once per process on stderr and means
 /// [`TraceMode::Off`].
+///
+/// ```
+/// use corolab::trace::{self, TraceMode};
+/// // SAFETY (of `set_var`): no other thread runs in this example.
+/// unsafe { std::env::set_var("COROLAB_TRACE", "json") };
+/// assert_eq!(trace::mode_from_env(), TraceMode::Json);
+/// unsafe { std::env::set_var("COROLAB_TRACE", "loud") }; // a warning on stderr, once
+/// assert_eq!(trace::mode_from_env(), TraceMode::Off);
+/// ```
 pub fn mode_from_env() -> TraceMode {
     let value = std::env::var("COROLAB_TRACE").unwrap_or_default();
     parse_mode(&value).unwrap_or_else(|| {
@@ -253,6 +358,15 @@ pub fn mode_from_env() -> TraceMode {
 }
 
 /// Parses a `COROLAB_TRACE` value (`None`: not understood).
+///
+/// ```
+/// use corolab::trace::{TraceMode, parse_mode};
+/// for value in ["1", "stderr", "text"] {
+///     assert_eq!(parse_mode(value), Some(TraceMode::Text));
+/// }
+/// assert_eq!(parse_mode("off"), Some(TraceMode::Off));
+/// assert_eq!(parse_mode("jsn"), None); // a typo is not understood
+/// ```
 pub fn parse_mode(value: &str) -> Option<TraceMode> {
     match value {
         "" | "0" | "off" => Some(TraceMode::Off),
@@ -266,6 +380,15 @@ pub fn parse_mode(value: &str) -> Option<TraceMode> {
 }
 
 /// Installs the sink `COROLAB_TRACE` asks for (see [`TraceMode`]), unless one is installed.
+///
+/// ```
+/// use corolab::trace;
+/// // SAFETY (of `set_var`): no other thread runs in this example.
+/// unsafe { std::env::set_var("COROLAB_TRACE", "json") }; // as if run as `COROLAB_TRACE=json ...`
+/// trace::install_from_env(); // what each runtime does as it starts
+/// assert!(trace::enabled()); // JSON lines go to stderr from now on
+/// # trace::clear_sink();
+/// ```
 pub fn install_from_env() {
     if enabled() {
         return;
@@ -319,6 +442,21 @@ impl Drop for CauseGuard {
 }
 
 /// The wake cause set by the innermost `with_cause` on this thread.
+///
+/// ```
+/// use corolab::trace::{self, WakeCause};
+/// # use std::{sync::{Arc, Mutex}, task::{Wake, Waker}};
+/// // A waker that notes why it was woken.
+/// struct Why(Mutex<Option<WakeCause>>);
+/// impl Wake for Why {
+///     fn wake(self: Arc<Self>) { *self.0.lock().unwrap() = Some(trace::current_cause()) }
+/// }
+/// # let _recorder = trace::Recorder::install();
+/// # let why = Arc::new(Why(Mutex::new(None)));
+/// let waker = Waker::from(why.clone());
+/// corolab::block_on(async move { waker.wake() }); // woken inside the main future's poll
+/// assert_eq!(*why.0.lock().unwrap(), Some(WakeCause::Task { by: 0 }));
+/// ```
 pub fn current_cause() -> WakeCause {
     CAUSE.with(Cell::get)
 }
@@ -386,6 +524,16 @@ impl Drop for PollGuard {
 
 /// The task being polled on this thread (0: the main future, or none). Only kept while
 /// tracing is on.
+///
+/// ```
+/// use corolab::trace;
+/// let _recorder = trace::Recorder::install(); // without a sink, always 0
+/// let ids = corolab::block_on(async {
+///     let child = corolab::spawn(async { trace::current_task() }).await.unwrap();
+///     (trace::current_task(), child)
+/// });
+/// assert_eq!(ids, (0, 1)); // main is task 0, the first spawned task is 1
+/// ```
 pub fn current_task() -> u64 {
     TASK.with(Cell::get)
 }
@@ -439,6 +587,15 @@ pub(crate) fn object_id<T: ?Sized>(object: *const T) -> u64 {
 }
 
 /// Writes free text into the trace (a `note` record), e.g. what a task is about to do.
+///
+/// ```
+/// use corolab::trace::{self, Event, Recorder};
+/// let recorder = Recorder::install();
+/// corolab::block_on(async { trace::note(|| "fetching page 1".to_string()) });
+/// # trace::clear_sink();
+/// let text = "fetching page 1".to_string();
+/// assert!(recorder.events().contains(&Event::Note { task: 0, text }));
+/// ```
 #[inline]
 pub fn note(text: impl FnOnce() -> String) {
     emit(|| Event::Note {

@@ -31,6 +31,19 @@ use super::{Event, Interest, PollOutcome, Record, Wait, WakeCause, describe, des
 use std::collections::{HashMap, HashSet};
 
 /// Plays a trace forward one record at a time. See the module docs.
+///
+/// ```
+/// use corolab::trace::{Recorder, replay::Replay};
+/// # let recorder = Recorder::install();
+/// # corolab::block_on(async { corolab::spawn(async {}).await.unwrap() });
+/// # corolab::trace::clear_sink();
+/// let records = recorder.records();
+/// let mut replay = Replay::new(&records);
+/// while let Some(i) = replay.step() {
+///     println!("{:<24} => {}", replay.line(i), replay.state); // a debugger stopped after each event
+/// }
+/// assert!(replay.state.tasks.is_empty()); // at the end, every task has finished
+/// ```
 pub struct Replay<'a> {
     records: &'a [Record],
     next: usize,
@@ -47,6 +60,16 @@ pub struct Replay<'a> {
 
 impl<'a> Replay<'a> {
     /// Prepares to replay `records` (one runtime's, in the order they were recorded).
+    ///
+    /// ```
+    /// use corolab::trace::{Recorder, replay::Replay};
+    /// # let recorder = Recorder::install();
+    /// # corolab::block_on(async {});
+    /// # corolab::trace::clear_sink();
+    /// let records = recorder.records(); // one `block_on`: one runtime
+    /// let replay = Replay::new(&records); // nothing applied yet: the state before the first record
+    /// assert!(replay.state.tasks.is_empty() && replay.state.run_queue.is_empty());
+    /// ```
     pub fn new(records: &'a [Record]) -> Replay<'a> {
         Replay {
             records,
@@ -60,6 +83,18 @@ impl<'a> Replay<'a> {
     }
 
     /// The label of task `id`, as the text trace writes it.
+    ///
+    /// ```
+    /// use corolab::trace::{Recorder, replay::Replay};
+    /// # let recorder = Recorder::install();
+    /// corolab::block_on(async { corolab::spawn_named("page 2", async {}).await.unwrap() });
+    /// # corolab::trace::clear_sink();
+    /// let records = recorder.records();
+    /// let mut replay = Replay::new(&records);
+    /// while replay.step().is_some() {} // the names come from the `task_spawned` records
+    /// assert_eq!(replay.label(0), "main");
+    /// assert_eq!(replay.label(1), "task 1 (page 2)");
+    /// ```
     pub fn label(&self, id: u64) -> String {
         task_label(&self.names, id)
     }
@@ -71,6 +106,17 @@ impl<'a> Replay<'a> {
     }
 
     /// The text line of record `index`: the words the `COROLAB_TRACE=1` sink prints for it.
+    ///
+    /// ```
+    /// use corolab::trace::{Recorder, replay::Replay};
+    /// # let recorder = Recorder::install();
+    /// corolab::block_on(async { corolab::spawn(async {}).await.unwrap() });
+    /// # corolab::trace::clear_sink();
+    /// let records = recorder.records();
+    /// let replay = Replay::new(&records);
+    /// let lines: Vec<String> = (0..records.len()).map(|i| replay.line(i)).collect();
+    /// assert!(lines.contains(&"spawn task 1".to_string()), "{lines:#?}");
+    /// ```
     pub fn line(&self, index: usize) -> String {
         let text = describe(&self.records[index].event, &|id| self.label(id));
         let text = text.trim_start();
@@ -82,6 +128,21 @@ impl<'a> Replay<'a> {
     }
 
     /// Applies the next record. Returns its index, or `None` at the end of the trace.
+    ///
+    /// ```
+    /// use corolab::trace::{Event, Recorder, replay::{Replay, TaskStatus}};
+    /// # let recorder = Recorder::install();
+    /// # corolab::block_on(async { corolab::spawn(async {}).await.unwrap() });
+    /// # corolab::trace::clear_sink();
+    /// let records = recorder.records();
+    /// let mut replay = Replay::new(&records);
+    /// while let Some(i) = replay.step() {
+    ///     if let Event::TaskSpawned { task, .. } = records[i].event {
+    ///         assert_eq!(replay.state.tasks[&task].status, TaskStatus::Queued); // a new task is queued
+    ///     }
+    /// }
+    /// assert_eq!(replay.step(), None); // past the end, it stays there
+    /// ```
     pub fn step(&mut self) -> Option<usize> {
         let index = self.next;
         let record = self.records.get(index)?;
@@ -326,6 +387,17 @@ impl<'a> Replay<'a> {
 }
 
 /// Every state of `records`, one per record (the state after it).
+///
+/// ```
+/// use corolab::trace::{Recorder, replay::replay};
+/// # let recorder = Recorder::install();
+/// corolab::block_on(async { corolab::spawn(corolab::yield_now()).await.unwrap() });
+/// # corolab::trace::clear_sink();
+/// let records = recorder.records();
+/// let states = replay(&records);
+/// assert_eq!(states.len(), records.len()); // the state after each record
+/// assert!(states.iter().any(|state| state.running == Some(1))); // task 1 was polled
+/// ```
 pub fn replay(records: &[Record]) -> Vec<State> {
     let mut replay = Replay::new(records);
     let mut states = Vec::with_capacity(records.len());

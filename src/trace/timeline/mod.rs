@@ -40,6 +40,16 @@ pub const CSP: &str =
 /// The page for `records` (in order), titled `title`. The page shows one runtime: if the
 /// records come from several (one thread can run several runtimes one after another), the one
 /// with the most records, and the title says so.
+///
+/// ```
+/// use corolab::trace::{Recorder, timeline::html};
+/// # let recorder = Recorder::install();
+/// corolab::block_on(async { corolab::spawn(async {}).await.unwrap() });
+/// # corolab::trace::clear_sink();
+/// let page = html(&recorder.records(), "one spawn");
+/// assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<title>one spawn</title>"));
+/// // std::fs::write("run.html", page): open it from disk, it needs no network
+/// ```
 pub fn html(records: &[Record], title: &str) -> String {
     let (records, title) = one_runtime(records, title);
     let title = title.as_str();
@@ -143,6 +153,18 @@ fn escape(text: &str) -> String {
 
 /// Everything the page's script reads: per record its time, text line, JSON, poll owner,
 /// lane and state delta; plus the lanes, bars, marks and arrows.
+///
+/// ```
+/// use corolab::trace::{Recorder, timeline::page_data};
+/// # let recorder = Recorder::install();
+/// # corolab::block_on(async { corolab::spawn(corolab::yield_now()).await.unwrap() });
+/// # corolab::trace::clear_sink();
+/// let records = recorder.records();
+/// let data = page_data(&records, "yield");
+/// assert_eq!(data["title"], "yield");
+/// assert_eq!(data["line"].as_array().unwrap().len(), records.len()); // a text line per record
+/// assert_eq!(data["deltas"].as_array().unwrap().len(), records.len()); // and a state change
+/// ```
 pub fn page_data(records: &[Record], title: &str) -> Value {
     let layout = layout(records);
     let mut replay = Replay::new(records);
@@ -340,6 +362,17 @@ fn queue_change(old: &[u64], new: &[u64]) -> Option<(usize, Vec<u64>)> {
 
 /// Records this thread's events and writes them as a timeline page when the runtime ends
 /// (`COROLAB_TRACE=html:PATH`, see [`super::install_from_env`]).
+///
+/// ```
+/// use corolab::trace::{self, timeline::HtmlSink};
+/// # let path = std::env::temp_dir().join(format!("corolab-doc-{}.html", std::process::id()));
+/// trace::set_sink(Box::new(HtmlSink::new(&path))); // what `COROLAB_TRACE=html:PATH` installs
+/// corolab::block_on(async {}); // the page is written as the runtime ends
+/// # trace::clear_sink();
+/// let page = std::fs::read_to_string(&path).unwrap();
+/// # std::fs::remove_file(&path).unwrap();
+/// assert!(page.contains(r#""event":"main_turn""#));
+/// ```
 pub struct HtmlSink {
     path: PathBuf,
     records: Vec<Record>,
@@ -357,6 +390,21 @@ impl HtmlSink {
     /// main thread's writes `path` itself, another thread's `NAME.THREAD.html` (the in-process
     /// server of `fetch_pages`: `run.corolab-server.html`), and a name already taken in this
     /// process gets `.2`, `.3`, ... added, so no page overwrites another.
+    ///
+    /// ```
+    /// use corolab::trace::{Event, Record, Sink, timeline::HtmlSink};
+    /// # let dir = std::env::temp_dir().join(format!("corolab-doc-new-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let record = Record { seq: 1, t_us: 0, rt: 1, thread: "main".into(), event: Event::MainTurn };
+    /// let mut first = HtmlSink::new(dir.join("run.html")); // on the main thread: run.html itself
+    /// let mut second = HtmlSink::new(dir.join("run.html")); // taken: run.2.html
+    /// for sink in [&mut first, &mut second] {
+    ///     sink.record(&record);
+    ///     sink.flush();
+    /// }
+    /// assert!(dir.join("run.html").exists() && dir.join("run.2.html").exists());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn new(path: impl Into<PathBuf>) -> HtmlSink {
         let thread = std::thread::current().name().map(String::from);
         HtmlSink {
@@ -368,6 +416,16 @@ impl HtmlSink {
     }
 
     /// Writes the page (with everything recorded so far) to the path, and says so on stderr.
+    ///
+    /// ```
+    /// use corolab::trace::{Event, Record, Sink, timeline::HtmlSink};
+    /// # let path = std::env::temp_dir().join(format!("corolab-doc-write-{}.html", std::process::id()));
+    /// let mut sink = HtmlSink::new(&path);
+    /// sink.record(&Record { seq: 1, t_us: 0, rt: 1, thread: "main".into(), event: Event::MainTurn });
+    /// sink.write(); // and says on stderr where the page went
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("main_turn"));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
     pub fn write(&mut self) {
         if self.records.len() == self.written {
             return;
