@@ -12,7 +12,8 @@
 //! one process-wide lock. Sinks (`sinks.rs`): [`TextSink`] (human-readable lines; on stderr,
 //! [`StderrSink`], turned on by `COROLAB_TRACE=1` when a runtime starts), [`JsonLinesSink`] (one
 //! JSON object per line, `COROLAB_TRACE=json`), and [`Recorder`] (in memory, for tests and for
-//! the fetch_pages timeline). The record types are in `event.rs`. [`replay`] rebuilds the
+//! the fetch_pages timeline). The record types are in `event.rs`; `mode.rs` reads
+//! `COROLAB_TRACE`, `labels.rs` decides when text lines carry `[rt N thread]`. [`replay`] rebuilds the
 //! runtime's state after each record; [`timeline`] writes the self-contained HTML page that
 //! shows a run and steps through those states (`COROLAB_TRACE=html:PATH`). Thread-local cells carry context between layers: the *wake cause* (the
 //! reactor sets it with `with_cause` before it calls a waker; the executor reads it with
@@ -54,16 +55,21 @@
 //! field, event, kind or value of `event.rs` is missing there).
 
 mod event;
+mod labels;
+mod mode;
 pub mod replay;
 mod sinks;
 pub mod timeline;
 
 pub use event::{ChannelOp, Event, Interest, Phase, PollOutcome, Record, TaskOutcome, Wait, WakeCause};
+pub use labels::label_lines;
+pub(crate) use labels::several_runtimes;
+use labels::{note_runtime, thread_name};
+pub use mode::{TraceMode, install_from_env, mode_from_env, parse_mode};
 pub use sinks::{JsonLinesSink, Recorder, StderrSink, TextSink, describe, describe_wait};
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, Once, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// Something that receives trace records.
@@ -132,16 +138,12 @@ thread_local! {
     static WAITS: RefCell<Vec<Wait>> = const { RefCell::new(Vec::new()) };
     /// Did the task being polled wake itself (a `task_woken` of it inside its poll)?
     static SELF_WOKEN: Cell<bool> = const { Cell::new(false) };
-    static THREAD_NAME: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// The one trace clock of the process: started by the first sink installed.
 static EPOCH: OnceLock<Instant> = OnceLock::new();
 /// The last sequence number handed out; its lock orders stamping and writing.
 static STAMP: Mutex<u64> = Mutex::new(0);
-/// The first runtime id seen in a record, and whether another one has been seen since.
-static FIRST_RUNTIME: AtomicU64 = AtomicU64::new(0);
-static SEVERAL_RUNTIMES: AtomicBool = AtomicBool::new(false);
 
 /// Is a sink installed on this thread? One thread-local read: this is the whole cost of
 /// tracing when it is off.
@@ -204,64 +206,6 @@ fn emit_slow(rt: Option<u64>, event: Event) {
     });
 }
 
-fn note_runtime(rt: u64) {
-    if rt == 0 || SEVERAL_RUNTIMES.load(Ordering::Relaxed) {
-        return;
-    }
-    if let Err(first) = FIRST_RUNTIME.compare_exchange(0, rt, Ordering::Relaxed, Ordering::Relaxed)
-        && first != rt
-    {
-        SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Have records of more than one runtime been made in this process (or has
-/// [`label_lines`] been called)? Text sinks label their lines (`[rt 2 server]`) from then on.
-pub(crate) fn several_runtimes() -> bool {
-    SEVERAL_RUNTIMES.load(Ordering::Relaxed)
-}
-
-/// A program that will run several runtimes (an in-process server and a client) calls this
-/// first, so text lines are labelled from the very first one, not only once the second
-/// runtime has traced.
-///
-/// ```
-/// # use std::{cell::RefCell, io::Write, rc::Rc};
-/// # #[derive(Clone, Default)]
-/// # struct Buf(Rc<RefCell<Vec<u8>>>);
-/// # impl Write for Buf {
-/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.borrow_mut().write(b) }
-/// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
-/// # }
-/// use corolab::trace::{self, TextSink};
-/// # let out = Buf::default();
-/// trace::label_lines(); // this program will run a server runtime and a client runtime
-/// trace::set_sink(Box::new(TextSink::to_writer(out.clone())));
-/// corolab::block_on(async {});
-/// # trace::clear_sink();
-/// let text = String::from_utf8(out.0.take()).unwrap();
-/// assert!(!text.is_empty() && text.lines().all(|line| line.contains("[rt 1 main] ")), "{text}");
-/// ```
-pub fn label_lines() {
-    SEVERAL_RUNTIMES.store(true, Ordering::Relaxed);
-}
-
-fn thread_name() -> String {
-    THREAD_NAME
-        .try_with(|name| {
-            name.borrow_mut()
-                .get_or_insert_with(|| {
-                    let thread = std::thread::current();
-                    match thread.name() {
-                        Some(name) => name.to_string(),
-                        None => format!("{:?}", thread.id()),
-                    }
-                })
-                .clone()
-        })
-        .unwrap_or_else(|_| "exiting thread".to_string())
-}
-
 fn epoch() -> Instant {
     *EPOCH.get_or_init(Instant::now)
 }
@@ -305,106 +249,6 @@ pub fn set_sink(sink: Box<dyn Sink>) -> Option<Box<dyn Sink>> {
 pub fn clear_sink() -> Option<Box<dyn Sink>> {
     ENABLED.with(|e| e.set(false));
     SINK.with(|slot| slot.borrow_mut().take())
-}
-
-/// What `COROLAB_TRACE` asks for.
-///
-/// ```
-/// use corolab::trace::{TraceMode, parse_mode};
-/// let page = match parse_mode("html:run.html") {
-///     Some(TraceMode::Html(path)) => path,
-///     other => panic!("not a page: {other:?}"),
-/// };
-/// assert_eq!(page, std::path::Path::new("run.html"));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TraceMode {
-    /// Unset, empty, `0` or `off`: no tracing.
-    Off,
-    /// `1`, `stderr` or `text`: human-readable lines on stderr.
-    Text,
-    /// `json`: one JSON record per line on stderr.
-    Json,
-    /// `html:PATH`: the timeline page, written to PATH when the runtime ends.
-    Html(std::path::PathBuf),
-}
-
-/// Reads `COROLAB_TRACE`. An unknown value is reported once per process on stderr and means
-/// [`TraceMode::Off`].
-///
-/// ```
-/// use corolab::trace::{self, TraceMode};
-/// // SAFETY (of `set_var`): no other thread runs in this example.
-/// unsafe { std::env::set_var("COROLAB_TRACE", "json") };
-/// assert_eq!(trace::mode_from_env(), TraceMode::Json);
-/// unsafe { std::env::set_var("COROLAB_TRACE", "loud") }; // a warning on stderr, once
-/// assert_eq!(trace::mode_from_env(), TraceMode::Off);
-/// ```
-pub fn mode_from_env() -> TraceMode {
-    let value = std::env::var("COROLAB_TRACE").unwrap_or_default();
-    parse_mode(&value).unwrap_or_else(|| {
-        static WARNED: Once = Once::new();
-        // `writeln!`, not `eprintln!`: a closed or broken stderr must not turn a typo into a
-        // panic inside `block_on` (and a panic here would poison `WARNED` for every later runtime).
-        WARNED.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "corolab: COROLAB_TRACE={value:?} is not understood (use 1, stderr, text, json, html:PATH or 0); tracing stays off"
-            );
-        });
-        TraceMode::Off
-    })
-}
-
-/// Parses a `COROLAB_TRACE` value (`None`: not understood).
-///
-/// ```
-/// use corolab::trace::{TraceMode, parse_mode};
-/// for value in ["1", "stderr", "text"] {
-///     assert_eq!(parse_mode(value), Some(TraceMode::Text));
-/// }
-/// assert_eq!(parse_mode("off"), Some(TraceMode::Off));
-/// assert_eq!(parse_mode("jsn"), None); // a typo is not understood
-/// ```
-pub fn parse_mode(value: &str) -> Option<TraceMode> {
-    match value {
-        "" | "0" | "off" => Some(TraceMode::Off),
-        "1" | "stderr" | "text" => Some(TraceMode::Text),
-        "json" => Some(TraceMode::Json),
-        _ => match value.strip_prefix("html:") {
-            Some(path) if !path.is_empty() => Some(TraceMode::Html(path.into())),
-            _ => None,
-        },
-    }
-}
-
-/// Installs the sink `COROLAB_TRACE` asks for (see [`TraceMode`]), unless one is installed.
-///
-/// ```
-/// use corolab::trace;
-/// // SAFETY (of `set_var`): no other thread runs in this example.
-/// unsafe { std::env::set_var("COROLAB_TRACE", "json") }; // as if run as `COROLAB_TRACE=json ...`
-/// trace::install_from_env(); // what each runtime does as it starts
-/// assert!(trace::enabled()); // JSON lines go to stderr from now on
-/// # trace::clear_sink();
-/// ```
-pub fn install_from_env() {
-    if enabled() {
-        return;
-    }
-    match mode_from_env() {
-        TraceMode::Text => {
-            set_sink(Box::new(StderrSink::new()));
-        }
-        TraceMode::Json => {
-            set_sink(Box::new(JsonLinesSink::new(std::io::stderr())));
-        }
-        TraceMode::Html(path) => {
-            set_sink(Box::new(timeline::HtmlSink::new(path)));
-        }
-        TraceMode::Off => {}
-    }
 }
 
 /// Tells this thread's sink that a runtime ended (`Runtime::block_on` calls it on the way out).
