@@ -85,7 +85,7 @@ fn remember(list: &mut Vec<Waker>, waker: &Waker) {
 
 /// Counters kept by the reactor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ReactorStats {
+pub(crate) struct ReactorStats {
     /// Calls to `epoll_wait`.
     pub reactor_waits: u64,
     /// I/O events returned by `epoll_wait` (cross-thread pokes not counted).
@@ -124,7 +124,7 @@ thread_local! {
 
 impl Reactor {
     /// Creates the epoll instance and the cross-thread waker.
-    pub fn new() -> io::Result<Reactor> {
+    pub(crate) fn new() -> io::Result<Reactor> {
         let poll = Poll::new()?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE_TOKEN)?);
         Ok(Reactor {
@@ -142,22 +142,22 @@ impl Reactor {
 
     /// This reactor's number: unique in the process, 1 for the first runtime created. Sockets
     /// and timers remember it, so using one from another runtime can be named in an error.
-    pub fn id(&self) -> u64 {
+    pub(crate) fn id(&self) -> u64 {
         self.id
     }
 
     /// The id of this thread's current reactor, if a runtime is running here.
-    pub fn current_id() -> Option<u64> {
+    pub(crate) fn current_id() -> Option<u64> {
         Some(CURRENT_ID.with(Cell::get)).filter(|&id| id != 0)
     }
 
     /// A handle other threads can use to interrupt `wait_for_io`.
-    pub fn thread_waker(&self) -> Arc<mio::Waker> {
+    pub(crate) fn thread_waker(&self) -> Arc<mio::Waker> {
         self.waker.clone()
     }
 
     /// Makes `reactor` this thread's current reactor until the guard is dropped.
-    pub fn enter(reactor: Rc<Reactor>) -> EnterGuard {
+    pub(crate) fn enter(reactor: Rc<Reactor>) -> EnterGuard {
         CURRENT_ID.with(|id| id.set(reactor.id));
         let previous = CURRENT.with(|c| c.borrow_mut().replace(reactor));
         EnterGuard { previous }
@@ -186,7 +186,7 @@ impl Reactor {
     }
 
     /// Counters so far.
-    pub fn stats(&self) -> ReactorStats {
+    pub(crate) fn stats(&self) -> ReactorStats {
         self.stats.get()
     }
 
@@ -201,7 +201,7 @@ impl Reactor {
     /// Registers `source` (file descriptor `fd`) for both directions, edge-triggered.
     /// Readiness starts as "readable and writable": the first operation simply tries, and
     /// `WouldBlock` tells us to wait. This saves a trip through `epoll_wait` per socket.
-    pub fn register(&self, source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Key> {
+    pub(crate) fn register(&self, source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Key> {
         let key = self.io.borrow_mut().insert(IoSlot {
             fd,
             readiness: bits::READABLE | bits::WRITABLE,
@@ -223,7 +223,7 @@ impl Reactor {
 
     /// Removes `source` from epoll and forgets its wakers. Events already returned for it
     /// are ignored: its key's generation is gone.
-    pub fn deregister(&self, source: &mut impl mio::event::Source, key: Key) {
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source, key: Key) {
         let _ = self.poll.borrow().registry().deregister(source);
         let slot = self.io.borrow_mut().remove(key);
         if let Some(slot) = slot {
@@ -236,7 +236,7 @@ impl Reactor {
     }
 
     /// Is `interest` ready on `key`? If not, stores the waker to be called when it is.
-    pub fn poll_ready(&self, key: Key, interest: Interest, cx: &mut Context<'_>) -> std::task::Poll<()> {
+    pub(crate) fn poll_ready(&self, key: Key, interest: Interest, cx: &mut Context<'_>) -> std::task::Poll<()> {
         let mut io = self.io.borrow_mut();
         let Some(slot) = io.get_mut(key) else {
             return std::task::Poll::Ready(()); // gone: let the operation report the error
@@ -268,7 +268,7 @@ impl Reactor {
     /// that the next read would return. Only `READABLE`: a hang-up or error reported in the
     /// same event must stay visible, or the next read would wait for an edge already gone.
     /// Data arriving later makes a new edge, which sets the bit again.
-    pub fn clear_readable_after_short_read(&self, key: Key) {
+    pub(crate) fn clear_readable_after_short_read(&self, key: Key) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !bits::READABLE;
             trace::emit_for(self.id, || Event::IoShortRead {
@@ -279,7 +279,7 @@ impl Reactor {
     }
 
     /// An operation returned `WouldBlock`: forget that `interest` was ready.
-    pub fn clear_readiness(&self, key: Key, interest: Interest) {
+    pub(crate) fn clear_readiness(&self, key: Key, interest: Interest) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !side(interest);
             trace::emit_for(self.id, || Event::IoWouldBlock {
@@ -372,7 +372,7 @@ impl Reactor {
     }
 
     /// The earliest pending timer deadline.
-    pub fn next_timer_deadline(&self) -> Option<Instant> {
+    pub(crate) fn next_timer_deadline(&self) -> Option<Instant> {
         self.timers.borrow_mut().next_deadline()
     }
 }
@@ -484,7 +484,7 @@ impl fmt::Debug for Reactor {
 }
 
 /// Restores the previous current reactor when dropped.
-pub struct EnterGuard {
+pub(crate) struct EnterGuard {
     previous: Option<Rc<Reactor>>,
 }
 

@@ -171,7 +171,7 @@ impl Reactor {
     }
 
     /// Has the timer fired? If not, remember the newest waker.
-    pub fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
         let mut timers = self.timers.borrow_mut();
         match timers.entries.get_mut(key.0) {
             None => Poll::Ready(()),
@@ -188,7 +188,7 @@ impl Reactor {
     }
 
     /// Moves a timer to a new deadline (it becomes un-fired).
-    pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+    pub(crate) fn reset_timer(&self, key: TimerKey, deadline: Instant) {
         self.timers.borrow_mut().reset(key, deadline);
         trace::emit_for(self.id, || Event::TimerReset {
             timer: key.id(),
