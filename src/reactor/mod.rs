@@ -236,7 +236,12 @@ impl Reactor {
     }
 
     /// Is `interest` ready on `key`? If not, stores the waker to be called when it is.
-    pub(crate) fn poll_ready(&self, key: Key, interest: Interest, cx: &mut Context<'_>) -> std::task::Poll<()> {
+    pub(crate) fn poll_ready(
+        &self,
+        key: Key,
+        interest: Interest,
+        cx: &mut Context<'_>,
+    ) -> std::task::Poll<()> {
         let mut io = self.io.borrow_mut();
         let Some(slot) = io.get_mut(key) else {
             return std::task::Poll::Ready(()); // gone: let the operation report the error
