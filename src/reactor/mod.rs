@@ -16,7 +16,8 @@
 //! wakes every sleeper whose deadline passed. Tokens are generational slab keys (see
 //! `slab.rs`): an event for a socket closed earlier in the same batch finds a newer generation
 //! in its slot and wakes nobody (`trace_stale_event`). [`IoSource`] wraps a mio socket and is
-//! what `net` builds on.
+//! what `net` builds on. `timers.rs` holds the timer heap and the timer calls, `context.rs`
+//! the thread's current reactor, `debug.rs` what `{:?}` prints.
 //!
 //! **In the debugger.** `break corolab::reactor::Reactor::wait_for_io` and
 //! `break corolab::reactor::Reactor::dispatch_io_events`. For one event at a time (debug
@@ -26,6 +27,8 @@
 //! on the function stops, and gdb then finds a libc symbol of that name). `{:?}` on the
 //! `Runtime` lists registrations and their readiness bits.
 
+mod context;
+mod debug;
 mod io_source;
 mod timers;
 
@@ -36,10 +39,8 @@ use crate::slab::{Key, Slab};
 use crate::trace::{self, Event, Interest, WakeCause};
 use mio::{Events, Poll, Token};
 use std::cell::{Cell, RefCell};
-use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
@@ -116,12 +117,6 @@ const TIMER_BATCH: usize = 64;
 /// Numbers handed to reactors (and so runtimes) in creation order, starting at 1.
 static NEXT_REACTOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-thread_local! {
-    static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
-    /// The id of `CURRENT` (0: none), so the cross-runtime check is one `Cell` read.
-    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
-}
-
 impl Reactor {
     /// Creates the epoll instance and the cross-thread waker.
     pub(crate) fn new() -> io::Result<Reactor> {
@@ -146,43 +141,14 @@ impl Reactor {
         self.id
     }
 
-    /// The id of this thread's current reactor, if a runtime is running here.
-    pub(crate) fn current_id() -> Option<u64> {
-        Some(CURRENT_ID.with(Cell::get)).filter(|&id| id != 0)
-    }
-
     /// A handle other threads can use to interrupt `wait_for_io`.
     pub(crate) fn thread_waker(&self) -> Arc<mio::Waker> {
         self.waker.clone()
     }
 
-    /// Makes `reactor` this thread's current reactor until the guard is dropped.
-    pub(crate) fn enter(reactor: Rc<Reactor>) -> EnterGuard {
-        CURRENT_ID.with(|id| id.set(reactor.id));
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(reactor));
-        EnterGuard { previous }
-    }
-
-    /// This thread's current reactor, or an error saying there is none.
-    pub fn current() -> io::Result<Rc<Reactor>> {
-        CURRENT
-            .with(|c| c.borrow().clone())
-            .ok_or_else(|| io::Error::other("no corolab runtime on this thread: use corolab::block_on"))
-    }
-
     /// Sockets currently registered.
     pub fn registration_count(&self) -> usize {
         self.io.borrow().len()
-    }
-
-    /// Timers registered and not yet fired or cancelled.
-    pub fn pending_timer_count(&self) -> usize {
-        self.timers
-            .borrow()
-            .entries
-            .iter()
-            .filter(|(_, e)| !e.fired)
-            .count()
     }
 
     /// Counters so far.
@@ -375,11 +341,6 @@ impl Reactor {
         self.bump(|s| s.timers_fired += fired as u64);
         fired
     }
-
-    /// The earliest pending timer deadline.
-    pub(crate) fn next_timer_deadline(&self) -> Option<Instant> {
-        self.timers.borrow_mut().next_deadline()
-    }
 }
 
 /// The readiness bits of one epoll event.
@@ -456,47 +417,4 @@ fn wake_all(to_wake: &mut Vec<(Waker, WakeCause)>) {
 pub fn ceil_to_millis(d: Duration) -> Duration {
     let ms = d.as_nanos().div_ceil(1_000_000);
     Duration::from_millis(ms.min(u64::MAX as u128) as u64)
-}
-
-impl fmt::Debug for Reactor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let io = self.io.borrow();
-        let registrations: Vec<String> = io
-            .iter()
-            .map(|(key, s)| {
-                format!(
-                    "token {:#x} fd {} readiness {:#07b} waiting: read={} write={}",
-                    key.to_u64(),
-                    s.fd,
-                    s.readiness,
-                    s.read_wakers.len(),
-                    s.write_wakers.len()
-                )
-            })
-            .collect();
-        let mut timers = self.timers.borrow_mut();
-        let live = timers.entries.iter().filter(|(_, e)| !e.fired).count();
-        let next = timers
-            .next_deadline()
-            .map(|d| d.saturating_duration_since(Instant::now()));
-        f.debug_struct("Reactor")
-            .field("registrations", &registrations)
-            .field("pending_timers", &live)
-            .field("next_timer_in", &next)
-            .field("stats", &self.stats.get())
-            .finish()
-    }
-}
-
-/// Restores the previous current reactor when dropped.
-pub(crate) struct EnterGuard {
-    previous: Option<Rc<Reactor>>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT_ID.with(|id| id.set(previous.as_ref().map_or(0, |r| r.id)));
-        CURRENT.with(|c| *c.borrow_mut() = previous);
-    }
 }

@@ -156,8 +156,8 @@ impl Timers {
     }
 }
 
-/// The reactor's timer calls, used by `time::Sleep` (`fire_timers`, a run-loop phase, is in
-/// `mod.rs`).
+/// The reactor's timer calls, used by `time::Sleep` and the run loop (`fire_timers`, a
+/// run-loop phase, is in `mod.rs`).
 impl Reactor {
     /// Registers a timer for `deadline`.
     pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
@@ -203,6 +203,21 @@ impl Reactor {
             trace::emit_for(self.id, || Event::TimerCancelled { timer: key.id() });
         }
         drop(entry); // its waker is dropped with no borrow held
+    }
+
+    /// Timers registered and not yet fired or cancelled.
+    pub fn pending_timer_count(&self) -> usize {
+        self.timers
+            .borrow()
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.fired)
+            .count()
+    }
+
+    /// The earliest pending timer deadline.
+    pub(crate) fn next_timer_deadline(&self) -> Option<Instant> {
+        self.timers.borrow_mut().next_deadline()
     }
 }
 
