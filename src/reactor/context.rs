@@ -29,6 +29,15 @@ impl Reactor {
     }
 
     /// This thread's current reactor, or an error saying there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corolab::reactor::Reactor;
+    ///
+    /// assert!(Reactor::current().is_err()); // no runtime on this thread yet
+    /// corolab::block_on(async { assert!(Reactor::current().is_ok()) });
+    /// ```
     pub fn current() -> io::Result<Rc<Reactor>> {
         CURRENT
             .with(|c| c.borrow().clone())

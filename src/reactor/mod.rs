@@ -96,6 +96,15 @@ pub(crate) struct ReactorStats {
 }
 
 /// See the module docs.
+///
+/// # Examples
+///
+/// ```
+/// corolab::block_on(async {
+///     let reactor = corolab::reactor::Reactor::current().unwrap(); // the runtime's reactor
+///     assert!(format!("{reactor:?}").starts_with("Reactor { registrations: [], pending_timers: 0"));
+/// });
+/// ```
 pub struct Reactor {
     /// This reactor's number, unique in the process (see [`Reactor::id`]).
     id: u64,
@@ -147,6 +156,18 @@ impl Reactor {
     }
 
     /// Sockets currently registered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # corolab::block_on(async {
+    /// let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap(); // registered now
+    /// assert_eq!(reactor.registration_count(), 1);
+    /// drop(listener);
+    /// assert_eq!(reactor.registration_count(), 0, "closing a socket deregisters it");
+    /// # });
+    /// ```
     pub fn registration_count(&self) -> usize {
         self.io.borrow().len()
     }
@@ -265,6 +286,19 @@ impl Reactor {
 
     /// Phase: block in `epoll_wait` for at most `timeout` (`None`: until an event). Returns the
     /// number of events; `EINTR` counts as zero events.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// assert_eq!(reactor.wait_for_io(Some(Duration::from_secs(5))).unwrap(), 1); // readable
+    /// assert_eq!(reactor.wait_for_io(Some(Duration::ZERO)).unwrap(), 0, "edge: reported once");
+    /// # });
+    /// ```
     pub fn wait_for_io(&self, timeout: Option<Duration>) -> io::Result<usize> {
         trace::emit_for(self.id, || Event::ReactorWait {
             timeout_us: timeout.map(|t| t.as_micros() as u64),
@@ -285,6 +319,23 @@ impl Reactor {
     /// Phase: turn the events of the last `wait_for_io` into readiness bits and wakes. The
     /// wakers are collected first and called once no borrow is held (a woken task may be
     /// polled at once by a waker that runs code, and must find the reactor free).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// let acceptor = corolab::spawn(async move { listener.accept().await.is_ok() });
+    /// corolab::yield_now().await; // the acceptor found no connection and left its waker
+    /// let _client = std::net::TcpStream::connect(addr).unwrap();
+    /// reactor.wait_for_io(Some(Duration::from_secs(5))).unwrap();
+    /// assert_eq!(reactor.dispatch_io_events(), 1); // the listener's event wakes the acceptor
+    /// assert!(acceptor.await.unwrap());
+    /// # });
+    /// ```
     pub fn dispatch_io_events(&self) -> usize {
         let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
         let mut count = 0;
@@ -316,6 +367,18 @@ impl Reactor {
     /// Phase: wake every timer whose deadline is `<= now`, in (deadline, sequence) order.
     /// Expired timers are taken in batches of `TIMER_BATCH`, woken with no borrow held, so
     /// 100,000 timers due at once never need a 100,000-entry list.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{task::Waker, time::Instant};
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let _due = reactor.add_timer(Instant::now(), Waker::noop());
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 1);
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 0, "a timer fires once");
+    /// # });
+    /// ```
     pub fn fire_timers(&self, now: Instant) -> usize {
         let mut batch = self.expired.take();
         let mut fired = 0;
@@ -414,6 +477,15 @@ fn wake_all(to_wake: &mut Vec<(Waker, WakeCause)>) {
 
 /// Rounds a timeout *up* to whole milliseconds: `epoll_wait` counts milliseconds, and rounding
 /// down would wake us just before the deadline, find nothing due, and spin.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// use corolab::reactor::ceil_to_millis;
+///
+/// assert_eq!(ceil_to_millis(Duration::from_micros(9_700)), Duration::from_millis(10));
+/// ```
 pub fn ceil_to_millis(d: Duration) -> Duration {
     let ms = d.as_nanos().div_ceil(1_000_000);
     Duration::from_millis(ms.min(u64::MAX as u128) as u64)

@@ -160,6 +160,19 @@ impl Timers {
 /// run-loop phase, is in `mod.rs`).
 impl Reactor {
     /// Registers a timer for `deadline`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{task::Waker, time::{Duration, Instant}};
+    /// # corolab::block_on(async {
+    /// let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let in_a_minute = Instant::now() + Duration::from_secs(60);
+    /// let key = reactor.add_timer(in_a_minute, Waker::noop()); // the waker to call then
+    /// assert_eq!(reactor.pending_timer_count(), 1);
+    /// # reactor.remove_timer(key);
+    /// # });
+    /// ```
     pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let key = self.timers.borrow_mut().insert(deadline, Some(waker.clone()));
         trace::emit_for(self.id, || Event::TimerAdded {
@@ -197,6 +210,18 @@ impl Reactor {
     }
 
     /// Cancels a timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{task::Waker, time::Instant};
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let key = reactor.add_timer(Instant::now(), Waker::noop());
+    /// reactor.remove_timer(key);
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 0, "a cancelled timer never fires");
+    /// # });
+    /// ```
     pub fn remove_timer(&self, key: TimerKey) {
         let entry = self.timers.borrow_mut().remove(key);
         if entry.is_some() {
@@ -206,6 +231,18 @@ impl Reactor {
     }
 
     /// Timers registered and not yet fired or cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # corolab::block_on(async {
+    /// let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let _sleeper = corolab::spawn(corolab::time::sleep(Duration::from_secs(60)));
+    /// corolab::yield_now().await; // the sleeper's first poll registers its timer
+    /// assert_eq!(reactor.pending_timer_count(), 1);
+    /// # });
+    /// ```
     pub fn pending_timer_count(&self) -> usize {
         self.timers
             .borrow()
