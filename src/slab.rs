@@ -38,7 +38,8 @@ impl Key {
         }
     }
 
-    /// The slot index (handy in trace output).
+    /// The slot index (only the unit tests below need it).
+    #[cfg(test)]
     pub fn index(self) -> u32 {
         self.index
     }

@@ -39,7 +39,7 @@ fn pool() -> &'static Pool {
 /// Queues `job`, wakes an idle helper, and starts another helper (below the cap) while queued
 /// jobs outnumber idle helpers: a burst of calls must not line up behind one idle thread.
 /// Fails only when no helper exists and the OS refuses to start one; the job is handed back.
-pub fn submit(job: Job) -> Result<(), (Job, std::io::Error)> {
+pub(crate) fn submit(job: Job) -> Result<(), (Job, std::io::Error)> {
     let shared = pool();
     let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     state.queue.push_back(job);

@@ -48,6 +48,17 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
 /// left. For code that polls futures with no task to yield to, such as a synchronous
 /// generator's body: a `Pending` forced by the surrounding task's budget would be mistaken
 /// there for a real wait.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::executor::budget::{self, BUDGET};
+///
+/// corolab::block_on(async {
+///     assert_eq!(budget::unconstrained(budget::remaining), None); // no limit inside
+///     assert_eq!(budget::remaining(), Some(BUDGET), "the poll's budget is back");
+/// });
+/// ```
 pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
     let before = LEFT.with(|left| left.replace(UNLIMITED));
     let _restore = Restore(before);
@@ -65,6 +76,20 @@ impl Drop for Restore {
 
 /// Asked by a leaf future before it does any work: `Ready` if the task may go on, `Pending`
 /// (after waking the task, so it is polled again soon) if its budget for this poll is spent.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::executor::budget::{self, BUDGET};
+/// use std::task::{Context, Poll, Waker};
+///
+/// corolab::block_on(async {
+///     let mut cx = Context::from_waker(Waker::noop());
+///     assert_eq!(budget::poll_proceed(&mut cx), Poll::Ready(()));
+///     (0..BUDGET).for_each(|_| budget::spend()); // 128 ready answers in this poll
+///     assert_eq!(budget::poll_proceed(&mut cx), Poll::Pending, "time to yield");
+/// });
+/// ```
 #[inline] // called from generic channel code compiled in the user's crate
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     // LAB(coop-budget) begin: read LEFT; 0 means spent: wake cx's waker with cause WakeCause::Budget and return Pending; otherwise Ready
@@ -83,12 +108,35 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 }
 
 /// Called by a leaf future each time it returns `Ready`: one unit of the budget is used.
+///
+/// # Examples
+///
+/// ```
+/// use corolab::executor::budget::{self, BUDGET};
+///
+/// corolab::block_on(async {
+///     budget::spend();
+///     budget::spend();
+///     assert_eq!(budget::remaining(), Some(BUDGET - 2));
+/// });
+/// ```
 #[inline] // called from generic channel code compiled in the user's crate
 pub fn spend() {
     LEFT.with(|left| left.set(left.get().saturating_sub(1)));
 }
 
 /// Units left in the current poll (`None`: unlimited, not inside a task's poll).
+///
+/// # Examples
+///
+/// ```
+/// use corolab::executor::budget::{self, BUDGET};
+///
+/// assert_eq!(budget::remaining(), None); // no task is being polled
+/// corolab::block_on(async {
+///     assert_eq!(budget::remaining(), Some(BUDGET)); // a fresh budget for each poll
+/// });
+/// ```
 #[inline]
 pub fn remaining() -> Option<u8> {
     u8::try_from(LEFT.with(Cell::get))

@@ -77,7 +77,7 @@ type PollResult = std::thread::Result<Poll<Box<dyn Any>>>;
 
 /// Counters kept by the executor (see `Runtime::stats` for all of them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ExecutorStats {
+pub(crate) struct ExecutorStats {
     /// Futures polled (tasks and the `block_on` future).
     pub polls: u64,
     /// Times a task was put on the run queue.
@@ -89,7 +89,7 @@ pub struct ExecutorStats {
 }
 
 /// A single-threaded executor. Normally used through `Runtime`; see the module docs.
-pub struct Executor {
+pub(crate) struct Executor {
     /// Every task, by slab key: its future or its result (see `task.rs`).
     tasks: RefCell<Slab<TaskEntry>>,
     /// Headers of the tasks to poll, first in, first out. A wake pushes at the back.

@@ -95,6 +95,19 @@ impl RequestBuilder<'_> {
 
 /// A blocking HTTP/1.1 client with a keep-alive pool. Cheap to clone; clones
 /// share the pool, and it can be used from many threads at once.
+///
+/// # Examples
+///
+/// ```
+/// # let server = corolab_server::spawn_echo();
+/// # let url = server.url().to_string();
+/// let client = corolab::http::blocking::Client::new();
+/// let other = client.clone(); // the same pool, on another thread
+/// let answer = std::thread::spawn(move || other.get(&url).and_then(|r| r.text()));
+/// assert_eq!(answer.join().unwrap()?, "GET /");
+/// assert_eq!(client.idle_connections(), 1); // the thread's connection came back here
+/// # Ok::<(), corolab::http::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -121,37 +134,113 @@ struct IdleConnection {
 
 impl Client {
     /// A client with the default settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let client = corolab::http::blocking::Client::new();
+    /// assert_eq!(client.idle_connections(), 0); // no connection is opened before a request
+    /// ```
     pub fn new() -> Client {
         ClientBuilder::default().build()
     }
 
     /// Start configuring a client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let server = corolab_server::spawn_echo();
+    /// let client = corolab::http::blocking::Client::builder().max_idle_per_host(0).build();
+    /// client.get(server.url())?;
+    /// assert_eq!(client.idle_connections(), 0); // keep-alive is off: the socket was closed
+    /// # Ok::<(), corolab::http::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// `GET url`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// let client = corolab::http::blocking::Client::new();
+    /// let response = client.get(&format!("{url}/pages/1"))?; // this thread waits in read(2)
+    /// assert_eq!((response.status(), response.text()?.as_str()), (200, "GET /pages/1"));
+    /// # Ok::<(), corolab::http::Error>(())
+    /// ```
     pub fn get(&self, url: &str) -> Result<Response, Error> {
         self.request("GET", url).send()
     }
 
     /// Start a request with any method; add headers, query and body, then `send()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let server = corolab_server::spawn_echo();
+    /// # let url = server.url();
+    /// let client = corolab::http::blocking::Client::new();
+    /// let response = client.request("PUT", &format!("{url}/orders/7")).body("paid").send()?;
+    /// assert_eq!(response.text()?, "PUT /orders/7\npaid"); // the echo server's answer
+    /// # Ok::<(), corolab::http::Error>(())
+    /// ```
     pub fn request(&self, method: &str, url: &str) -> RequestBuilder<'_> {
         RequestBuilder::new(self, method, url)
     }
 
     /// Number of idle pooled connections (all hosts).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let server = corolab_server::spawn_echo();
+    /// let client = corolab::http::blocking::Client::new();
+    /// client.get(server.url())?;
+    /// client.get(server.url())?; // reuses the socket the first request left in the pool
+    /// assert_eq!(client.idle_connections(), 1);
+    /// # Ok::<(), corolab::http::Error>(())
+    /// ```
     pub fn idle_connections(&self) -> usize {
         let pool = self.inner.pool.lock().unwrap_or_else(|e| e.into_inner());
         pool.values().map(Vec::len).sum()
     }
 
     /// Send a request and read the whole response.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let server = corolab_server::spawn_echo();
+    /// use corolab::http::{Request, Url, blocking::Client};
+    ///
+    /// let request = Request::new("HEAD", Url::parse(server.url())?);
+    /// let response = Client::new().send(request)?;
+    /// assert_eq!((response.status(), response.text()?.as_str()), (200, "")); // HEAD: no body
+    /// # Ok::<(), corolab::http::Error>(())
+    /// ```
     pub fn send(&self, request: Request) -> Result<Response, Error> {
         self.send_within(request, self.inner.config.request_timeout)
     }
 
     /// Send a request with its own whole-request time budget (instead of `request_timeout`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never answers
+    /// # let url = format!("http://{}", silent.local_addr().unwrap());
+    /// use corolab::http::{Error, Phase, Request, Url, blocking::Client};
+    /// use std::time::Duration;
+    ///
+    /// let request = Request::new("GET", Url::parse(&url)?); // a server that accepts, then says nothing
+    /// let silence = Client::new().send_within(request, Duration::from_millis(50));
+    /// assert!(matches!(silence, Err(Error::Timeout(Phase::Total))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn send_within(&self, request: Request, budget: Duration) -> Result<Response, Error> {
         let deadline = crate::time::deadline_after(budget);
         let bytes = encode_request(&request)?;

@@ -16,7 +16,8 @@
 //! wakes every sleeper whose deadline passed. Tokens are generational slab keys (see
 //! `slab.rs`): an event for a socket closed earlier in the same batch finds a newer generation
 //! in its slot and wakes nobody (`trace_stale_event`). [`IoSource`] wraps a mio socket and is
-//! what `net` builds on.
+//! what `net` builds on. `timers.rs` holds the timer heap and the timer calls, `context.rs`
+//! the thread's current reactor, `debug.rs` what `{:?}` prints.
 //!
 //! **In the debugger.** `break corolab::reactor::Reactor::wait_for_io` and
 //! `break corolab::reactor::Reactor::dispatch_io_events`. For one event at a time (debug
@@ -26,6 +27,8 @@
 //! on the function stops, and gdb then finds a libc symbol of that name). `{:?}` on the
 //! `Runtime` lists registrations and their readiness bits.
 
+mod context;
+mod debug;
 mod io_source;
 mod timers;
 
@@ -36,10 +39,8 @@ use crate::slab::{Key, Slab};
 use crate::trace::{self, Event, Interest, WakeCause};
 use mio::{Events, Poll, Token};
 use std::cell::{Cell, RefCell};
-use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
@@ -85,7 +86,7 @@ fn remember(list: &mut Vec<Waker>, waker: &Waker) {
 
 /// Counters kept by the reactor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ReactorStats {
+pub(crate) struct ReactorStats {
     /// Calls to `epoll_wait`.
     pub reactor_waits: u64,
     /// I/O events returned by `epoll_wait` (cross-thread pokes not counted).
@@ -95,6 +96,15 @@ pub struct ReactorStats {
 }
 
 /// See the module docs.
+///
+/// # Examples
+///
+/// ```
+/// corolab::block_on(async {
+///     let reactor = corolab::reactor::Reactor::current().unwrap(); // the runtime's reactor
+///     assert!(format!("{reactor:?}").starts_with("Reactor { registrations: [], pending_timers: 0"));
+/// });
+/// ```
 pub struct Reactor {
     /// This reactor's number, unique in the process (see [`Reactor::id`]).
     id: u64,
@@ -116,15 +126,9 @@ const TIMER_BATCH: usize = 64;
 /// Numbers handed to reactors (and so runtimes) in creation order, starting at 1.
 static NEXT_REACTOR_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-thread_local! {
-    static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
-    /// The id of `CURRENT` (0: none), so the cross-runtime check is one `Cell` read.
-    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
-}
-
 impl Reactor {
     /// Creates the epoll instance and the cross-thread waker.
-    pub fn new() -> io::Result<Reactor> {
+    pub(crate) fn new() -> io::Result<Reactor> {
         let poll = Poll::new()?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE_TOKEN)?);
         Ok(Reactor {
@@ -142,51 +146,34 @@ impl Reactor {
 
     /// This reactor's number: unique in the process, 1 for the first runtime created. Sockets
     /// and timers remember it, so using one from another runtime can be named in an error.
-    pub fn id(&self) -> u64 {
+    pub(crate) fn id(&self) -> u64 {
         self.id
     }
 
-    /// The id of this thread's current reactor, if a runtime is running here.
-    pub fn current_id() -> Option<u64> {
-        Some(CURRENT_ID.with(Cell::get)).filter(|&id| id != 0)
-    }
-
     /// A handle other threads can use to interrupt `wait_for_io`.
-    pub fn thread_waker(&self) -> Arc<mio::Waker> {
+    pub(crate) fn thread_waker(&self) -> Arc<mio::Waker> {
         self.waker.clone()
     }
 
-    /// Makes `reactor` this thread's current reactor until the guard is dropped.
-    pub fn enter(reactor: Rc<Reactor>) -> EnterGuard {
-        CURRENT_ID.with(|id| id.set(reactor.id));
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(reactor));
-        EnterGuard { previous }
-    }
-
-    /// This thread's current reactor, or an error saying there is none.
-    pub fn current() -> io::Result<Rc<Reactor>> {
-        CURRENT
-            .with(|c| c.borrow().clone())
-            .ok_or_else(|| io::Error::other("no corolab runtime on this thread: use corolab::block_on"))
-    }
-
     /// Sockets currently registered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # corolab::block_on(async {
+    /// let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap(); // registered now
+    /// assert_eq!(reactor.registration_count(), 1);
+    /// drop(listener);
+    /// assert_eq!(reactor.registration_count(), 0, "closing a socket deregisters it");
+    /// # });
+    /// ```
     pub fn registration_count(&self) -> usize {
         self.io.borrow().len()
     }
 
-    /// Timers registered and not yet fired or cancelled.
-    pub fn pending_timer_count(&self) -> usize {
-        self.timers
-            .borrow()
-            .entries
-            .iter()
-            .filter(|(_, e)| !e.fired)
-            .count()
-    }
-
     /// Counters so far.
-    pub fn stats(&self) -> ReactorStats {
+    pub(crate) fn stats(&self) -> ReactorStats {
         self.stats.get()
     }
 
@@ -201,7 +188,7 @@ impl Reactor {
     /// Registers `source` (file descriptor `fd`) for both directions, edge-triggered.
     /// Readiness starts as "readable and writable": the first operation simply tries, and
     /// `WouldBlock` tells us to wait. This saves a trip through `epoll_wait` per socket.
-    pub fn register(&self, source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Key> {
+    pub(crate) fn register(&self, source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Key> {
         let key = self.io.borrow_mut().insert(IoSlot {
             fd,
             readiness: bits::READABLE | bits::WRITABLE,
@@ -223,7 +210,7 @@ impl Reactor {
 
     /// Removes `source` from epoll and forgets its wakers. Events already returned for it
     /// are ignored: its key's generation is gone.
-    pub fn deregister(&self, source: &mut impl mio::event::Source, key: Key) {
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source, key: Key) {
         let _ = self.poll.borrow().registry().deregister(source);
         let slot = self.io.borrow_mut().remove(key);
         if let Some(slot) = slot {
@@ -236,7 +223,12 @@ impl Reactor {
     }
 
     /// Is `interest` ready on `key`? If not, stores the waker to be called when it is.
-    pub fn poll_ready(&self, key: Key, interest: Interest, cx: &mut Context<'_>) -> std::task::Poll<()> {
+    pub(crate) fn poll_ready(
+        &self,
+        key: Key,
+        interest: Interest,
+        cx: &mut Context<'_>,
+    ) -> std::task::Poll<()> {
         let mut io = self.io.borrow_mut();
         let Some(slot) = io.get_mut(key) else {
             return std::task::Poll::Ready(()); // gone: let the operation report the error
@@ -268,7 +260,7 @@ impl Reactor {
     /// that the next read would return. Only `READABLE`: a hang-up or error reported in the
     /// same event must stay visible, or the next read would wait for an edge already gone.
     /// Data arriving later makes a new edge, which sets the bit again.
-    pub fn clear_readable_after_short_read(&self, key: Key) {
+    pub(crate) fn clear_readable_after_short_read(&self, key: Key) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !bits::READABLE;
             trace::emit_for(self.id, || Event::IoShortRead {
@@ -279,7 +271,7 @@ impl Reactor {
     }
 
     /// An operation returned `WouldBlock`: forget that `interest` was ready.
-    pub fn clear_readiness(&self, key: Key, interest: Interest) {
+    pub(crate) fn clear_readiness(&self, key: Key, interest: Interest) {
         if let Some(slot) = self.io.borrow_mut().get_mut(key) {
             slot.readiness &= !side(interest);
             trace::emit_for(self.id, || Event::IoWouldBlock {
@@ -294,6 +286,19 @@ impl Reactor {
 
     /// Phase: block in `epoll_wait` for at most `timeout` (`None`: until an event). Returns the
     /// number of events; `EINTR` counts as zero events.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// assert_eq!(reactor.wait_for_io(Some(Duration::from_secs(5))).unwrap(), 1); // readable
+    /// assert_eq!(reactor.wait_for_io(Some(Duration::ZERO)).unwrap(), 0, "edge: reported once");
+    /// # });
+    /// ```
     pub fn wait_for_io(&self, timeout: Option<Duration>) -> io::Result<usize> {
         trace::emit_for(self.id, || Event::ReactorWait {
             timeout_us: timeout.map(|t| t.as_micros() as u64),
@@ -314,6 +319,23 @@ impl Reactor {
     /// Phase: turn the events of the last `wait_for_io` into readiness bits and wakes. The
     /// wakers are collected first and called once no borrow is held (a woken task may be
     /// polled at once by a waker that runs code, and must find the reactor free).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let listener = corolab::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// let acceptor = corolab::spawn(async move { listener.accept().await.is_ok() });
+    /// corolab::yield_now().await; // the acceptor found no connection and left its waker
+    /// let _client = std::net::TcpStream::connect(addr).unwrap();
+    /// reactor.wait_for_io(Some(Duration::from_secs(5))).unwrap();
+    /// assert_eq!(reactor.dispatch_io_events(), 1); // the listener's event wakes the acceptor
+    /// assert!(acceptor.await.unwrap());
+    /// # });
+    /// ```
     pub fn dispatch_io_events(&self) -> usize {
         let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
         let mut count = 0;
@@ -345,6 +367,18 @@ impl Reactor {
     /// Phase: wake every timer whose deadline is `<= now`, in (deadline, sequence) order.
     /// Expired timers are taken in batches of `TIMER_BATCH`, woken with no borrow held, so
     /// 100,000 timers due at once never need a 100,000-entry list.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{task::Waker, time::Instant};
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let _due = reactor.add_timer(Instant::now(), Waker::noop());
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 1);
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 0, "a timer fires once");
+    /// # });
+    /// ```
     pub fn fire_timers(&self, now: Instant) -> usize {
         let mut batch = self.expired.take();
         let mut fired = 0;
@@ -369,11 +403,6 @@ impl Reactor {
         self.expired.set(batch);
         self.bump(|s| s.timers_fired += fired as u64);
         fired
-    }
-
-    /// The earliest pending timer deadline.
-    pub fn next_timer_deadline(&self) -> Option<Instant> {
-        self.timers.borrow_mut().next_deadline()
     }
 }
 
@@ -448,50 +477,16 @@ fn wake_all(to_wake: &mut Vec<(Waker, WakeCause)>) {
 
 /// Rounds a timeout *up* to whole milliseconds: `epoll_wait` counts milliseconds, and rounding
 /// down would wake us just before the deadline, find nothing due, and spin.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// use corolab::reactor::ceil_to_millis;
+///
+/// assert_eq!(ceil_to_millis(Duration::from_micros(9_700)), Duration::from_millis(10));
+/// ```
 pub fn ceil_to_millis(d: Duration) -> Duration {
     let ms = d.as_nanos().div_ceil(1_000_000);
     Duration::from_millis(ms.min(u64::MAX as u128) as u64)
-}
-
-impl fmt::Debug for Reactor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let io = self.io.borrow();
-        let registrations: Vec<String> = io
-            .iter()
-            .map(|(key, s)| {
-                format!(
-                    "token {:#x} fd {} readiness {:#07b} waiting: read={} write={}",
-                    key.to_u64(),
-                    s.fd,
-                    s.readiness,
-                    s.read_wakers.len(),
-                    s.write_wakers.len()
-                )
-            })
-            .collect();
-        let mut timers = self.timers.borrow_mut();
-        let live = timers.entries.iter().filter(|(_, e)| !e.fired).count();
-        let next = timers
-            .next_deadline()
-            .map(|d| d.saturating_duration_since(Instant::now()));
-        f.debug_struct("Reactor")
-            .field("registrations", &registrations)
-            .field("pending_timers", &live)
-            .field("next_timer_in", &next)
-            .field("stats", &self.stats.get())
-            .finish()
-    }
-}
-
-/// Restores the previous current reactor when dropped.
-pub struct EnterGuard {
-    previous: Option<Rc<Reactor>>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT_ID.with(|id| id.set(previous.as_ref().map_or(0, |r| r.id)));
-        CURRENT.with(|c| *c.borrow_mut() = previous);
-    }
 }

@@ -156,10 +156,23 @@ impl Timers {
     }
 }
 
-/// The reactor's timer calls, used by `time::Sleep` (`fire_timers`, a run-loop phase, is in
-/// `mod.rs`).
+/// The reactor's timer calls, used by `time::Sleep` and the run loop (`fire_timers`, a
+/// run-loop phase, is in `mod.rs`).
 impl Reactor {
     /// Registers a timer for `deadline`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{task::Waker, time::{Duration, Instant}};
+    /// # corolab::block_on(async {
+    /// let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let in_a_minute = Instant::now() + Duration::from_secs(60);
+    /// let key = reactor.add_timer(in_a_minute, Waker::noop()); // the waker to call then
+    /// assert_eq!(reactor.pending_timer_count(), 1);
+    /// # reactor.remove_timer(key);
+    /// # });
+    /// ```
     pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let key = self.timers.borrow_mut().insert(deadline, Some(waker.clone()));
         trace::emit_for(self.id, || Event::TimerAdded {
@@ -171,7 +184,7 @@ impl Reactor {
     }
 
     /// Has the timer fired? If not, remember the newest waker.
-    pub fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_timer(&self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
         let mut timers = self.timers.borrow_mut();
         match timers.entries.get_mut(key.0) {
             None => Poll::Ready(()),
@@ -188,7 +201,7 @@ impl Reactor {
     }
 
     /// Moves a timer to a new deadline (it becomes un-fired).
-    pub fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+    pub(crate) fn reset_timer(&self, key: TimerKey, deadline: Instant) {
         self.timers.borrow_mut().reset(key, deadline);
         trace::emit_for(self.id, || Event::TimerReset {
             timer: key.id(),
@@ -197,12 +210,51 @@ impl Reactor {
     }
 
     /// Cancels a timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{task::Waker, time::Instant};
+    /// # corolab::block_on(async {
+    /// # let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let key = reactor.add_timer(Instant::now(), Waker::noop());
+    /// reactor.remove_timer(key);
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 0, "a cancelled timer never fires");
+    /// # });
+    /// ```
     pub fn remove_timer(&self, key: TimerKey) {
         let entry = self.timers.borrow_mut().remove(key);
         if entry.is_some() {
             trace::emit_for(self.id, || Event::TimerCancelled { timer: key.id() });
         }
         drop(entry); // its waker is dropped with no borrow held
+    }
+
+    /// Timers registered and not yet fired or cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # corolab::block_on(async {
+    /// let reactor = corolab::reactor::Reactor::current().unwrap();
+    /// let _sleeper = corolab::spawn(corolab::time::sleep(Duration::from_secs(60)));
+    /// corolab::yield_now().await; // the sleeper's first poll registers its timer
+    /// assert_eq!(reactor.pending_timer_count(), 1);
+    /// # });
+    /// ```
+    pub fn pending_timer_count(&self) -> usize {
+        self.timers
+            .borrow()
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.fired)
+            .count()
+    }
+
+    /// The earliest pending timer deadline.
+    pub(crate) fn next_timer_deadline(&self) -> Option<Instant> {
+        self.timers.borrow_mut().next_deadline()
     }
 }
 
