@@ -497,3 +497,30 @@ fn a_cancelled_tasks_join_wake_comes_right_after_its_task_finished() {
         "the JoinHandle of the aborted task was woken once: {events:#?}"
     );
 }
+
+// Why: a greenlet whose function returns switches back to its parent without any `switch`
+// call. Only explicit switches were traced, so a trace of a greenlet run showed control
+// entering it and never coming back.
+#[test]
+fn a_finished_greenlet_returning_to_its_parent_is_traced_as_a_switch() {
+    use corolab::greenlet::Greenlet;
+    let recorder = Recorder::install();
+    let double = Greenlet::new(|x: u32| x * 2);
+    assert_eq!(double.switch::<u32, u32>(21), 42);
+    let switches: Vec<(u64, u64)> = recorder
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::GreenletSwitch { from, to } => Some((from, to)),
+            _ => None,
+        })
+        .collect();
+    trace::clear_sink();
+    // Ids are given in creation order, and the thread's root greenlet is made when first
+    // needed (here: at the switch), so the child may well have the smaller id.
+    let [(from, to), back] = switches[..] else {
+        panic!("expected two switches, got {switches:?}");
+    };
+    assert_ne!(from, to);
+    assert_eq!(back, (to, from), "into the greenlet, then back when it returned");
+}

@@ -245,6 +245,8 @@ pub(crate) extern "C" fn greenlet_entry() -> ! {
 
     // Finished. Hand the result to the nearest parent that can still run.
     let parent = THREAD.with(finish);
+    // The switch back is implicit, but a switch all the same: trace it like `try_switch`.
+    crate::trace::greenlet_switch_with(|| (THREAD.with(|t| t.current().inner.id), parent.inner.id));
     // No value with a destructor is left in this frame: the stack can be
     // unmapped as soon as the parent drops our handle.
     switch_to(parent, reply);
