@@ -524,3 +524,45 @@ fn a_finished_greenlet_returning_to_its_parent_is_traced_as_a_switch() {
     assert_ne!(from, to);
     assert_eq!(back, (to, from), "into the greenlet, then back when it returned");
 }
+
+// Why: a waker can outlive its task (a channel, a timer or a user keeps a clone). Waking it
+// after the task finished queued the dead task's header: the trace said `wake task 1` for a
+// task that no longer existed, and the loop popped a header only to find nothing to poll.
+// A finished task now counts as "already queued" for good, so the wake is merged away.
+#[test]
+fn waking_a_finished_task_queues_and_traces_nothing() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::task::{Poll, Waker};
+    let recorder = Recorder::install();
+    let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+    let polls_after = corolab::block_on({
+        let kept = kept.clone();
+        async move {
+            let slot = kept.clone();
+            let task = corolab::spawn(corolab::future::poll_fn(move |cx| {
+                *slot.borrow_mut() = Some(cx.waker().clone()); // outlives the task
+                Poll::Ready(())
+            }));
+            task.await.unwrap();
+            let finished_at = recorder.records().len();
+            kept.borrow().as_ref().unwrap().wake_by_ref();
+            corolab::yield_now().await;
+            recorder.records()[finished_at..].to_vec()
+        }
+    });
+    trace::clear_sink();
+    let woken: Vec<_> = polls_after
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::TaskWoken { task: 1, .. } | Event::TaskPollStarted { task: 1 }
+            )
+        })
+        .collect();
+    assert!(
+        woken.is_empty(),
+        "the finished task 1 was woken or polled again: {woken:?}"
+    );
+}

@@ -410,24 +410,31 @@ fn record_a_wake_after_the_task_finished() -> Vec<Record> {
     recorder.records()
 }
 
-// Why: a waker outlives its task (a socket, channel or timer may still hold it); calling it
-// queues the dead task's header, which the executor then skips without a record. The replay
-// must not show a finished task on the run queue (or anywhere) for the rest of the run.
+// Why: a waker outlives its task (a socket, channel or timer may still hold it). The
+// executor now merges such a wake away (`waking_a_finished_task_queues_and_traces_nothing`
+// in tests/trace.rs), but traces written before that, or by hand, still record one: the
+// replay must not show a finished task on the run queue (or anywhere) for the rest of the
+// run. So the late wake the old executor recorded is put back into the recorded run.
 #[test]
 fn a_wake_after_a_task_finished_does_not_bring_it_back() {
-    let records = record_a_wake_after_the_task_finished();
+    let mut records = record_a_wake_after_the_task_finished();
     let finished = records
         .iter()
         .position(|r| matches!(r.event, Event::TaskFinished { task: 1, .. }))
         .expect("task 1 finishes");
     let late_wake = records[finished..]
         .iter()
-        .position(|r| matches!(r.event, Event::TaskWoken { task: 1, .. }));
-    assert!(
-        late_wake.is_some(),
-        "the trace records the wake of the finished task: {:#?}",
-        &records[finished..]
-    );
+        .any(|r| matches!(r.event, Event::TaskWoken { task: 1, .. }));
+    assert!(!late_wake, "the executor records no wake of a finished task");
+    let mut wake = records[finished].clone();
+    wake.event = Event::TaskWoken {
+        task: 1,
+        cause: WakeCause::Task { by: 0 },
+    };
+    records.insert(finished + 2, wake);
+    for (seq, record) in records.iter_mut().enumerate() {
+        record.seq = seq as u64 + 1;
+    }
     let states = corolab::trace::replay::replay(&records);
     for (i, state) in states.iter().enumerate().skip(finished + 1) {
         assert!(

@@ -34,6 +34,9 @@ impl Executor {
             let mut tasks = self.tasks.borrow_mut();
             let Some(entry) = tasks.get_mut(key) else { return };
             entry.stage = Stage::Finished(result);
+            // "Already queued" for good: a waker that outlives the task (kept by a channel, a
+            // timer, a user) then wakes nothing, so the run queue and the trace never see it.
+            entry.header.scheduled.store(true, Ordering::Release);
             (entry.id(), entry.join_waker.take(), entry.has_callbacks())
         };
         self.live_tasks.set(self.live_tasks.get() - 1);

@@ -325,13 +325,15 @@ impl Executor {
         if !Arc::ptr_eq(&entry.header, header) {
             return None; // the slot now holds another task
         }
-        // From here on, a wake queues the task again (it may wake itself while polled).
-        header.scheduled.store(false, Ordering::Release);
-        let aborted = std::mem::replace(&mut entry.abort_requested, false);
         match std::mem::replace(&mut entry.stage, Stage::Polling) {
-            Stage::Runnable(future) => Some((entry.id(), future, aborted)),
+            Stage::Runnable(future) => {
+                // From here on, a wake queues the task again (it may wake itself while polled).
+                header.scheduled.store(false, Ordering::Release);
+                let aborted = std::mem::replace(&mut entry.abort_requested, false);
+                Some((entry.id(), future, aborted))
+            }
             other => {
-                entry.stage = other;
+                entry.stage = other; // finished: `scheduled` stays set (see `finish`)
                 None
             }
         }
