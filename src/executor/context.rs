@@ -35,6 +35,7 @@ impl Executor {
     }
 
     /// The fast path of a wake: if `header`'s executor runs on this thread, queue it here.
+    #[inline] // every wake; see `Reactor::next_timer_deadline` for why it says so
     pub(super) fn schedule_if_current(header: &Arc<TaskHeader>) -> bool {
         CURRENT
             .try_with(|c| {

@@ -253,6 +253,10 @@ impl Reactor {
     }
 
     /// The earliest pending timer deadline.
+    // `#[inline]` here and on `Executor::schedule_if_current` (called on every loop turn and
+    // every wake): without it, whether they are inlined depends on which codegen unit rustc
+    // puts them in, and moving unrelated code between files moved ping_pong by 3-4%.
+    #[inline]
     pub(crate) fn next_timer_deadline(&self) -> Option<Instant> {
         self.timers.borrow_mut().next_deadline()
     }
